@@ -1,0 +1,84 @@
+"""The typer commands: parse, call one function, hand the result to a formatter.
+
+The root group is click-default-group's DefaultGroup combined with typer's group (D1), so
+that `perplex "q"` runs `ask`. A question that is exactly a command name runs that command;
+`perplex ask models` asks it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import click
+import typer
+from click_default_group import DefaultGroup
+from typer.core import TyperGroup
+
+from . import __version__
+from .options import Options, shared_options
+
+
+class PerplexGroup(DefaultGroup, TyperGroup):
+    """The root group: `ask` is the default command."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("default", "ask")
+        kwargs.setdefault("default_if_no_args", True)
+        super().__init__(*args, **kwargs)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.resilient_parsing and not args:
+            # Completing the first word: offer the command names, not ask's arguments.
+            return TyperGroup.parse_args(self, ctx, args)
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=PerplexGroup,
+    name="perplex",
+    help="Ask Perplexity from the command line: cited answers, streamed. "
+    "'ask' is the default command: perplex \"why is the sky blue\".",
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    no_args_is_help=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        click.echo(f"perplex {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        Optional[bool],
+        typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True),
+    ] = None,
+) -> None:
+    """Ask Perplexity from the command line: cited answers, streamed.
+
+    'ask' is the default command, so perplex "why is the sky blue" asks.
+    """
+
+
+@app.command(
+    "ask",
+    context_settings={"allow_interspersed_args": True},
+    epilog='Examples: perplex "why is the sky blue" | cat notes.md | perplex "summarise" | '
+    'perplex -f json "q" | jq .citations | perplex ask -- -5 degrees in kelvin',
+)
+@shared_options
+def ask_command(
+    prompt: Annotated[Optional[list[str]], typer.Argument(help="The question; '-' reads stdin.", show_default=False)] = None,
+    ignore_stdin: Annotated[bool, typer.Option("--ignore-stdin", help="Never read stdin.")] = False,
+    *,
+    opts: Options,
+) -> None:
+    """Ask one question and stream the cited answer (the default command)."""
+    from .run import run_ask
+
+    run_ask(prompt or [], opts, ignore_stdin=ignore_stdin)

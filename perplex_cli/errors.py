@@ -1,0 +1,101 @@
+"""The exception tree; each error carries the exit status of product.md section 6.
+
+    PerplexError                  any failure the user can cause or meet
+    ├── UsageError (2)            bad option or value, no prompt, unknown conversation id
+    ├── AuthError (3)             no key, key rejected, bad config file
+    ├── ApiError (4)              the API refused the request (400, 404, 413, 422, other 4xx)
+    │   ├── RateLimited (5)       429 after the retries
+    │   └── ServerError (6)       5xx after the retries; a research job that FAILED
+    ├── NetworkError (7)          refused, DNS, TLS, timeouts
+    │   └── CutStream (7)         the answer started but the body ended before it was complete
+    ├── ProtocolError (8)         not an event stream, or a complete event that is not JSON
+    └── Interrupted (130)         Ctrl-C
+
+Library code raises these; `__main__` turns them into one line on stderr and the exit code.
+"""
+
+from __future__ import annotations
+
+
+class PerplexError(Exception):
+    """Base class: a message for stderr and an exit status."""
+
+    exit_code = 1
+    kind = "error"
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(PerplexError):
+    """Raised when argv, stdin or an option value cannot be used."""
+
+    exit_code = 2
+    kind = "usage_error"
+
+
+class AuthError(PerplexError):
+    """Raised when there is no usable key, the key is rejected, or the config is bad."""
+
+    exit_code = 3
+    kind = "authentication_error"
+
+
+class ApiError(PerplexError):
+    """Raised when the API answers with an error status."""
+
+    exit_code = 4
+    kind = "api_error"
+
+    def __init__(self, message: str, status: int = 0, hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.status = status
+
+
+class RateLimited(ApiError):
+    """Raised on 429 once the retries are spent."""
+
+    exit_code = 5
+    kind = "rate_limited"
+
+
+class ServerError(ApiError):
+    """Raised on 5xx once the retries are spent, or for a deep-research job that failed."""
+
+    exit_code = 6
+    kind = "server_error"
+
+
+class NetworkError(PerplexError):
+    """Raised when the connection cannot be made or goes silent for too long."""
+
+    exit_code = 7
+    kind = "network_error"
+
+
+class CutStream(NetworkError):
+    """Raised when the body ends or breaks after an event but before the answer completed."""
+
+    kind = "cut_stream"
+
+
+class ProtocolError(PerplexError):
+    """Raised when the body is not an event stream, or an event is not valid JSON."""
+
+    exit_code = 8
+    kind = "protocol_error"
+
+
+class Interrupted(PerplexError):
+    """Raised on Ctrl-C so that the partial answer can be finished and kept."""
+
+    exit_code = 130
+    kind = "interrupted"
+
+
+class PipeClosed(Exception):
+    """Raised when the reader of stdout went away (`| head`): silent exit 141."""
+
+    exit_code = 141

@@ -1,0 +1,222 @@
+"""Chunks of the chat completions stream and the accumulator that turns them into one answer.
+
+Plain data and plain functions: no I/O here. The accumulator keeps only what the final
+document needs: the text of `delta.content` (never the cumulative `message.content`), the
+last non-empty value of each metadata field, and the last `usage`.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+METADATA_FIELDS = ("citations", "search_results", "images", "related_questions")
+DONE_OBJECTS = frozenset({"chat.completion.done"})
+
+OPEN_THINK = "<think>"
+CLOSE_THINK = "</think>"
+
+
+@dataclass
+class Update:
+    """What one chunk adds: answer text and reasoning text, ready to show."""
+
+    answer: str = ""
+    reasoning: str = ""
+
+
+class ThinkSplitter:
+    """Splits `<think>...</think>` out of the content, even when the tags are cut.
+
+    A reasoning block is recognised only before the answer proper has started, so an
+    answer that talks about `<think>` tags is left alone; once the answer has started,
+    text is passed on at once and nothing is held back.
+    """
+
+    def __init__(self) -> None:
+        self.in_think = False
+        self.answer_started = False
+        self._held = ""
+        self._after_think = False
+
+    def feed(self, text: str) -> Update:
+        if self.answer_started and not self.in_think:
+            return Update(answer=text)
+        text = self._held + text
+        self._held = ""
+        answer: list[str] = []
+        reasoning: list[str] = []
+        while text:
+            if self.in_think:
+                end = text.find(CLOSE_THINK)
+                if end >= 0:
+                    reasoning.append(text[:end])
+                    text = text[end + len(CLOSE_THINK) :]
+                    self.in_think = False
+                    self._after_think = True
+                    continue
+                keep = _partial_suffix(text, CLOSE_THINK)
+                reasoning.append(text[: len(text) - keep])
+                self._held = text[len(text) - keep :]
+                break
+            stripped = text.lstrip()
+            if not stripped:
+                # Whitespace only so far: keep it until we know whether a block follows.
+                self._held = text
+                break
+            if stripped.startswith(OPEN_THINK):
+                self.in_think = True
+                text = stripped[len(OPEN_THINK) :]
+                continue
+            if OPEN_THINK.startswith(stripped):
+                self._held = text
+                break
+            self.answer_started = True
+            answer.append(stripped if self._after_think else text)
+            break
+        return Update(answer="".join(answer), reasoning="".join(reasoning))
+
+    def finish(self) -> Update:
+        """Flush what was held back when the content ends."""
+        held, self._held = self._held, ""
+        if self.in_think:
+            return Update(reasoning=held)
+        return Update(answer=held.lstrip() if self._after_think else held)
+
+
+def _partial_suffix(text: str, tag: str) -> int:
+    """Length of the longest suffix of text that is a proper prefix of tag."""
+    for n in range(min(len(tag) - 1, len(text)), 0, -1):
+        if text.endswith(tag[:n]):
+            return n
+    return 0
+
+
+@dataclass
+class Accumulator:
+    """Builds the completion from the chunks, in order."""
+
+    id: str | None = None
+    model: str | None = None
+    created: int | None = None
+    object: str | None = None
+    usage: dict[str, Any] | None = None
+    finish_reason: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    reasoning_steps: list[Any] = field(default_factory=list)
+    complete: bool = False
+    events: int = 0
+    _content: io.StringIO = field(default_factory=io.StringIO)
+    _reasoning: io.StringIO = field(default_factory=io.StringIO)
+    _think: ThinkSplitter = field(default_factory=ThinkSplitter)
+
+    def feed(self, chunk: dict[str, Any]) -> Update:
+        """Take one chunk; return the text it adds."""
+        self.events += 1
+        if self.id is None:
+            self.id = chunk.get("id")
+            self.created = chunk.get("created")
+        model = chunk.get("model")
+        if model:
+            self.model = model
+        obj = chunk.get("object")
+        if obj:
+            self.object = obj
+            if obj in DONE_OBJECTS:
+                self.complete = True
+        usage = chunk.get("usage")
+        if usage:
+            self.usage = usage
+        for name in METADATA_FIELDS:
+            value = chunk.get(name)
+            if value:
+                self.metadata[name] = value
+        update = Update()
+        choices = chunk.get("choices")
+        if choices:
+            choice = choices[0]
+            reason = choice.get("finish_reason")
+            if reason:
+                self.finish_reason = reason
+                self.complete = True
+            delta = choice.get("delta")
+            if delta:
+                steps = delta.get("reasoning_steps")
+                if steps:
+                    self.reasoning_steps.extend(steps)
+                    update.reasoning = _steps_text(steps)
+                text = delta.get("content")
+                if text:
+                    self._content.write(text)
+                    split = self._think.feed(text)
+                    update.answer = split.answer
+                    if split.reasoning:
+                        self._reasoning.write(split.reasoning)
+                        update.reasoning += split.reasoning
+        return update
+
+    def finish(self) -> Update:
+        """Flush text held back at the end of the stream."""
+        update = self._think.finish()
+        if update.reasoning:
+            self._reasoning.write(update.reasoning)
+        return update
+
+    def mark_done(self) -> None:
+        """`data: [DONE]` arrived."""
+        self.complete = True
+
+    @property
+    def content(self) -> str:
+        """The content as the API would return it in one piece (reasoning tags included)."""
+        return self._content.getvalue()
+
+    @property
+    def reasoning(self) -> str:
+        return self._reasoning.getvalue()
+
+    def completion(self) -> dict[str, Any]:
+        """The chat.completion document that a non-streaming request would have returned."""
+        doc: dict[str, Any] = {
+            "id": self.id,
+            "model": self.model,
+            "created": self.created,
+            "object": "chat.completion",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": self.content},
+                    "finish_reason": self.finish_reason,
+                }
+            ],
+        }
+        for name in METADATA_FIELDS:
+            if name in self.metadata:
+                doc[name] = self.metadata[name]
+        if self.reasoning_steps:
+            doc["choices"][0]["message"]["reasoning_steps"] = self.reasoning_steps
+        if self.usage is not None:
+            doc["usage"] = self.usage
+        return doc
+
+
+def _steps_text(steps: list[Any]) -> str:
+    lines = []
+    for step in steps:
+        if isinstance(step, dict):
+            thought = step.get("thought") or step.get("type") or ""
+            lines.append(str(thought))
+        else:
+            lines.append(str(step))
+    return "".join(line + "\n" for line in lines if line)
+
+
+def sources(metadata: dict[str, Any]) -> list[tuple[str, str]]:
+    """(title, url) per source, numbered like the `[n]` markers (the citations order)."""
+    results = [r for r in metadata.get("search_results") or [] if isinstance(r, dict)]
+    titles = {r.get("url"): r.get("title") or "" for r in results}
+    citations = metadata.get("citations") or []
+    if citations:
+        return [(titles.get(url, "") or "", str(url)) for url in citations]
+    return [(r.get("title") or "", str(r.get("url") or "")) for r in results]

@@ -1,0 +1,30 @@
+"""json: one document, shaped like the non-streaming chat completions response."""
+
+from __future__ import annotations
+
+import json
+from typing import IO, Any
+
+from ..errors import PerplexError
+from ..events import Accumulator, Update
+from . import error_member
+
+
+class JsonFormatter:
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+
+    def chunk(self, raw: dict[str, Any], update: Update) -> None:
+        pass
+
+    def end(self, acc: Accumulator, error: PerplexError | None) -> None:
+        doc = acc.completion()
+        if error is not None:
+            doc["error"] = error_member(error)
+        write_document(self.out, doc)
+
+
+def write_document(out: IO[str], doc: Any) -> None:
+    """Pretty JSON, UTF-8 as is, newline-terminated."""
+    out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    out.flush()

@@ -1,0 +1,26 @@
+"""ndjson: every chunk the API sent, one compact JSON object per line, flushed per line."""
+
+from __future__ import annotations
+
+import json
+from typing import IO, Any
+
+from ..errors import PerplexError
+from ..events import Accumulator, Update
+from . import error_member
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+class NdjsonFormatter:
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+
+    def chunk(self, raw: dict[str, Any], update: Update) -> None:
+        self.out.write(_dumps(raw) + "\n")
+        self.out.flush()
+
+    def end(self, acc: Accumulator, error: PerplexError | None) -> None:
+        if error is not None:
+            self.out.write(_dumps({"error": error_member(error)}) + "\n")
+            self.out.flush()

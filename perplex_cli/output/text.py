@@ -1,0 +1,50 @@
+"""text: the answer as it arrives, then a blank line and the numbered sources."""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from ..errors import PerplexError
+from ..events import Accumulator, Update, sources
+
+
+class TextFormatter:
+    def __init__(
+        self, out: IO[str], err: IO[str], *, citations: bool = True, reasoning: bool = False
+    ) -> None:
+        self.out = out
+        self.err = err
+        self.citations = citations
+        self.reasoning = reasoning
+        self._last = "\n"
+        self._reasoning_last = "\n"
+
+    def chunk(self, raw: dict[str, Any], update: Update) -> None:
+        if update.reasoning and self.reasoning:
+            self.err.write(update.reasoning)
+            self.err.flush()
+            self._reasoning_last = update.reasoning[-1]
+        if update.answer:
+            if self.reasoning and self._reasoning_last != "\n":
+                self.err.write("\n")
+                self.err.flush()
+                self._reasoning_last = "\n"
+            self.out.write(update.answer)
+            self.out.flush()
+            self._last = update.answer[-1]
+
+    def end(self, acc: Accumulator, error: PerplexError | None) -> None:
+        self.chunk({}, acc.finish())
+        if self.reasoning and self._reasoning_last != "\n":
+            self.err.write("\n")
+            self.err.flush()
+        tail = "" if self._last == "\n" else "\n"
+        listed = sources(acc.metadata) if self.citations and error is None else []
+        if listed:
+            tail += "\n" + "".join(
+                f"[{n}] {title} - {url}\n" if title else f"[{n}] {url}\n"
+                for n, (title, url) in enumerate(listed, 1)
+            )
+        if tail:
+            self.out.write(tail)
+            self.out.flush()

@@ -1,0 +1,84 @@
+"""The one place where defaults are filled: flags > environment > config > defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import AuthError, UsageError
+from .options import FORMATS, Options
+
+DEFAULT_BASE_URL = "https://api.perplexity.ai"
+
+DEFAULTS: dict[str, Any] = {
+    "model": "sonar",
+    "format": "text",
+    "reasoning": False,
+    "no_citations": False,
+    "quiet": False,
+    "base_url": DEFAULT_BASE_URL,
+    "timeout": 300.0,
+    "connect_timeout": 10.0,
+    "retries": 2,
+}
+
+ENVIRONMENT = {"base_url": "PERPLEXITY_BASE_URL"}
+KEY_VARIABLES = ("PERPLEXITY_API_KEY", "PPLX_API_KEY")
+
+
+@dataclass
+class Settings:
+    """Concrete values for one run."""
+
+    model: str
+    format: str
+    reasoning: bool
+    no_citations: bool
+    quiet: bool
+    base_url: str
+    timeout: float
+    connect_timeout: float
+    retries: int
+
+
+def resolve(opts: Options) -> Settings:
+    """Fill every option that was not given and check the values that need no request."""
+    values: dict[str, Any] = {}
+    for name, default in DEFAULTS.items():
+        given = getattr(opts, name)
+        if given is None and name in ENVIRONMENT:
+            given = os.environ.get(ENVIRONMENT[name]) or None
+        values[name] = default if given is None else given
+    settings = Settings(**values)
+    check(settings)
+    return settings
+
+
+def check(settings: Settings) -> None:
+    if settings.format not in FORMATS:
+        raise UsageError(
+            f"invalid value for -f/--format: {settings.format!r} (choose from {', '.join(FORMATS)})"
+        )
+    if settings.timeout <= 0:
+        raise UsageError("invalid value for --timeout: must be > 0 seconds")
+    if settings.connect_timeout <= 0:
+        raise UsageError("invalid value for --connect-timeout: must be > 0 seconds")
+    if settings.retries < 0:
+        raise UsageError("invalid value for --retries: must be >= 0")
+    if not settings.base_url.startswith(("http://", "https://")):
+        raise UsageError(f"invalid base URL {settings.base_url!r}: it must start with https://")
+
+
+def api_key() -> str:
+    """The API key from the environment; exit 3 with how to set one when there is none."""
+    for name in KEY_VARIABLES:
+        value = os.environ.get(name)
+        if value is not None and value.strip():
+            return value.strip()
+        if value is not None:
+            raise AuthError(f"{name} is set but empty")
+    raise AuthError(
+        "no API key: set PERPLEXITY_API_KEY (or PPLX_API_KEY)",
+        hint="get a key at https://www.perplexity.ai/settings/api",
+    )

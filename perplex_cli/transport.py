@@ -1,0 +1,301 @@
+"""HTTP: one requests session, our own retry loop (D7), the body as raw reads (D2).
+
+Transport never formats. It returns responses whose status is 2xx, raises the typed errors
+of `errors.py` for everything else, and maps requests' and urllib3's exceptions (the body is
+read through urllib3 directly) to the same tree.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import os
+import random
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    ApiError,
+    AuthError,
+    CutStream,
+    NetworkError,
+    PerplexError,
+    ProtocolError,
+    RateLimited,
+    ServerError,
+)
+
+if TYPE_CHECKING:
+    import requests
+
+READ_SIZE = 65536
+RETRY_STATUSES = frozenset({408, 409, 429})
+RETRY_AFTER_CAP = 60.0
+
+
+@dataclass
+class TransportSettings:
+    base_url: str
+    api_key: str | None
+    connect_timeout: float = 10.0
+    read_timeout: float = 300.0
+    retries: int = 2
+    proxy: str | None = None
+    retry_base: float = 1.0
+
+
+class Transport:
+    """Sends requests to the API and hands back successful responses."""
+
+    def __init__(
+        self, settings: TransportSettings, on_retry: Callable[[str], None] | None = None
+    ) -> None:
+        import requests
+
+        self.settings = settings
+        self.on_retry = on_retry
+        self.session = requests.Session()
+        if settings.proxy:
+            self.session.proxies = {"http": settings.proxy, "https": settings.proxy}
+
+    def url(self, path: str) -> str:
+        return self.settings.base_url.rstrip("/") + path
+
+    def headers(self, stream: bool) -> dict[str, str]:
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "text/event-stream" if stream else "application/json",
+            "User-Agent": _user_agent(),
+        }
+        if self.settings.api_key:
+            headers["Authorization"] = "Bearer " + self.settings.api_key
+        return headers
+
+    def request(
+        self, method: str, path: str, body: Any = None, *, stream: bool = False
+    ) -> requests.Response:
+        """Send with retries before any answer byte; return a 2xx response."""
+        import requests
+
+        attempts = max(0, self.settings.retries) + 1
+        data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
+        for attempt in range(1, attempts + 1):
+            failure: PerplexError
+            delay: float | None = None
+            try:
+                response = self.session.request(
+                    method,
+                    self.url(path),
+                    data=data,
+                    headers=self.headers(stream),
+                    stream=True,
+                    timeout=(self.settings.connect_timeout, self.settings.read_timeout),
+                )
+            except requests.exceptions.RequestException as exc:
+                failure = network_error(exc, self.settings)
+            else:
+                if response.status_code < 300:
+                    return response
+                failure = error_from_response(response)
+                response.close()
+                if not _retryable_status(response.status_code):
+                    raise failure
+                delay = retry_after(response.headers.get("Retry-After"))
+            if attempt == attempts:
+                raise failure
+            if delay is None:
+                delay = self.settings.retry_base * (2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
+            if self.on_retry:
+                reason = failure.message if isinstance(failure, NetworkError) else _status_line(failure)
+                self.on_retry(
+                    f"perplex: retrying in {delay:.1f} s (attempt {attempt + 1} of {attempts}): "
+                    f"{reason}"
+                )
+            time.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def _retryable_status(status: int) -> bool:
+    return status in RETRY_STATUSES or status >= 500
+
+
+def _status_line(error: PerplexError) -> str:
+    status = getattr(error, "status", 0)
+    reason = getattr(error, "reason", "") or ""
+    return f"{status} {reason}".strip() if status else error.message
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or HTTP date), capped at 60 s."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - time.time()
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(seconds, 0.0), RETRY_AFTER_CAP)
+
+
+def body_reads(response: requests.Response) -> Iterator[bytes]:
+    """The body as it arrives: each read returns what the socket has, decoded (D2)."""
+    import urllib3.exceptions as u3
+    import requests
+
+    raw = response.raw
+    try:
+        while True:
+            data = raw.read1(READ_SIZE, decode_content=True)
+            if not data:
+                return
+            yield data
+    except (u3.ReadTimeoutError, requests.exceptions.ReadTimeout) as exc:
+        raise CutStream(f"no data from the server for {_timeout_of(exc)}") from exc
+    except u3.DecodeError as exc:
+        raise ProtocolError(f"the response body could not be decoded: {exc}") from exc
+    except (u3.ProtocolError, u3.HTTPError, requests.exceptions.RequestException, OSError) as exc:
+        raise CutStream(f"the connection broke: {_short(exc)}") from exc
+
+
+def _timeout_of(exc: BaseException) -> str:
+    found = re.search(r"read timeout=([\d.]+)", str(exc))
+    return f"{float(found.group(1)):g} s" if found else "too long"
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    inner = re.search(r"\((?:'|\")?([^'\"]*?)(?:'|\")?, ", text)
+    if "IncompleteRead" in text:
+        return "the body ended early"
+    if "reset" in text.lower():
+        return "connection reset by the server"
+    return inner.group(1) if inner else text.splitlines()[0]
+
+
+def network_error(exc: BaseException, settings: TransportSettings) -> NetworkError:
+    """A NetworkError with a short, key-free message for a requests exception."""
+    import requests
+
+    host = settings.base_url
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return NetworkError(f"could not connect to {host} within {settings.connect_timeout:g} s")
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return NetworkError(f"no response from {host} within {settings.read_timeout:g} s")
+    if isinstance(exc, requests.exceptions.SSLError):
+        return NetworkError(f"TLS failed for {host}: {_reason(exc)}")
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return NetworkError(f"the proxy failed: {_reason(exc)}")
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return NetworkError(f"could not connect to {host}: {_reason(exc)}")
+    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
+        return NetworkError(f"invalid base URL {host}")
+    return NetworkError(f"request failed: {_reason(exc)}")
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    for pattern, reason in (
+        (r"Connection refused", "connection refused"),
+        (r"Name or service not known|nodename nor servname|Temporary failure in name", "host not found"),
+        (r"timed out", "timed out"),
+        (r"CERTIFICATE_VERIFY_FAILED", "certificate verify failed"),
+        (r"Connection reset", "connection reset"),
+        (r"RemoteDisconnected|closed connection without response", "server closed the connection"),
+    ):
+        if re.search(pattern, text):
+            return reason
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+def error_from_response(response: requests.Response) -> ApiError | AuthError:
+    """The typed error for a non-2xx answer, with the API's own message in one line."""
+    status = response.status_code
+    try:
+        raw = response.raw.read(65536, decode_content=True) or b""
+    except Exception:  # the body of an error is a courtesy: the status says enough
+        raw = b""
+    message = api_message(raw.decode("utf-8", "replace")) or response.reason or "no message"
+    text = f"{message} (HTTP {status})"
+    error: ApiError | AuthError
+    if status in (401, 403):
+        error = AuthError(
+            text, hint="check the key: perplex key status (PERPLEXITY_API_KEY, perplex key set)"
+        )
+    elif status == 429:
+        error = RateLimited(text, status, hint="slow down, or raise --retries")
+    elif status >= 500:
+        error = ServerError(text, status)
+    else:
+        error = ApiError(text, status)
+    error.status = status  # type: ignore[union-attr]
+    error.reason = response.reason or ""  # type: ignore[union-attr]
+    return error
+
+
+def api_message(body: str) -> str:
+    """The API's message from a JSON error, a 422 detail list, or an HTML page's title."""
+    body = body.strip()
+    if not body:
+        return ""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict):
+        err = doc.get("error")
+        if isinstance(err, dict) and err.get("message"):
+            kind = err.get("type")
+            msg = str(err["message"])
+            return f"{msg} [{kind}]" if kind else msg
+        if isinstance(err, str):
+            return err
+        detail = doc.get("detail")
+        if isinstance(detail, list):
+            parts = []
+            for item in detail:
+                if isinstance(item, dict):
+                    loc = ".".join(str(p) for p in item.get("loc", []) if p != "body")
+                    parts.append(f"{loc}: {item.get('msg', '')}" if loc else str(item.get("msg", "")))
+            return "; ".join(parts)
+        if isinstance(detail, str):
+            return detail
+        if isinstance(doc.get("message"), str):
+            return str(doc["message"])
+    title = re.search(r"<title[^>]*>(.*?)</title>", body, re.IGNORECASE | re.DOTALL)
+    if title:
+        return " ".join(title.group(1).split())
+    return first_line(body)
+
+
+def first_line(text: str, limit: int = 200) -> str:
+    for line in text.splitlines():
+        line = line.strip()
+        if line:
+            return line[:limit]
+    return ""
+
+
+def _user_agent() -> str:
+    from . import __version__
+
+    return f"perplex/{__version__}"
+
+
+def retry_base_from_env() -> float:
+    """PERPLEX_RETRY_BASE: the first backoff delay in seconds (default 1)."""
+    try:
+        return max(0.0, float(os.environ.get("PERPLEX_RETRY_BASE", "1")))
+    except ValueError:
+        return 1.0
