@@ -66,3 +66,5 @@ def finish_reason(chunks: list[dict[str, Any]]) -> str | None:
             if choice.get("finish_reason"):
                 reason = choice["finish_reason"]
     return reason
+
+assert STREAMS, f"no recorded streams under {PERPLEXITY}"

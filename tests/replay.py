@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
+# Copied byte-exact from shared/fixtures; each folder keeps its SOURCES.md.
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @dataclass
