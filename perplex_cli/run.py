@@ -6,7 +6,7 @@ import sys
 from typing import IO, Any
 
 from .options import Options
-from .settings import Settings, api_key, resolve
+from .settings import api_key, resolve
 
 
 def text_stream(stream: Any) -> IO[str]:
@@ -20,43 +20,20 @@ def text_stream(stream: Any) -> IO[str]:
     return stream  # type: ignore[no-any-return]
 
 
-def build_body(prompt: str, opts: Options, settings: Settings, *, stream: bool) -> dict[str, Any]:
-    """The chat completions request body."""
-    messages: list[dict[str, Any]] = []
-    if opts.system:
-        messages.append({"role": "system", "content": opts.system})
-    messages.append({"role": "user", "content": prompt})
-    body: dict[str, Any] = {"model": settings.model, "messages": messages}
-    if opts.max_tokens is not None:
-        body["max_tokens"] = opts.max_tokens
-    if opts.temperature is not None:
-        body["temperature"] = opts.temperature
-    body["stream"] = stream
-    return body
-
-
-def check_request_values(opts: Options) -> None:
-    from .errors import UsageError
-
-    if opts.max_tokens is not None and opts.max_tokens <= 0:
-        raise UsageError("invalid value for --max-tokens: must be > 0")
-    if opts.temperature is not None and not 0 <= opts.temperature <= 2:
-        raise UsageError("invalid value for --temperature: must be between 0 and 2")
-
-
 def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> None:
     from .ask import stream_answer, warn_if_cut
     from .output import make_formatter
     from .prompt import build_prompt
+    from .request import build_body, build_messages, validate
     from .transport import Transport, TransportSettings, retry_base_from_env
 
     settings = resolve(opts)
-    check_request_values(opts)
+    validate(opts)
     prompt = build_prompt(words, ignore_stdin=ignore_stdin)
     key = api_key()
     out = text_stream(sys.stdout)
     err = text_stream(sys.stderr)
-    body = build_body(prompt, opts, settings, stream=True)
+    body = build_body(build_messages(prompt, opts), opts, settings, stream=True)
 
     def announce(line: str) -> None:
         if not settings.quiet:
