@@ -62,7 +62,9 @@ def stream_answer(response: requests.Response, formatter: Formatter) -> Outcome:
                     raise ProtocolError(f"an event is not a JSON object: {first_line(data, 80)!r}")
                 if "error" in chunk and "choices" not in chunk:
                     raise stream_error(chunk["error"])
-                formatter.chunk(chunk, acc.feed(chunk))
+                update = acc.feed(chunk)
+                update.data = data
+                formatter.chunk(chunk, update)
             if not acc.complete:
                 if acc.events == 0:
                     raise not_a_stream(source)

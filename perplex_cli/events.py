@@ -20,10 +20,12 @@ CLOSE_THINK = "</think>"
 
 @dataclass
 class Update:
-    """What one chunk adds: answer text and reasoning text, ready to show."""
+    """What one chunk adds: answer text and reasoning text, ready to show; and the event's
+    data as it arrived, for a formatter that echoes events (ndjson) without re-encoding."""
 
     answer: str = ""
     reasoning: str = ""
+    data: str = ""
 
 
 class ThinkSplitter:
