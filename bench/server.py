@@ -40,12 +40,13 @@ _print_lock = threading.Lock()
 
 
 def synthetic_chunk(i: int) -> bytes:
-    """One small chunk in the shape of the recordings (usage on every chunk, a short delta)."""
+    """One small chunk in the shape of the 2026 recordings (usage on every chunk, no
+    finish_reason before the last), without their search results: a short delta."""
     return (
         b'data: {"id":"bench","model":"sonar","created":1780000000,'
         b'"usage":{"prompt_tokens":9,"completion_tokens":%d,"total_tokens":%d},'
         b'"object":"chat.completion.chunk","choices":[{"index":0,'
-        b'"delta":{"role":"assistant","content":"w%d "},"finish_reason":null}]}\r\n\r\n'
+        b'"delta":{"role":"assistant","content":"w%d "}}]}\r\n\r\n'
         % (i, i + 9, i)
     )
 
