@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterable, Iterator
+from typing import Protocol
 
 from sseclient import SSEClient
 
@@ -84,14 +85,11 @@ def _has_unterminated_event(tail: str) -> bool:
     return False
 
 
-class Event:
-    """One dispatched SSE event."""
+class Event(Protocol):
+    """One dispatched SSE event: sseclient-py's own object, handed on without a copy."""
 
-    __slots__ = ("event", "data")
-
-    def __init__(self, event: str, data: str) -> None:
-        self.event = event
-        self.data = data
+    event: str
+    data: str
 
 
 def iter_events(source: NormalisedBytes) -> Iterator[Event]:
@@ -100,4 +98,4 @@ def iter_events(source: NormalisedBytes) -> Iterator[Event]:
         if source.ended and source.truncated_tail:
             # sseclient hands out the unterminated tail at EOF: it is not an event.
             return
-        yield Event(ev.event, ev.data)
+        yield ev
