@@ -7,7 +7,6 @@ last non-empty value of each metadata field, and the last `usage`.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +95,41 @@ def _partial_suffix(text: str, tag: str) -> int:
     return 0
 
 
+_BLOCK = 256  # pieces joined at a time: ~2 KB blocks of ordinary deltas
+
+
+class TextBuffer:
+    """Text that arrives in many small pieces, kept once (the answer, for json and the log).
+
+    io.StringIO grows its buffer by a quarter at a time, and each larger buffer leaves the
+    previous one behind in the heap: its peak RSS was 5.6 times the text (8.3 MB for a
+    1.5 MB answer of 200,000 chunks); a list of the pieces costs a string object per chunk
+    (15 MB). Here the pieces are joined _BLOCK at a time, so the peak is the text in
+    blocks plus the final join: 2.9 MB (issue 9, case 5).
+    """
+
+    __slots__ = ("_pieces", "_blocks")
+
+    def __init__(self) -> None:
+        self._pieces: list[str] = []
+        self._blocks: list[str] = []
+
+    def write(self, text: str) -> None:
+        pieces = self._pieces
+        pieces.append(text)
+        if len(pieces) >= _BLOCK:
+            self._blocks.append("".join(pieces))
+            pieces.clear()
+
+    def getvalue(self) -> str:
+        if self._pieces:
+            self._blocks.append("".join(self._pieces))
+            self._pieces.clear()
+        if len(self._blocks) > 1:
+            self._blocks[:] = ["".join(self._blocks)]
+        return self._blocks[0] if self._blocks else ""
+
+
 @dataclass
 class Accumulator:
     """Builds the completion from the chunks, in order."""
@@ -110,8 +144,8 @@ class Accumulator:
     reasoning_steps: list[Any] = field(default_factory=list)
     complete: bool = False
     events: int = 0
-    _content: io.StringIO = field(default_factory=io.StringIO)
-    _reasoning: io.StringIO = field(default_factory=io.StringIO)
+    _content: TextBuffer = field(default_factory=TextBuffer)
+    _reasoning: TextBuffer = field(default_factory=TextBuffer)
     _think: ThinkSplitter = field(default_factory=ThinkSplitter)
     _update: Update = field(default_factory=Update)
 

@@ -54,3 +54,17 @@ def test_think_blocks_are_split_before_the_fast_path_takes_over():
     updates = [acc.feed(chunk(t)) for t in ("<think>plan", "</think>\n\nThe", " end")]
     assert [(u.answer, u.reasoning) for u in updates] == [("", "plan"), ("The", ""), (" end", "")]
     assert acc.reasoning == "plan"
+
+
+def test_text_buffer_keeps_every_piece_in_order_across_blocks():
+    from perplex_cli.events import TextBuffer
+
+    buf = TextBuffer()
+    assert buf.getvalue() == ""
+    words = [f"w{i} " for i in range(1000)]
+    for w in words[:600]:
+        buf.write(w)
+    assert buf.getvalue() == "".join(words[:600])
+    for w in words[600:]:
+        buf.write(w)
+    assert buf.getvalue() == buf.getvalue() == "".join(words)
