@@ -23,10 +23,21 @@ CURL = shutil.which("curl")
 KEY = "pplx-bench-0000000000000000"
 # Interpreter settings that would change what is measured (buffering, paths, tracing,
 # compiling every module from source on every run).
-PYTHON_KNOBS = frozenset({
-    "PYTHONUNBUFFERED", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX", "PYTHONDEVMODE", "PYTHONTRACEMALLOC", "PYTHONMALLOC",
-    "PYTHONPROFILEIMPORTTIME", "PYTHONWARNINGS", "PYTHONSTARTUP", "PYTHONINSPECT",
-})
+PYTHON_KNOBS = frozenset(
+    {
+        "PYTHONUNBUFFERED",
+        "PYTHONPATH",
+        "PYTHONDONTWRITEBYTECODE",
+        "PYTHONPYCACHEPREFIX",
+        "PYTHONDEVMODE",
+        "PYTHONTRACEMALLOC",
+        "PYTHONMALLOC",
+        "PYTHONPROFILEIMPORTTIME",
+        "PYTHONWARNINGS",
+        "PYTHONSTARTUP",
+        "PYTHONINSPECT",
+    }
+)
 REQUEST_BODY = '{"model":"sonar","messages":[{"role":"user","content":"q"}],"stream":true}'
 
 
@@ -52,8 +63,11 @@ class Bench:
         self.writes: dict[str, dict[int, float]] = defaultdict(dict)
         self._writes_cond = threading.Condition()
         self.server = subprocess.Popen(
-            [PYTHON, str(BENCH / "server.py")], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
-            text=True, env=self.env,
+            [PYTHON, str(BENCH / "server.py")],
+            stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=self.env,
         )
         assert self.server.stdout is not None
         first = self.server.stdout.readline().split()
@@ -64,6 +78,14 @@ class Bench:
         self._reader = threading.Thread(target=self._read_server, daemon=True)
         self._reader.start()
         self._serial = 0
+
+    def warm(self) -> None:
+        """Fill the byte-code cache for every client's modules, so that no measured run
+        (not even --quick's single one) pays for compiling them."""
+        url = f"{self.base}/synth/10/chunked"
+        self.run(self.floor(url))
+        self.run(self.perplex("q"), base_url=url)
+        self.run(self.typer_min())
 
     def close(self) -> None:
         if self.server.poll() is None:
@@ -101,9 +123,20 @@ class Bench:
 
     def curl(self, url: str, gzip: bool = False) -> list[str]:
         assert CURL is not None
-        argv = [CURL, "-sN", "-X", "POST", "-H", "Content-Type: application/json",
-                "-H", "Accept: text/event-stream", "-H", f"Authorization: Bearer {KEY}",
-                "--data", REQUEST_BODY]
+        argv = [
+            CURL,
+            "-sN",
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/json",
+            "-H",
+            "Accept: text/event-stream",
+            "-H",
+            f"Authorization: Bearer {KEY}",
+            "--data",
+            REQUEST_BODY,
+        ]
         if gzip:
             argv.append("--compressed")
         return [*argv, url + "/chat/completions"]
@@ -114,8 +147,13 @@ class Bench:
     # Running one client --------------------------------------------------------------
 
     def run(
-        self, argv: list[str], *, base_url: str | None = None, capture: bool = False,
-        timed_reads: bool = False, extra_env: dict[str, str] | None = None,
+        self,
+        argv: list[str],
+        *,
+        base_url: str | None = None,
+        capture: bool = False,
+        timed_reads: bool = False,
+        extra_env: dict[str, str] | None = None,
     ) -> Sample:
         """Run argv through bench/measure.py; stdout is discarded unless captured.
 
@@ -130,8 +168,14 @@ class Bench:
         result = self.tmp / "measure.out"
         launcher = [PYTHON, "-S", str(BENCH / "measure.py"), str(result), *argv]
         if capture or timed_reads:
-            proc = subprocess.Popen(launcher, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    stdin=subprocess.DEVNULL, cwd=ROOT, env=env)
+            proc = subprocess.Popen(
+                launcher,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                cwd=ROOT,
+                env=env,
+            )
             arrivals: list[tuple[float, bytes]] = []
             errors: list[bytes] = []
             stderr_reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()))  # type: ignore[union-attr]
@@ -141,8 +185,14 @@ class Bench:
             stderr_reader.join()
             stdout = b"".join(data for _, data in arrivals)
         else:
-            proc = subprocess.Popen(launcher, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                    stdin=subprocess.DEVNULL, cwd=ROOT, env=env)
+            proc = subprocess.Popen(
+                launcher,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                cwd=ROOT,
+                env=env,
+            )
             _, err = proc.communicate()
             errors, arrivals, stdout = [err], [], b""
         if proc.returncode != 0:
@@ -151,8 +201,15 @@ class Bench:
         if int(code) != 0:
             tail = b"".join(errors).decode("utf-8", "replace").strip()[-400:]
             raise RuntimeError(f"{' '.join(argv[:4])}... exited {code}: {tail}")
-        return Sample(float(wall), float(cpu), int(rss), int(code), stdout, b"".join(errors),
-                      arrivals if timed_reads else [])
+        return Sample(
+            float(wall),
+            float(cpu),
+            int(rss),
+            int(code),
+            stdout,
+            b"".join(errors),
+            arrivals if timed_reads else [],
+        )
 
 
 def read_with_times(fd: int) -> list[tuple[float, bytes]]:

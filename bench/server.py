@@ -5,9 +5,11 @@ Started by run.py as `python bench/server.py`; prints `PORT <n>` once it listens
 scenario is the request path in front of `/chat/completions`, so that perplex, the floor
 script and curl all reach it through an ordinary base URL:
 
-    /rec/<answer|largest>/<chunked|close>/<whole|events>   a recording, in one write or one per event
-    /synth/<n>/<chunked|close>                             n small chunks and a final one, 64 KiB writes
-    /paced/<n>/<chunked|close>/<plain|gzip>/<ms>/<tag>     n events, one write each, <ms> apart
+    /rec/<answer|largest>/<chunked|close>/<whole|events>  a recording, in one write or
+                                                          one write per event
+    /synth/<n>/<chunked|close>                            n small chunks and a final one,
+                                                          in 64 KiB writes
+    /paced/<n>/<chunked|close>/<plain|gzip>/<ms>/<tag>    n events, one write each, <ms> apart
 
 For paced streams the server prints `W <tag> <i> <t>` to stdout just before writing event
 i, with t from time.monotonic() (one clock for every process on the machine).
@@ -46,8 +48,7 @@ def synthetic_chunk(i: int) -> bytes:
         b'data: {"id":"bench","model":"sonar","created":1780000000,'
         b'"usage":{"prompt_tokens":9,"completion_tokens":%d,"total_tokens":%d},'
         b'"object":"chat.completion.chunk","choices":[{"index":0,'
-        b'"delta":{"role":"assistant","content":"w%d "}}]}\r\n\r\n'
-        % (i, i + 9, i)
+        b'"delta":{"role":"assistant","content":"w%d "}}]}\r\n\r\n' % (i, i + 9, i)
     )
 
 
@@ -134,16 +135,29 @@ def serve(sock: socket.socket, parts: list[str]) -> None:
     elif kind == "synth":
         body = synthetic_body(int(parts[1]))
         view = memoryview(body)
-        send(sock, parts[2], False, (view[i : i + WRITE_SIZE] for i in range(0, len(body), WRITE_SIZE)))
+        send(
+            sock,
+            parts[2],
+            False,
+            (view[i : i + WRITE_SIZE] for i in range(0, len(body), WRITE_SIZE)),
+        )
     elif kind == "paced":
-        n, framing, gz, ms, tag = int(parts[1]), parts[2], parts[3] == "gzip", int(parts[4]), parts[5]
+        n, framing, gz, ms, tag = (
+            int(parts[1]),
+            parts[2],
+            parts[3] == "gzip",
+            int(parts[4]),
+            parts[5],
+        )
         events = [paced_event(i, i == n) for i in range(n + 1)]
         send(sock, framing, gz, events, delay=ms / 1000.0, tag=tag)
     else:
         sock.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 
 
-def send(sock: socket.socket, framing: str, gz: bool, pieces, delay: float = 0.0, tag: str = "") -> None:  # type: ignore[no-untyped-def]
+def send(
+    sock: socket.socket, framing: str, gz: bool, pieces, delay: float = 0.0, tag: str = ""
+) -> None:  # type: ignore[no-untyped-def]
     head = ["HTTP/1.1 200 OK", "Content-Type: text/event-stream; charset=utf-8"]
     if gz:
         head.append("Content-Encoding: gzip")

@@ -1,6 +1,6 @@
 """The start-up baseline: a minimal typer app, set up as perplex's is (plain help, no rich).
 
-    python bench/typer_min.py --help
+python bench/typer_min.py --help
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@ the others (deep research, concise mode, error-ish chunks) through the general o
 
 from __future__ import annotations
 
-from perplex_cli.events import Accumulator
-
 from streams import chunk
+
+from perplex_cli.events import Accumulator
 
 
 def test_chunks_missing_fields_keep_the_last_non_empty_values():
@@ -21,7 +21,8 @@ def test_chunks_missing_fields_keep_the_last_non_empty_values():
     answers = [acc.feed(c).answer for c in (first, no_usage, no_choices, empty_delta, last)]
     assert answers == ["Hello ", "wor", "", "", "ld"]
     assert acc.content == "Hello world"
-    assert (acc.model, acc.usage, acc.finish_reason, acc.complete) == ("sonar", {"total_tokens": 9}, "stop", True)
+    assert (acc.model, acc.usage) == ("sonar", {"total_tokens": 9})
+    assert (acc.finish_reason, acc.complete) == ("stop", True)
     assert acc.metadata == {"citations": ["https://a"]}
     assert acc.events == 5
 
@@ -45,7 +46,10 @@ def test_concise_reasoning_steps_are_reasoning_and_kept_for_the_document():
     update = acc.feed(both)
     assert (update.answer, update.reasoning) == ("Answer", "then write\n")
     doc = acc.completion()
-    assert doc["choices"][0]["message"]["reasoning_steps"] == [{"thought": "search the web"}, "then write"]
+    assert doc["choices"][0]["message"]["reasoning_steps"] == [
+        {"thought": "search the web"},
+        "then write",
+    ]
     assert doc["choices"][0]["message"]["content"] == "Answer"
 
 
