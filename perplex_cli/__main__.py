@@ -59,6 +59,13 @@ def run(args: list[str]) -> int:
 
 
 def _say(line: str) -> None:
+    """One diagnostic on stderr: the key masked, server-sent escapes inert on a terminal."""
+    from .redact import redact
+    from .terminal import is_terminal, neutralise
+
+    line = redact(line)
+    if is_terminal(sys.stderr):
+        line = neutralise(line)
     try:
         sys.stderr.write(line + "\n")
         sys.stderr.flush()
@@ -69,7 +76,7 @@ def _say(line: str) -> None:
 def _traceback() -> None:
     import traceback
 
-    traceback.print_exc()
+    _say(traceback.format_exc().rstrip("\n"))
 
 
 def _flush() -> None:

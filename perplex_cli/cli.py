@@ -14,7 +14,7 @@ import typer
 from click_default_group import DefaultGroup
 from typer.core import TyperGroup
 
-from . import __version__
+from . import __version__, config_command, key_command
 from .options import Options, shared_options
 
 
@@ -82,3 +82,7 @@ def ask_command(
     from .run import run_ask
 
     run_ask(prompt or [], opts, ignore_stdin=ignore_stdin)
+
+
+app.add_typer(key_command.app, name="key")
+app.add_typer(config_command.app, name="config")

@@ -2,7 +2,8 @@
 
     PerplexError                  any failure the user can cause or meet
     ├── UsageError (2)            bad option or value, no prompt, unknown conversation id
-    ├── AuthError (3)             no key, key rejected, bad config file
+    ├── AuthError (3)             no key, key rejected
+    │   └── ConfigError (3)       bad config file, unsafe key or config file mode
     ├── ApiError (4)              the API refused the request (400, 404, 413, 422, other 4xx)
     │   ├── RateLimited (5)       429 after the retries
     │   └── ServerError (6)       5xx after the retries; a research job that FAILED
@@ -41,6 +42,12 @@ class AuthError(PerplexError):
 
     exit_code = 3
     kind = "authentication_error"
+
+
+class ConfigError(AuthError):
+    """Raised when the config file, the key file or a key source cannot be used."""
+
+    kind = "config_error"
 
 
 class ApiError(PerplexError):

@@ -13,9 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Annotated, Any, Optional
 
+import click
 import typer
 
 FORMATS = ("text", "ndjson", "json")
+
+
+def flag_only() -> Any:
+    """A field the config file may not set (settings derives the config keys from Options)."""
+    return field(default=None, metadata={"config": False})
 
 
 @dataclass
@@ -37,11 +43,22 @@ class Options:
     timeout: float | None = None
     connect_timeout: float | None = None
     retries: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    proxy: str | None = None
+    # key and transport safety: per run only, never from the config file
+    api_key_file: str | None = flag_only()
+    allow_insecure_http: bool | None = flag_only()
+    extra: dict[str, Any] = field(default_factory=dict, metadata={"config": False})
 
 
 def _opt(*names: str, help: str, metavar: str | None = None, **kw: Any) -> Any:
     return typer.Option(*names, help=help, metavar=metavar, show_default=False, **kw)
+
+
+# `-f/--format` for commands that print data as text or json (ask has its own, with ndjson).
+TextOrJson = Annotated[
+    str,
+    _opt("-f", "--format", help="Output: text or json.", click_type=click.Choice(["text", "json"])),
+]
 
 
 # (name, annotation) in the order --help lists them.
@@ -58,6 +75,9 @@ SHARED_PARAMETERS: list[tuple[str, Any]] = [
     ("timeout", Annotated[Optional[float], _opt("--timeout", help="Longest silence allowed between bytes, in seconds (default 300).", metavar="S")]),
     ("connect_timeout", Annotated[Optional[float], _opt("--connect-timeout", help="Seconds allowed to connect (default 10).", metavar="S")]),
     ("retries", Annotated[Optional[int], _opt("--retries", help="Retries before the answer starts, on connection errors, 408, 409, 429, 5xx (default 2).", metavar="N")]),
+    ("proxy", Annotated[Optional[str], _opt("--proxy", help="Proxy for API requests (default: HTTPS_PROXY, NO_PROXY from the environment).", metavar="URL")]),
+    ("api_key_file", Annotated[Optional[str], _opt("--api-key-file", help="Read the API key from FILE; '-' reads it from stdin (the prompt must then be in the arguments).", metavar="FILE")]),
+    ("allow_insecure_http", Annotated[Optional[bool], _opt("--allow-insecure-http", help="Allow a plain http:// base URL to a host other than this machine (the key travels unencrypted).")]),
 ]
 
 SHARED_NAMES = frozenset(name for name, _ in SHARED_PARAMETERS)

@@ -6,7 +6,7 @@ import sys
 from typing import IO, Any
 
 from .options import Options
-from .settings import api_key, resolve
+from .settings import resolve
 
 
 def text_stream(stream: Any) -> IO[str]:
@@ -22,17 +22,26 @@ def text_stream(stream: Any) -> IO[str]:
 
 def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> None:
     from .ask import stream_answer, warn_if_cut
+    from .errors import UsageError
+    from .keys import key_for
     from .output import make_formatter
     from .prompt import build_prompt
     from .request import build_body, build_messages, validate
+    from .terminal import guard
     from .transport import Transport, TransportSettings, retry_base_from_env
 
     settings = resolve(opts)
+    opts = settings.options  # flags, with the config file's values where none was given
     validate(opts)
-    prompt = build_prompt(words, ignore_stdin=ignore_stdin)
-    key = api_key()
-    out = text_stream(sys.stdout)
-    err = text_stream(sys.stderr)
+    key_on_stdin = settings.api_key_file == "-"
+    if key_on_stdin and words == ["-"]:
+        raise UsageError("stdin cannot hold both the key (--api-key-file -) and the prompt (-)")
+    # With the key on stdin, stdin is spent before the prompt, which then comes from argv.
+    key = key_for(settings) if key_on_stdin else None
+    prompt = build_prompt(words, ignore_stdin=ignore_stdin or key_on_stdin)
+    key = key or key_for(settings)
+    out = guard(text_stream(sys.stdout))
+    err = guard(text_stream(sys.stderr))
     body = build_body(build_messages(prompt, opts), opts, settings, stream=True)
 
     def announce(line: str) -> None:
@@ -43,10 +52,11 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
     transport = Transport(
         TransportSettings(
             base_url=settings.base_url,
-            api_key=key,
+            api_key=key.value,
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.timeout,
             retries=settings.retries,
+            proxy=settings.proxy,
             retry_base=retry_base_from_env(),
         ),
         on_retry=announce,

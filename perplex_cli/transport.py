@@ -58,8 +58,10 @@ class Transport:
         self.settings = settings
         self.on_retry = on_retry
         self.session = requests.Session()
-        if settings.proxy:
-            self.session.proxies = {"http": settings.proxy, "https": settings.proxy}
+        # Given per request, where requests lets it override HTTPS_PROXY (the flag wins);
+        # None leaves the environment's proxies and NO_PROXY to requests. trust_env stays on:
+        # it is also what honours REQUESTS_CA_BUNDLE. TLS verification is never turned off.
+        self.proxies = {"http": settings.proxy, "https": settings.proxy} if settings.proxy else None
 
     def url(self, path: str) -> str:
         return self.settings.base_url.rstrip("/") + path
@@ -93,6 +95,7 @@ class Transport:
                     headers=self.headers(stream),
                     stream=True,
                     timeout=(self.settings.connect_timeout, self.settings.read_timeout),
+                    proxies=dict(self.proxies) if self.proxies else None,  # requests adds to it
                 )
             except requests.exceptions.RequestException as exc:
                 failure = network_error(exc, self.settings)

@@ -1,0 +1,107 @@
+"""Escape sequences in an answer are inert on a terminal and byte-exact into a pipe."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+
+import pytest
+from replay import Reply
+from streams import answer, sse
+
+CLIPBOARD = "\x1b]52;c;cm0gLXJmIH4=\x07"  # OSC 52: write to the user's clipboard
+CLEAR = "\x1b[2J"
+ANSWER = f"before {CLIPBOARD} mid {CLEAR} after"
+SOURCES = dict(  # noqa: C408 - keyword arguments for answer()
+    citations=["https://a.example/\x1b[8m"],
+    search_results=[{"title": "Title\x1b]0;owned\x07", "url": "https://a.example/\x1b[8m"}],
+)
+
+
+def run(args: list[str], *, stdout_tty: bool, stderr_tty: bool) -> tuple[bytes, bytes, int]:
+    """Run perplex with stdout and/or stderr on a pseudo-terminal; (tty bytes, pipe bytes, code)."""
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "perplex_cli", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=slave if stdout_tty else subprocess.PIPE,
+        stderr=slave if stderr_tty else subprocess.PIPE,
+    )
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the last writer closed the terminal
+            break
+        if not data:
+            break
+        seen += data
+    os.close(master)
+    piped = (process.stderr if stdout_tty else process.stdout).read()  # type: ignore[union-attr]
+    return seen, piped, process.wait(timeout=10)
+
+
+def test_answer_and_sources_are_neutralised_on_a_terminal(server, env):
+    server.reply(Reply(body=sse(*answer(*ANSWER.split(" "), **SOURCES))))
+    shown, _, code = run(["q"], stdout_tty=True, stderr_tty=False)
+    assert code == 0
+    assert b"\x1b" not in shown and b"\x07" not in shown
+    text = shown.decode().replace("\r\n", "\n")
+    assert "\\x1b]52;c;cm0gLXJmIH4=\\x07" in text and "\\x1b[2J" in text
+    assert "[1] Title\\x1b]0;owned\\x07 - https://a.example/\\x1b[8m" in text
+
+
+def test_answer_is_byte_exact_into_a_pipe(server, env):
+    server.reply(Reply(body=sse(*answer(*ANSWER.split(" "), **SOURCES))))
+    _, out, code = run(["q"], stdout_tty=False, stderr_tty=True)
+    assert code == 0
+    expected = (
+        ANSWER.replace(" ", "") + "\n\n[1] Title\x1b]0;owned\x07 - https://a.example/\x1b[8m\n"
+    )
+    assert out == expected.encode()
+
+
+def test_json_on_a_terminal_stays_valid_json_and_inert(server, env):
+    server.reply(Reply(body=sse(*answer("a\x9b31mb\x7f"))))
+    shown, _, code = run(["-f", "json", "q"], stdout_tty=True, stderr_tty=False)
+    assert code == 0
+    assert "\x9b".encode() not in shown and b"\x7f" not in shown
+    doc = json.loads(shown.decode())
+    assert doc["choices"][0]["message"]["content"] == "a\x9b31mb\x7f"
+
+
+def test_reasoning_on_a_terminal_stderr_is_neutralised(server, env):
+    server.reply(Reply(body=sse(*answer("<think>plan \x1b[2J</think>", "ok"))))
+    shown, out, code = run(["--reasoning", "q"], stdout_tty=False, stderr_tty=True)
+    assert code == 0 and out == b"ok\n"
+    assert b"\x1b" not in shown and b"plan \\x1b[2J" in shown
+
+
+def test_an_api_error_message_on_a_terminal_stderr_is_neutralised(server, env):
+    body = json.dumps({"error": {"message": "bad \x1b]52;c;eA==\x07 model", "code": 400}}).encode()
+    server.reply(Reply(status=400, body=body, content_type="application/json", framing="length"))
+    shown, _, code = run(["q"], stdout_tty=False, stderr_tty=True)
+    assert code == 4
+    assert b"\x1b" not in shown and b"bad \\x1b]52;c;eA==\\x07 model" in shown
+
+
+@pytest.mark.parametrize(
+    "text,shown",
+    [
+        ("a\x1bb", "a\\x1bb"),
+        ("tab\tand\nnewline", "tab\tand\nnewline"),
+        ("cr\rx", "cr\\x0dx"),
+        ("bell\x07", "bell\\x07"),
+        ("del\x7f", "del\\u007f"),
+        ("csi\x9b", "csi\\u009b"),
+        ("plain é ü 中", "plain é ü 中"),
+    ],
+)
+def test_neutralise_shows_every_control_but_newline_and_tab(text, shown):
+    from perplex_cli.terminal import neutralise
+
+    assert neutralise(text) == shown
