@@ -126,7 +126,13 @@ def write_private(path: Path, text: str, *, keep_mode: bool = False) -> None:
     its write bits for others. A symlinked file is written through: the link stays, its
     target gets the new content.
     """
-    target = Path(os.path.realpath(path))
+    try:
+        _replace(Path(os.path.realpath(path)), text, keep_mode)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _replace(target: Path, text: str, keep_mode: bool) -> None:
     target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     mode = 0o600
     if keep_mode and target.exists():

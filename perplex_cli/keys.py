@@ -66,9 +66,9 @@ def find_key(api_key_file: str | None, api_key_command: str | None, config_path:
         where = f"api_key_command in {config_path}"
         return checked(run_key_command(api_key_command, where), where)
     path = config.key_path()
-    config.refuse_if_readable_by_others(path)
     text = config.read_text(path, "key file")
     if text is not None:
+        config.refuse_if_readable_by_others(path)
         return checked(text, f"key file {path}")
     raise AuthError(
         "no API key: run 'perplex key set', or set PERPLEXITY_API_KEY (or PPLX_API_KEY)",

@@ -360,3 +360,32 @@ def test_config_values_of_the_wrong_type_are_refused(expected, value):
 
     with pytest.raises(ValueError):
         coerce(expected, value)
+
+
+def test_a_config_path_under_a_regular_file_is_exit_3(cli, tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("PERPLEX_CONFIG", str(blocker / "config.toml"))  # parent is a file
+    for args in (["config", "set", "model", "x"], ["config", "list"], ["q"]):
+        result = cli(*args)
+        assert result.code == 3 and "not a directory" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_a_directory_where_the_config_file_should_be_is_exit_3(server, cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("PERPLEX_CONFIG", str(tmp_path))
+    result = cli("q")
+    assert result.code == 3 and "is a directory" in result.stderr
+    assert server.requests == []
+
+
+def test_the_readme_config_example_is_a_valid_config(cli, env):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Keys and configuration", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    write_config(env, example)
+    result = cli("config", "list")
+    assert result.code == 0, result.stderr
+    assert 'model = "sonar-pro"' in result.stdout and "api_key_command" in result.stdout

@@ -280,3 +280,19 @@ def test_stored_key_is_used(ok, cli, monkeypatch):
     assert cli("key", "set", input="pplx-round-trip-key-9090\n").code == 0
     assert cli("q").code == 0
     assert sent_key(ok) == "pplx-round-trip-key-9090"
+
+
+def test_key_set_where_the_directory_cannot_be_made_is_exit_3(cli, env, monkeypatch, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(blocker))
+    result = cli("key", "set", input="pplx-cannot-store-0000000000\n")
+    assert result.code == 3 and "cannot write" in result.stderr
+    assert "pplx-cannot-store" not in result.stderr
+
+
+def test_a_directory_where_the_key_file_should_be_is_exit_3(server, cli, env, monkeypatch):
+    monkeypatch.delenv("PERPLEXITY_API_KEY")
+    key_file(env).mkdir(parents=True)
+    result = cli("q")
+    assert result.code == 3 and "is a directory" in result.stderr
