@@ -21,7 +21,9 @@ def text_stream(stream: Any) -> IO[str]:
 
 
 def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> None:
+    from .agent_request import AGENT_PATH, build_agent_body, choose_api, validate_agent
     from .ask import stream_answer, warn_if_cut
+    from .events import Accumulator
     from .output import make_formatter
     from .prompt import build_prompt
     from .request import build_body, build_messages, validate
@@ -29,11 +31,22 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
 
     settings = resolve(opts)
     validate(opts)
+    api = choose_api(opts, settings)
+    if api == "agent":
+        validate_agent(opts)
     prompt = build_prompt(words, ignore_stdin=ignore_stdin)
     key = api_key()
     out = text_stream(sys.stdout)
     err = text_stream(sys.stderr)
-    body = build_body(build_messages(prompt, opts), opts, settings, stream=True)
+    messages = build_messages(prompt, opts)
+    if api == "agent":
+        from .agent_events import AgentAccumulator
+
+        path, acc = AGENT_PATH, AgentAccumulator()
+        body = build_agent_body(messages, opts, settings, stream=True)
+    else:
+        path, acc = "/chat/completions", Accumulator()
+        body = build_body(messages, opts, settings, stream=True)
 
     def announce(line: str) -> None:
         if not settings.quiet:
@@ -59,8 +72,8 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
         reasoning=settings.reasoning,
     )
     try:
-        response = transport.request("POST", "/chat/completions", body, stream=True)
-        outcome = stream_answer(response, formatter)
+        response = transport.request("POST", path, body, stream=True)
+        outcome = stream_answer(response, formatter, acc)
     finally:
         transport.close()
     if outcome.error is not None:
