@@ -60,7 +60,8 @@ class AgentAccumulator(Accumulator):
     def error_in(self, raw: dict[str, Any]) -> Any:
         """The error that ends the answer, as {message, code}, or None."""
         name, data = raw.get("event"), raw.get("data") or {}
-        response = data.get("response") if isinstance(data.get("response"), dict) else {}
+        found = data.get("response")
+        response: dict[str, Any] = found if isinstance(found, dict) else {}
         if name in FAILED_EVENTS:
             return agent_error(data.get("error") or response.get("error") or data)
         status = response.get("status")

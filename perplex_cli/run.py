@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sys
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .options import Options
-from .settings import api_key, resolve
+from .settings import Settings, api_key, resolve
+
+if TYPE_CHECKING:
+    from .events import Accumulator
 
 
 def text_stream(stream: Any) -> IO[str]:
@@ -20,13 +23,27 @@ def text_stream(stream: Any) -> IO[str]:
     return stream  # type: ignore[no-any-return]
 
 
-def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> None:
-    from .agent_request import AGENT_PATH, build_agent_body, choose_api, validate_agent
-    from .ask import stream_answer, warn_if_cut
+def request_for(
+    api: str, messages: list[dict[str, Any]], opts: Options, settings: Settings, *, stream: bool
+) -> tuple[str, dict[str, Any], Accumulator]:
+    """The path, body and accumulator of one request on the chosen API ("chat" or "agent")."""
+    if api == "agent":
+        from .agent_events import AgentAccumulator
+        from .agent_request import AGENT_PATH, build_agent_body
+
+        return AGENT_PATH, build_agent_body(messages, opts, settings, stream=stream), AgentAccumulator()
     from .events import Accumulator
+    from .request import build_body
+
+    return "/chat/completions", build_body(messages, opts, settings, stream=stream), Accumulator()
+
+
+def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> None:
+    from .agent_request import choose_api, validate_agent
+    from .ask import stream_answer, warn_if_cut
     from .output import make_formatter
     from .prompt import build_prompt
-    from .request import build_body, build_messages, validate
+    from .request import build_messages, validate
     from .transport import Transport, TransportSettings, retry_base_from_env
 
     settings = resolve(opts)
@@ -38,15 +55,7 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
     key = api_key()
     out = text_stream(sys.stdout)
     err = text_stream(sys.stderr)
-    messages = build_messages(prompt, opts)
-    if api == "agent":
-        from .agent_events import AgentAccumulator
-
-        path, acc = AGENT_PATH, AgentAccumulator()
-        body = build_agent_body(messages, opts, settings, stream=True)
-    else:
-        path, acc = "/chat/completions", Accumulator()
-        body = build_body(messages, opts, settings, stream=True)
+    path, body, acc = request_for(api, build_messages(prompt, opts), opts, settings, stream=True)
 
     def announce(line: str) -> None:
         if not settings.quiet:
