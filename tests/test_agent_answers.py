@@ -153,11 +153,11 @@ def test_a_failed_non_streamed_response_reports_its_error():
     assert isinstance(answer_from_response(dict(failed, error=None))[2], ServerError)
 
 
-@pytest.mark.parametrize("framing,gzip", [("close", True), ("chunked", False)])
-def test_each_delta_is_on_stdout_before_the_next_is_sent(server, spawn, framing, gzip):
+def test_each_delta_is_on_stdout_before_the_next_is_sent(server, spawn):
+    # close-delimited gzip is the framing that buffers when read the wrong way (D2).
     tokens = [f"tok{i} " for i in range(4)]
     pieces = [a.sse(e) for e in a.answer(*tokens)]
-    server.reply(Reply(pieces=pieces, delay=0.2, framing=framing, gzip=gzip))
+    server.reply(Reply(pieces=pieces, delay=0.2, framing="close", gzip=True))
     proc = spawn("--api", "agent", "q")
     seen: list[tuple[float, bytes]] = []
 
