@@ -111,6 +111,16 @@ class Accumulator:
     _reasoning: io.StringIO = field(default_factory=io.StringIO)
     _think: ThinkSplitter = field(default_factory=ThinkSplitter)
 
+    def envelope(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
+        """The event as the formatters get it: a chat chunk as it came (its SSE name unused)."""
+        return data
+
+    def error_in(self, raw: dict[str, Any]) -> Any:
+        """The error an event carries instead of an answer, or None."""
+        if "error" in raw and "choices" not in raw:
+            return raw["error"] or "the API reported an error"
+        return None
+
     def feed(self, chunk: dict[str, Any]) -> Update:
         """Take one chunk; return the text it adds."""
         self.events += 1

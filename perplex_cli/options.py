@@ -17,6 +17,7 @@ import click
 import typer
 
 FORMATS = ("text", "ndjson", "json")
+APIS = ("chat", "agent")
 
 
 def flag_only() -> Any:
@@ -30,6 +31,8 @@ class Options:
 
     # request fields
     model: str | None = None
+    api: str | None = None
+    preset: str | None = None
     system: str | None = None
     max_tokens: int | None = None
     temperature: float | None = None
@@ -64,8 +67,10 @@ TextOrJson = Annotated[
 # (name, annotation) in the order --help lists them.
 SHARED_PARAMETERS: list[tuple[str, Any]] = [
     ("model", Annotated[Optional[str], _opt("-m", "--model", help="Model [model] (default sonar; see perplex models).", metavar="NAME")]),
+    ("api", Annotated[Optional[str], _opt("--api", help="Protocol: chat (/chat/completions) or agent (/v1/agent) (default chat; a provider/model name or --preset picks agent).", metavar="API")]),
+    ("preset", Annotated[Optional[str], _opt("--preset", help="Agent API preset [preset]: fast, low, medium, high or xhigh (picks --api agent).", metavar="NAME")]),
     ("system", Annotated[Optional[str], _opt("-s", "--system", help="System message [messages].", metavar="TEXT")]),
-    ("max_tokens", Annotated[Optional[int], _opt("--max-tokens", help="Longest answer in tokens [max_tokens], > 0.", metavar="N")]),
+    ("max_tokens", Annotated[Optional[int], _opt("--max-tokens", help="Longest answer in tokens [max_tokens], > 0; on the agent API [max_output_tokens], default 8192 for anthropic/* models, which require it.", metavar="N")]),
     ("temperature", Annotated[Optional[float], _opt("--temperature", help="Randomness 0..2 [temperature].", metavar="X")]),
     ("format", Annotated[Optional[str], _opt("-f", "--format", help="Output: text, ndjson or json (default text).", metavar="FORMAT")]),
     ("reasoning", Annotated[Optional[bool], _opt("--reasoning", help="Show the model's reasoning on stderr.")]),

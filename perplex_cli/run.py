@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sys
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .options import Options
-from .settings import resolve
+from .settings import Settings, resolve
+
+if TYPE_CHECKING:
+    from .events import Accumulator
 
 
 def text_stream(stream: Any) -> IO[str]:
@@ -20,19 +23,38 @@ def text_stream(stream: Any) -> IO[str]:
     return stream  # type: ignore[no-any-return]
 
 
+def request_for(
+    api: str, messages: list[dict[str, Any]], opts: Options, settings: Settings, *, stream: bool
+) -> tuple[str, dict[str, Any], Accumulator]:
+    """The path, body and accumulator of one request on the chosen API ("chat" or "agent")."""
+    if api == "agent":
+        from .agent_events import AgentAccumulator
+        from .agent_request import AGENT_PATH, build_agent_body
+
+        return AGENT_PATH, build_agent_body(messages, opts, settings, stream=stream), AgentAccumulator()
+    from .events import Accumulator
+    from .request import build_body
+
+    return "/chat/completions", build_body(messages, opts, settings, stream=stream), Accumulator()
+
+
 def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> None:
+    from .agent_request import choose_api, validate_agent
     from .ask import stream_answer, warn_if_cut
     from .errors import UsageError
     from .keys import key_for
     from .output import make_formatter
     from .prompt import build_prompt
-    from .request import build_body, build_messages, validate
+    from .request import build_messages, validate
     from .terminal import guard
     from .transport import Transport, TransportSettings, retry_base_from_env
 
     settings = resolve(opts)
     opts = settings.options  # flags, with the config file's values where none was given
     validate(opts)
+    api = choose_api(opts, settings)
+    if api == "agent":
+        validate_agent(opts)
     key_on_stdin = settings.api_key_file == "-"
     if key_on_stdin and words == ["-"]:
         raise UsageError("stdin cannot hold both the key (--api-key-file -) and the prompt (-)")
@@ -42,7 +64,7 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
     key = key or key_for(settings)
     out = guard(text_stream(sys.stdout))
     err = guard(text_stream(sys.stderr))
-    body = build_body(build_messages(prompt, opts), opts, settings, stream=True)
+    path, body, acc = request_for(api, build_messages(prompt, opts), opts, settings, stream=True)
 
     def announce(line: str) -> None:
         if not settings.quiet:
@@ -69,8 +91,8 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
         reasoning=settings.reasoning,
     )
     try:
-        response = transport.request("POST", "/chat/completions", body, stream=True)
-        outcome = stream_answer(response, formatter)
+        response = transport.request("POST", path, body, stream=True)
+        outcome = stream_answer(response, formatter, acc)
     finally:
         transport.close()
     if outcome.error is not None:

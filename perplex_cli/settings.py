@@ -26,13 +26,14 @@ from urllib.parse import urlsplit
 
 from . import config
 from .errors import ConfigError, UsageError
-from .options import FORMATS, Options
+from .options import APIS, FORMATS, Options
 from .redact import remember
 
 DEFAULT_BASE_URL = "https://api.perplexity.ai"
 
 DEFAULTS: dict[str, Any] = {
     "model": "sonar",
+    "api": "chat",
     "format": "text",
     "reasoning": False,
     "no_citations": False,
@@ -57,6 +58,7 @@ class Settings:
     """Concrete values for one run."""
 
     model: str
+    api: str
     format: str
     reasoning: bool
     no_citations: bool
@@ -70,7 +72,9 @@ class Settings:
     api_key_command: str | None
     api_key_file: str | None
     config_path: Path
-    options: Options  # the request options: flags, then the config file, then defaults
+    # The request options as given: flags, else the environment, else the config file;
+    # still None where none of them gave a value (the defaults are in the fields above).
+    options: Options
 
 
 def resolve(opts: Options) -> Settings:
@@ -93,7 +97,7 @@ def resolve(opts: Options) -> Settings:
         elif f.name in from_file:
             value, origin[f.name] = from_file[f.name], str(path)
         else:
-            value, origin[f.name] = DEFAULTS.get(f.name), "the default"
+            origin[f.name] = "the default"
         merged[f.name] = value
     options = Options(**merged)
     options.proxy = _proxy(opts.proxy, options.proxy, options.base_url)
@@ -103,12 +107,17 @@ def resolve(opts: Options) -> Settings:
         log = False
     own = {f.name for f in fields(Settings)} & {f.name for f in fields(Options)}
     return Settings(
-        **{name: getattr(options, name) for name in own},
+        **{name: _or_default(options, name) for name in own},
         log=log,
         api_key_command=from_file.get("api_key_command"),
         config_path=path,
         options=options,
     )
+
+
+def _or_default(options: Options, name: str) -> Any:
+    value = getattr(options, name)
+    return DEFAULTS.get(name) if value is None else value
 
 
 def load_config(path: Path) -> dict[str, Any]:
@@ -289,6 +298,7 @@ def _api_key_command(value: str) -> str | None:
 
 _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "format": lambda v: None if v in FORMATS else f"{v!r} (choose from {', '.join(FORMATS)})",
+    "api": lambda v: None if v in APIS else f"{v!r} (choose from {', '.join(APIS)})",
     "timeout": _positive_seconds,
     "connect_timeout": _positive_seconds,
     "retries": lambda v: None if v >= 0 else "must be >= 0",
