@@ -7,7 +7,6 @@ Nothing here imports requests (D4).
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
@@ -47,6 +46,8 @@ def list_values(
 
     values = load_config(config_path())
     if format == "json":
+        import json
+
         doc = dict(values)
         if all_keys:
             doc = {k: values.get(k, DEFAULTS.get(k)) for k in sorted(config_keys())}

@@ -6,7 +6,6 @@ characters. Nothing here imports requests (D4).
 
 from __future__ import annotations
 
-import json
 import os
 
 import typer
@@ -70,6 +69,8 @@ def status(
     found = find_key(None, load_config(path).get("api_key_command"), path)
     tail = found.tail()
     if format == "json":
+        import json
+
         typer.echo(json.dumps({"source": found.source, "last4": tail or None}))
         return
     typer.echo(f"source: {found.source}")
