@@ -8,6 +8,7 @@ import ssl
 import sys
 from pathlib import Path
 
+import agent_streams
 import pytest
 from conftest import SENTINEL_KEY
 from replay import FIXTURES, ReplayServer, Reply
@@ -47,6 +48,14 @@ PATHS: dict[str, tuple[list[str], Reply | None]] = {
     "cut stream": ([], Reply(body=sse(chunk("partial")), fault="reset")),
     "not a stream": ([], Reply(body=b"<html>oops</html>", content_type="text/html")),
     "connection refused": (["--base-url", "http://127.0.0.1:9", "--retries", "0"], None),
+    "agent success": (
+        ["--api", "agent"],
+        Reply(body=agent_streams.sse(*agent_streams.answer("fine"))),
+    ),
+    "agent 401 echoing the key": (
+        ["--api", "agent"],
+        Reply(status=401, body=ECHOING_401, content_type="application/json", framing="length"),
+    ),
     "dry run": (["--dry-run"], Reply(body=sse(*answer("fine")))),
     "debug success": (["--debug"], Reply(body=sse(*answer("fine")))),
     "debug 401": (["--debug"], Reply(status=401, body=ECHOING_401, framing="length")),

@@ -65,6 +65,15 @@ def test_answer_is_byte_exact_into_a_pipe(server, env):
     assert out == expected.encode()
 
 
+def test_agent_answer_is_neutralised_on_a_terminal(server, env):
+    import agent_streams
+
+    server.reply(Reply(body=agent_streams.sse(*agent_streams.answer(*ANSWER.split(" ")))))
+    shown, _, code = run(["--api", "agent", "q"], stdout_tty=True, stderr_tty=False)
+    assert code == 0
+    assert b"\x1b" not in shown and b"\\x1b]52;c;cm0gLXJmIH4=\\x07" in shown
+
+
 def test_json_on_a_terminal_stays_valid_json_and_inert(server, env):
     server.reply(Reply(body=sse(*answer("a\x9b31mb\x7f"))))
     shown, _, code = run(["-f", "json", "q"], stdout_tty=True, stderr_tty=False)
