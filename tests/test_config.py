@@ -389,3 +389,23 @@ def test_the_readme_config_example_is_a_valid_config(cli, env):
     result = cli("config", "list")
     assert result.code == 0, result.stderr
     assert 'model = "sonar-pro"' in result.stdout and "api_key_command" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "setting,flag,then",
+    [
+        ("reasoning = true", "--no-reasoning", "hidden"),
+        ("no_citations = true", "--citations", "listed"),
+    ],
+)
+def test_a_flag_turns_off_what_the_config_turned_on(server, cli, env, setting, flag, then):
+    server.reply(
+        Reply(body=sse(*answer("<think>plan</think>Answer.", citations=["https://a.example/"])))
+    )
+    write_config(env, setting + "\n")
+    configured = cli("q")
+    overridden = cli(flag, "q")
+    if then == "hidden":
+        assert "plan" in configured.stderr and "plan" not in overridden.stderr
+    else:
+        assert "[1]" not in configured.stdout and "[1] https://a.example/" in overridden.stdout
