@@ -30,10 +30,11 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
     settings = resolve(opts)
     validate(opts)
     prompt = build_prompt(words, ignore_stdin=ignore_stdin)
-    key = api_key()
+    key = None if opts.dry_run else api_key()  # a dry run works without a key
     out = text_stream(sys.stdout)
     err = text_stream(sys.stderr)
-    body = build_body(build_messages(prompt, opts), opts, settings, stream=True)
+    body = build_body(build_messages(prompt, opts), opts, settings, stream=not opts.no_stream)
+    stream = body["stream"] is True  # -o stream=false is --no-stream too
 
     def announce(line: str) -> None:
         if not settings.quiet:
@@ -51,6 +52,14 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
         ),
         on_retry=announce,
     )
+    if opts.dry_run:
+        from .dry_run import show_request
+
+        path = "/chat/completions"
+        show_request(out, settings.format, "POST", transport.url(path), transport.headers(stream),
+                     body, [key])
+        transport.close()
+        return
     formatter = make_formatter(
         settings.format,
         out,
@@ -59,8 +68,13 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
         reasoning=settings.reasoning,
     )
     try:
-        response = transport.request("POST", "/chat/completions", body, stream=True)
-        outcome = stream_answer(response, formatter)
+        response = transport.request("POST", "/chat/completions", body, stream=stream)
+        if stream:
+            outcome = stream_answer(response, formatter)
+        else:
+            from .nonstream import read_answer
+
+            outcome = read_answer(response, formatter)
     finally:
         transport.close()
     if outcome.error is not None:
