@@ -15,6 +15,7 @@ from click_default_group import DefaultGroup
 from typer.core import TyperGroup
 
 from . import __version__
+from .models import models_command
 from .options import Options, shared_options
 
 
@@ -90,3 +91,6 @@ def ask_command(
     from .run import run_ask
 
     run_ask(prompt or [], opts, ignore_stdin=ignore_stdin)
+
+
+app.command("models")(models_command)
