@@ -15,6 +15,7 @@ from click_default_group import DefaultGroup
 from typer.core import TyperGroup
 
 from . import __version__
+from .models import models_command
 from .options import Options, shared_options
 
 
@@ -30,14 +31,22 @@ class PerplexGroup(DefaultGroup, TyperGroup):
         if ctx.resilient_parsing and not args:
             # Completing the first word: offer the command names, not ask's arguments.
             return TyperGroup.parse_args(self, ctx, args)
+        if args and args[0] not in self.commands and args[0] not in self._own_options(ctx):
+            # All of argv belongs to `ask`: the root must not read an option value such
+            # as the '-huffpost.com' of '--search-domain -huffpost.com' as its own -h.
+            args = [str(self.default_cmd_name), *args]
         return super().parse_args(ctx, args)
+
+    def _own_options(self, ctx: click.Context) -> set[str]:
+        return {name for p in self.get_params(ctx) for name in (*p.opts, *p.secondary_opts)}
 
 
 app = typer.Typer(
     cls=PerplexGroup,
     name="perplex",
     help="Ask Perplexity from the command line: cited answers, streamed. "
-    "'ask' is the default command: perplex \"why is the sky blue\".",
+    "'ask' is the default command: perplex \"why is the sky blue\". "
+    "The request options and search filters are listed by: perplex ask --help.",
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -82,3 +91,6 @@ def ask_command(
     from .run import run_ask
 
     run_ask(prompt or [], opts, ignore_stdin=ignore_stdin)
+
+
+app.command("models")(models_command)

@@ -52,10 +52,12 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
     if api == "agent":
         validate_agent(opts)
     prompt = build_prompt(words, ignore_stdin=ignore_stdin)
-    key = api_key()
+    key = None if opts.dry_run else api_key()  # a dry run works without a key
     out = text_stream(sys.stdout)
     err = text_stream(sys.stderr)
-    path, body, acc = request_for(api, build_messages(prompt, opts), opts, settings, stream=True)
+    messages = build_messages(prompt, opts)
+    path, body, acc = request_for(api, messages, opts, settings, stream=not opts.no_stream)
+    stream = body.get("stream") is True  # -o stream=false is --no-stream too
 
     def announce(line: str) -> None:
         if not settings.quiet:
@@ -73,6 +75,13 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
         ),
         on_retry=announce,
     )
+    if opts.dry_run:
+        from .dry_run import show_request
+
+        show_request(out, settings.format, "POST", transport.url(path), transport.headers(stream),
+                     body, [key])
+        transport.close()
+        return
     formatter = make_formatter(
         settings.format,
         out,
@@ -81,8 +90,13 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
         reasoning=settings.reasoning,
     )
     try:
-        response = transport.request("POST", path, body, stream=True)
-        outcome = stream_answer(response, formatter, acc)
+        response = transport.request("POST", path, body, stream=stream)
+        if stream:
+            outcome = stream_answer(response, formatter, acc)
+        else:
+            from .nonstream import read_answer
+
+            outcome = read_answer(response, formatter, acc)
     finally:
         transport.close()
     if outcome.error is not None:
