@@ -1,8 +1,10 @@
 """One question: request -> transport -> events -> accumulator -> formatter.
 
 The answer is complete at a `finish_reason`, an `object` of `chat.completion.done`, or
-`data: [DONE]`; reading goes on until the body ends or `[DONE]`. Whatever happens, the
-formatter's `end` runs with what was received, and the error is raised after it.
+`data: [DONE]`; reading goes on until the body ends or `[DONE]`. Whatever happens (a cut,
+a stall, Ctrl-C), the response is closed at once and the formatter's `end` runs with what
+was received; the caller raises the error after it. Only a closed stdout skips `end`:
+nothing more can be shown.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from .errors import (
     CutStream,
     Interrupted,
     PerplexError,
+    PipeClosed,
     ProtocolError,
     RateLimited,
     ServerError,
 )
-from .events import Accumulator
+from .events import Accumulator, Update
 from .output import Formatter
 
 if TYPE_CHECKING:
@@ -62,7 +65,7 @@ def stream_answer(response: requests.Response, formatter: Formatter) -> Outcome:
                     raise ProtocolError(f"an event is not a JSON object: {first_line(data, 80)!r}")
                 if "error" in chunk and "choices" not in chunk:
                     raise stream_error(chunk["error"])
-                formatter.chunk(chunk, acc.feed(chunk))
+                formatter.chunk(chunk, feed(acc, chunk))
             if not acc.complete:
                 if acc.events == 0:
                     raise not_a_stream(source)
@@ -75,11 +78,30 @@ def stream_answer(response: requests.Response, formatter: Formatter) -> Outcome:
     except PerplexError as exc:
         error = exc
     except KeyboardInterrupt:
-        error = Interrupted("interrupted")
+        error = Interrupted()
+    except BrokenPipeError:
+        error = PipeClosed()
     finally:
+        # At once, whatever ended the answer: a closed connection stops the generation.
         response.close()
-    formatter.end(acc, error)
+    if not isinstance(error, PipeClosed):
+        try:
+            formatter.end(acc, error)
+        except BrokenPipeError:  # the reader left during the sources or the JSON document
+            error = PipeClosed()
     return Outcome(acc, error)
+
+
+def feed(acc: Accumulator, chunk: dict[str, Any]) -> Update:
+    """Feed one chunk; a chunk of the wrong shape (valid JSON, not a chunk) is exit 8."""
+    from .transport import first_line
+
+    try:
+        return acc.feed(chunk)
+    except (AttributeError, TypeError, KeyError, IndexError) as exc:
+        raise ProtocolError(
+            f"an event is not a chat completion chunk: {first_line(json.dumps(chunk), 80)!r}"
+        ) from exc
 
 
 def not_a_stream(source: Any) -> ProtocolError:
