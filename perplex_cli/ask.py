@@ -10,6 +10,10 @@ nothing more can be shown.
 from __future__ import annotations
 
 import json
+import os
+import select
+import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
@@ -47,6 +51,7 @@ def stream_answer(response: requests.Response, formatter: Formatter) -> Outcome:
 
     acc = Accumulator()
     source = NormalisedBytes(body_reads(response))
+    reader_gone = reader_watch(getattr(formatter, "out", None))
     error: PerplexError | None = None
     try:
         try:
@@ -66,6 +71,8 @@ def stream_answer(response: requests.Response, formatter: Formatter) -> Outcome:
                 if "error" in chunk and "choices" not in chunk:
                     raise stream_error(chunk["error"])
                 formatter.chunk(chunk, feed(acc, chunk))
+                if reader_gone():
+                    raise PipeClosed()
             if not acc.complete:
                 if acc.events == 0:
                     raise not_a_stream(source)
@@ -102,6 +109,33 @@ def feed(acc: Accumulator, chunk: dict[str, Any]) -> Update:
         raise ProtocolError(
             f"an event is not a chat completion chunk: {first_line(json.dumps(chunk), 80)!r}"
         ) from exc
+
+
+def reader_watch(out: Any) -> Callable[[], bool]:
+    """A check, cheap enough for every event, that the reader of a stdout pipe is gone.
+
+    Writing finds that out only when something is written; json writes at the end and text
+    writes nothing while the model reasons, yet the connection must be closed at once so
+    that the API stops generating (and billing). Files and terminals never go away.
+    """
+    try:
+        fd = out.fileno()
+        mode = os.fstat(fd).st_mode
+    except (AttributeError, OSError, ValueError):  # in-memory streams have no descriptor
+        return _never
+    if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)) or not hasattr(select, "poll"):
+        return _never
+    poller = select.poll()
+    poller.register(fd, 0)  # no events asked: poll still reports POLLERR and POLLHUP
+
+    def gone() -> bool:
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+
+    return gone
+
+
+def _never() -> bool:
+    return False
 
 
 def not_a_stream(source: Any) -> ProtocolError:

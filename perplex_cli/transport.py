@@ -258,6 +258,10 @@ def network_error(exc: BaseException, settings: TransportSettings) -> NetworkErr
     if isinstance(exc, requests.exceptions.ProxyError):
         return NetworkError(f"the proxy failed: {_reason(exc)}")
     if isinstance(exc, requests.exceptions.ConnectionError):
+        answered = re.search(r"BadStatusLine\((['\"])(.*?)\1\)", str(exc))
+        if answered:  # something listens there, but not an HTTP server (a wrong port)
+            said = answered.group(2).replace("\\r", "").replace("\\n", "")[:60]
+            return NetworkError(f"{host} is not an HTTP server (it answered {said!r}); check the URL")
         return NetworkError(f"could not connect to {host}: {_reason(exc)}")
     if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
         return NetworkError(f"invalid base URL {host}")
