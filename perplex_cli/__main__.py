@@ -69,6 +69,7 @@ def run(args: list[str]) -> int:
         exc.show()
         return exc.exit_code
     except Exception as exc:  # a bug: one line, the traceback only with --debug
+        _flush_or_silence()  # a failed stdout (a full disk) must not fail again at exit
         if debug.enabled():
             debug.show_traceback()
             _say(f"perplex: internal error: {type(exc).__name__}: {exc}")
@@ -93,6 +94,15 @@ def _flush() -> None:
         _silence_stdout()
         raise
     except (AttributeError, ValueError):  # no stdout at all (closed before we started)
+        pass
+
+
+def _flush_or_silence() -> None:
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        _silence_stdout()
+    except AttributeError:  # no stdout at all
         pass
 
 

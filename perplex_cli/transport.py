@@ -155,7 +155,7 @@ class Transport:
 
 def backoff(base: float, attempt: int) -> float:
     """Exponential backoff with jitter: about base, 2 base, 4 base ..., capped at MAX_DELAY."""
-    return min(base * (2 ** min(attempt - 1, 32)), MAX_DELAY) * random.uniform(0.5, 1.0)
+    return min(base * 2.0 ** min(attempt - 1, 32), MAX_DELAY) * random.uniform(0.5, 1.0)
 
 
 def _seconds(delay: float) -> str:
@@ -224,7 +224,7 @@ def _read_piece(response: requests.Response, read_timeout: float | None) -> byte
     import urllib3.exceptions as u3
 
     try:
-        return response.raw.read1(READ_SIZE, decode_content=True)  # type: ignore[no-any-return]
+        return response.raw.read1(READ_SIZE, decode_content=True)
     except (u3.ReadTimeoutError, requests.exceptions.ReadTimeout, TimeoutError) as exc:
         silence = f"{read_timeout:g} s" if read_timeout else "longer than --timeout allows"
         raise CutStream(f"no data from the server for {silence}") from exc
@@ -280,6 +280,9 @@ def _reason(exc: BaseException) -> str:
     ):
         if re.search(pattern, text):
             return reason
+    ssl = re.search(r"\[SSL: \w+\] (.+?) \(_ssl", text)
+    if ssl:  # e.g. "wrong version number": the port does not speak TLS
+        return ssl.group(1)
     return text.splitlines()[0][:200] if text else type(exc).__name__
 
 

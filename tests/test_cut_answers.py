@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from replay import Reply
 from streams import answer, chunk, sse
 
@@ -57,23 +56,26 @@ def stderr_line(result) -> str:
     return lines[0]
 
 
+def run_fault(server, cli, fault: str, fmt: str):
+    """Inject the fault, run the CLI in fmt; check the exit code and that nothing was retried."""
+    reply, args, code, kind, words = FAULTS[fault]
+    server.reply(reply)
+    result = cli("-f", fmt, *args, "q")
+    assert result.code == code
+    assert len(server.requests) == 1  # never retried once the answer started
+    return result, kind, words
+
+
 @pytest.mark.parametrize("fault", FAULTS)
 def test_text_keeps_what_was_printed_and_ends_the_line(server, cli, fault):
-    reply, args, code, _, words = FAULTS[fault]
-    server.reply(reply)
-    result = cli(*args, "q")
-    assert result.code == code
+    result, _, words = run_fault(server, cli, fault, "text")
     assert result.stdout == "Hello world\n"
     assert words in stderr_line(result)
-    assert len(server.requests) == 1  # never retried once the answer started
 
 
 @pytest.mark.parametrize("fault", FAULTS)
 def test_json_is_the_partial_document_with_an_error_member(server, cli, fault):
-    reply, args, code, kind, words = FAULTS[fault]
-    server.reply(reply)
-    result = cli("-f", "json", *args, "q")
-    assert result.code == code
+    result, kind, words = run_fault(server, cli, fault, "json")
     doc = json.loads(result.stdout)
     assert doc["object"] == "chat.completion"
     assert doc["choices"][0]["message"]["content"] == "Hello world"
@@ -82,21 +84,16 @@ def test_json_is_the_partial_document_with_an_error_member(server, cli, fault):
     assert doc["error"]["type"] == kind
     assert words in doc["error"]["message"]
     assert doc["error"]["message"] in stderr_line(result)
-    assert len(server.requests) == 1
 
 
 @pytest.mark.parametrize("fault", FAULTS)
 def test_ndjson_is_every_chunk_received_then_an_error_line(server, cli, fault):
-    reply, args, code, kind, words = FAULTS[fault]
-    server.reply(reply)
-    result = cli("-f", "ndjson", *args, "q")
-    assert result.code == code
+    result, kind, words = run_fault(server, cli, fault, "ndjson")
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert lines[:-1] == RECEIVED
     assert lines[-1] == {"error": {"type": kind, "message": lines[-1]["error"]["message"]}}
     assert words in lines[-1]["error"]["message"]
-    stderr_line(result)
-    assert len(server.requests) == 1
+    assert lines[-1]["error"]["message"] in stderr_line(result)
 
 
 def test_stall_closes_the_connection_instead_of_waiting_for_the_server(server, cli):
@@ -143,4 +140,21 @@ def test_a_200_body_with_no_event_is_exit_8_quoting_its_first_line(
     assert result.stdout == ""  # nothing was received, so there is no partial answer
     assert first_line in stderr_line(result)
     assert "please retry" not in result.stderr
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "error,code,kind",
+    [({"message": "model overloaded", "code": 503}, 6, "server_error"),
+     ({"message": "slow down", "code": 429}, 5, "rate_limited"),
+     ({"message": "bad field", "code": 400}, 4, "api_error")],
+)
+def test_an_error_object_inside_the_stream_exits_by_its_code(server, cli, error, code, kind):
+    server.reply(Reply(pieces=[*EVENTS, sse(json.dumps({"error": error}))]))
+    result = cli("-f", "json", "q")
+    assert result.code == code
+    doc = json.loads(result.stdout)
+    assert doc["choices"][0]["message"]["content"] == "Hello world"
+    assert doc["error"] == {"type": kind, "message": error["message"]}
+    assert stderr_line(result) == f"perplex: error: {error['message']}"
     assert len(server.requests) == 1

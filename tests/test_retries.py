@@ -7,6 +7,7 @@ Counts and spacing come from the server's own request log; the backoff base is 0
 from __future__ import annotations
 
 import email.utils
+import itertools
 import re
 import signal
 import socket
@@ -15,7 +16,6 @@ import time
 from collections.abc import Iterator
 
 import pytest
-
 from replay import Reply
 from streams import answer, sse
 
@@ -35,7 +35,7 @@ def retry_lines(stderr: str) -> list[tuple[float, int, int, str]]:
 
 def gaps(server) -> list[float]:
     times = [r.at for r in server.requests]
-    return [b - a for a, b in zip(times, times[1:])]
+    return [b - a for a, b in itertools.pairwise(times)]
 
 
 def test_503_twice_then_success_waits_the_announced_growing_delays(server, cli):
@@ -284,3 +284,11 @@ def unaccepting_port() -> Iterator[int]:
     yield listener.getsockname()[1]
     for sock in [*fillers, listener]:
         sock.close()
+
+
+def test_tls_failure_is_a_network_error(cli, not_http):
+    url, _ = not_http
+    tls_url = url.replace("http://", "https://")
+    result = cli("--base-url", tls_url, "--retries", "0", "q")
+    assert result.code == 7
+    assert result.stderr == f"perplex: error: TLS failed for {tls_url}: wrong version number\n"

@@ -14,7 +14,6 @@ import subprocess
 import time
 
 import pytest
-
 from replay import Reply
 from streams import answer, chunk, sse
 
