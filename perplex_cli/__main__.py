@@ -10,7 +10,12 @@ from typing import NoReturn
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run perplex; never returns."""
     _plug_closed_descriptors()
-    sys.exit(run(sys.argv[1:] if argv is None else argv))
+    try:
+        status = run(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:  # Ctrl-C while click itself was still being imported
+        _say("perplex: interrupted")
+        status = 130
+    sys.exit(status)
 
 
 def _plug_closed_descriptors() -> None:

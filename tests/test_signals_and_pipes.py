@@ -94,16 +94,25 @@ def test_ctrl_c_while_connecting(spawn, tmp_path):
             filler.connect(listener.getsockname())
         except BlockingIOError:
             pass
-    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    port = listener.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
     try:
+        waiting = connecting_to(port)
         proc = spawn("--base-url", url, "q", preexec_fn=default_sigint)
-        time.sleep(0.8)  # python starts and is inside connect()
+        wait_for(lambda: connecting_to(port) > waiting)  # perplex is inside connect()
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=10)
     finally:
         for sock in [*fillers, listener]:
             sock.close()
     assert (proc.returncode, out, err) == (130, b"", b"perplex: interrupted\n")
+
+
+def connecting_to(port: int) -> int:
+    """How many sockets on this machine are sending a SYN to 127.0.0.1:port (Linux)."""
+    with open("/proc/net/tcp") as table:
+        rows = [line.split() for line in table.readlines()[1:]]
+    return sum(1 for row in rows if row[2] == f"0100007F:{port:04X}" and row[3] == "02")
 
 
 @pytest.mark.parametrize("fmt", ["text", "ndjson", "json"])
