@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import IO, TYPE_CHECKING, Any
 
@@ -13,7 +14,12 @@ if TYPE_CHECKING:
 
 
 def text_stream(stream: Any) -> IO[str]:
-    """The given stdout/stderr, writing UTF-8 whatever the locale says."""
+    """The given stdout/stderr, writing UTF-8 whatever the locale says.
+
+    A stream closed before perplex started (`>&-`) can be None in Python: /dev/null then.
+    """
+    if stream is None:
+        return open(os.devnull, "w", encoding="utf-8")
     reconfigure = getattr(stream, "reconfigure", None)
     if reconfigure is not None:
         try:
