@@ -92,6 +92,11 @@ class AgentAccumulator(Accumulator):
             return Update(reasoning=text)
         return Update()
 
+    def feed_response(self, doc: dict[str, Any]) -> Update:
+        """A whole non-streamed response, read as the stream's final event would be."""
+        event = {"type": "response.completed", "response": doc}
+        return self.feed(self.envelope("response.completed", event))
+
     @property
     def content(self) -> str:
         """The answer: the final response's text once it arrived, else what streamed."""

@@ -7,6 +7,8 @@ that `perplex "q"` runs `ask`. A question that is exactly a command name runs th
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Annotated, Any, Optional
 
 import click
@@ -15,6 +17,9 @@ from click_default_group import DefaultGroup
 from typer.core import TyperGroup
 
 from . import __version__, config_command, key_command
+from .debug import enable_option
+from .errors import Interrupted, PipeClosed
+from .models import models_command
 from .options import Options, shared_options
 
 
@@ -30,14 +35,43 @@ class PerplexGroup(DefaultGroup, TyperGroup):
         if ctx.resilient_parsing and not args:
             # Completing the first word: offer the command names, not ask's arguments.
             return TyperGroup.parse_args(self, ctx, args)
+        if args and args[0] not in self.commands and args[0] not in self._own_options(ctx):
+            # All of argv belongs to `ask`: the root must not read an option value such
+            # as the '-huffpost.com' of '--search-domain -huffpost.com' as its own -h.
+            args = [str(self.default_cmd_name), *args]
         return super().parse_args(ctx, args)
+
+    def _own_options(self, ctx: click.Context) -> set[str]:
+        return {name for p in self.get_params(ctx) for name in (*p.opts, *p.secondary_opts)}
+
+    # Click would turn a broken pipe into exit 1 and Ctrl-C into "Aborted!": both are handed
+    # over as the typed errors of D5 before click sees them, while parsing (--help | head)
+    # and while any command runs.
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with _typed_pipe_and_interrupt():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _typed_pipe_and_interrupt():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _typed_pipe_and_interrupt() -> Iterator[None]:
+    try:
+        yield
+    except BrokenPipeError:
+        raise PipeClosed() from None
+    except KeyboardInterrupt:
+        raise Interrupted() from None
 
 
 app = typer.Typer(
     cls=PerplexGroup,
     name="perplex",
     help="Ask Perplexity from the command line: cited answers, streamed. "
-    "'ask' is the default command: perplex \"why is the sky blue\".",
+    "'ask' is the default command: perplex \"why is the sky blue\". "
+    "The request options and search filters are listed by: perplex ask --help.",
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -57,6 +91,11 @@ def root(
     version: Annotated[
         Optional[bool],
         typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True),
+    ] = None,
+    debug: Annotated[
+        Optional[bool],
+        typer.Option("--debug", help="Show the HTTP exchange and tracebacks on stderr (key redacted).",
+                     callback=enable_option, is_eager=True),
     ] = None,
 ) -> None:
     """Ask Perplexity from the command line: cited answers, streamed.
@@ -84,5 +123,6 @@ def ask_command(
     run_ask(prompt or [], opts, ignore_stdin=ignore_stdin)
 
 
+app.command("models")(models_command)
 app.add_typer(key_command.app, name="key")
 app.add_typer(config_command.app, name="config")

@@ -28,8 +28,9 @@ def set_key() -> None:
     The file is $XDG_CONFIG_HOME/perplex/key, mode 0600 in a 0700 directory, replaced
     atomically. Example: pass show perplexity | perplex key set
     """
-    from .keys import KEY_VARIABLES, key_from_stdin, store_key
+    from .keys import key_from_stdin, store_key
     from .prompt import stdin_is_terminal
+    from .settings import KEY_VARIABLES
 
     if stdin_is_terminal():
         import getpass

@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING
 from . import config
 from .errors import AuthError, ConfigError, UsageError
 from .redact import redact, remember
+from .settings import KEY_VARIABLES
 
 if TYPE_CHECKING:
     from .settings import Settings
 
-KEY_VARIABLES = ("PERPLEXITY_API_KEY", "PPLX_API_KEY")
 COMMAND_TIMEOUT = 10.0
 SHOWN = 4  # characters of a key `key status` may show, at the end
 

@@ -2,7 +2,7 @@
 
 Every secret the process learns (the API key once found, a proxy password) is remembered
 here, so `redact(text)` masks it even where the caller does not hold the key: the error
-boundary in `__main__`, tracebacks under --debug, --dry-run, the log.
+boundary in `__main__`, tracebacks and the --debug exchange, --dry-run, the log.
 """
 
 from __future__ import annotations
@@ -12,19 +12,21 @@ from collections.abc import Iterable
 
 _BEARER = re.compile(r"(Bearer\s+)[^\s'\"]+", re.IGNORECASE)
 _MASK = "***"
-_KNOWN: set[str] = set()
+# Keys in use in this process, so that text produced far from the key (a traceback,
+# the --debug exchange) can still be cleaned.
+_REMEMBERED: set[str] = set()
 
 
-def remember(secret: str) -> None:
-    """Mask secret in everything redact() sees from now on."""
-    if secret:
-        _KNOWN.add(secret)
+def remember(secret: str | None) -> None:
+    """Redact this secret from everything `redact` cleans from now on."""
+    if secret and len(secret) >= 4:
+        _REMEMBERED.add(secret)
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     """Replace every known secret and any bearer token in text with ***."""
-    # Longest first, so a secret that contains another is masked whole.
-    for secret in sorted({*_KNOWN, *(s for s in secrets if s)}, key=len, reverse=True):
+    # Longest first, so that a secret containing another is masked whole.
+    for secret in sorted({*_REMEMBERED, *(s for s in secrets if s)}, key=len, reverse=True):
         if len(secret) >= 4:
             text = text.replace(secret, _MASK)
     return _BEARER.sub(r"\1" + _MASK, text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import IO, TYPE_CHECKING, Any
 
@@ -13,7 +14,12 @@ if TYPE_CHECKING:
 
 
 def text_stream(stream: Any) -> IO[str]:
-    """The given stdout/stderr, writing UTF-8 whatever the locale says."""
+    """The given stdout/stderr, writing UTF-8 whatever the locale says.
+
+    A stream closed before perplex started (`>&-`) can be None in Python: /dev/null then.
+    """
+    if stream is None:
+        return open(os.devnull, "w", encoding="utf-8")
     reconfigure = getattr(stream, "reconfigure", None)
     if reconfigure is not None:
         try:
@@ -59,12 +65,16 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
     if key_on_stdin and words == ["-"]:
         raise UsageError("stdin cannot hold both the key (--api-key-file -) and the prompt (-)")
     # With the key on stdin, stdin is spent before the prompt, which then comes from argv.
-    key = key_for(settings) if key_on_stdin else None
+    found = key_for(settings) if key_on_stdin else None
     prompt = build_prompt(words, ignore_stdin=ignore_stdin or key_on_stdin)
-    key = key or key_for(settings)
+    if found is None and not opts.dry_run:  # a dry run works without a key
+        found = key_for(settings)
+    key = found.value if found else None
     out = guard(text_stream(sys.stdout))
     err = guard(text_stream(sys.stderr))
-    path, body, acc = request_for(api, build_messages(prompt, opts), opts, settings, stream=True)
+    messages = build_messages(prompt, opts)
+    path, body, acc = request_for(api, messages, opts, settings, stream=not opts.no_stream)
+    stream = body.get("stream") is True  # -o stream=false is --no-stream too
 
     def announce(line: str) -> None:
         if not settings.quiet:
@@ -74,7 +84,7 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
     transport = Transport(
         TransportSettings(
             base_url=settings.base_url,
-            api_key=key.value,
+            api_key=key,
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.timeout,
             retries=settings.retries,
@@ -83,6 +93,13 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
         ),
         on_retry=announce,
     )
+    if opts.dry_run:
+        from .dry_run import show_request
+
+        show_request(out, settings.format, "POST", transport.url(path), transport.headers(stream),
+                     body, [key])
+        transport.close()
+        return
     formatter = make_formatter(
         settings.format,
         out,
@@ -91,8 +108,13 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
         reasoning=settings.reasoning,
     )
     try:
-        response = transport.request("POST", path, body, stream=True)
-        outcome = stream_answer(response, formatter, acc)
+        response = transport.request("POST", path, body, stream=stream)
+        if stream:
+            outcome = stream_answer(response, formatter, acc)
+        else:
+            from .nonstream import read_answer
+
+            outcome = read_answer(response, formatter, acc)
     finally:
         transport.close()
     if outcome.error is not None:

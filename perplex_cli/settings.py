@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 import functools
 import ipaddress
-import math
 import os
 import re
 import shlex
@@ -30,6 +29,8 @@ from .options import APIS, FORMATS, Options
 from .redact import remember
 
 DEFAULT_BASE_URL = "https://api.perplexity.ai"
+MAX_TIMEOUT = 86400.0  # a day: more than any answer needs
+KEY_VARIABLES = ("PERPLEXITY_API_KEY", "PPLX_API_KEY")  # looked up by keys.find_key
 
 DEFAULTS: dict[str, Any] = {
     "model": "sonar",
@@ -230,9 +231,10 @@ def coerce(expected: Any, value: Any) -> Any:
         if isinstance(value, datetime.date):  # TOML dates: search_after = 2025-01-31
             return value.isoformat()
     elif origin in (list, tuple):
-        items = value if isinstance(value, list) else None
-        if items is not None:
-            inner = typing.get_args(expected)[0] if typing.get_args(expected) else Any
+        inner = typing.get_args(expected)[0] if typing.get_args(expected) else Any
+        # One value stands for a list of one, as one flag does: stop = "###".
+        items = value if isinstance(value, list) else [value]
+        if isinstance(value, list) or not isinstance(value, dict):
             converted = [coerce(inner, item) for item in items]
             return converted if origin is list else tuple(converted)
     elif origin is Literal:
@@ -286,7 +288,10 @@ def own_problem(name: str, value: Any) -> str | None:
 
 
 def _positive_seconds(value: float) -> str | None:
-    return None if value > 0 and math.isfinite(value) else "must be > 0 seconds"
+    # Also refuses nan and inf, which the socket layer cannot take.
+    if 0 < value <= MAX_TIMEOUT:
+        return None
+    return f"must be > 0 and at most {MAX_TIMEOUT:g} seconds"
 
 
 def _api_key_command(value: str) -> str | None:

@@ -69,9 +69,9 @@ def test_config_set_stores_typed_values_and_get_reads_them(cli, env, key, value,
     [
         ("temperature", "5", "between 0 and 2"),
         ("max_tokens", "abc", "not an integer"),
-        ("max_tokens", "0", "must be > 0"),
+        ("max_tokens", "0", "integer > 0"),
         ("format", "xml", "text, ndjson, json"),
-        ("timeout", "0", "> 0 seconds"),
+        ("timeout", "0", "must be > 0 and at most 86400 seconds"),
         ("retries", "-1", ">= 0"),
         ("reasoning", "maybe", "not true or false"),
         ("base_url", "ftp://example.com", "http:// or https://"),
@@ -183,7 +183,7 @@ def test_config_path_default_is_under_xdg_config_home(cli, env):
         ('modle = "sonar"\n', "unknown key 'modle'"),
         ('max_tokens = "many"\n', "max_tokens: must be an integer, not a string"),
         ("max_tokens = 1.5\n", "max_tokens: must be an integer"),
-        ("temperature = 3\n", "temperature: must be between 0 and 2"),
+        ("temperature = 3\n", "temperature: 3 (must be between 0 and 2)"),
         ('format = "xml"\n', "format: 'xml'"),
         ("reasoning = 1\n", "reasoning: must be true or false"),
         ('base_url = "api.perplexity.ai"\n', "base_url:"),
@@ -329,6 +329,7 @@ def test_key_and_config_commands_do_not_import_the_network_stack(env):
     "expected,value,result",
     [
         (list[str], ["a.com", "-b.org"], ["a.com", "-b.org"]),
+        (list[str], "a.com", ["a.com"]),  # one value, as one flag gives
         (tuple[str, ...], ["x"], ("x",)),
         (float, 1, 1.0),
         (Literal["fast", "pro"], "pro", "pro"),
@@ -346,7 +347,7 @@ def test_config_values_are_typed_by_the_option_field(expected, value, result):
 @pytest.mark.parametrize(
     "expected,value",
     [
-        (list[str], "a.com"),
+        (list[str], {"a": 1}),
         (list[str], [1]),
         (int, True),
         (int, 1.5),
@@ -409,3 +410,17 @@ def test_a_flag_turns_off_what_the_config_turned_on(server, cli, env, setting, f
         assert "plan" in configured.stderr and "plan" not in overridden.stderr
     else:
         assert "[1]" not in configured.stdout and "[1] https://a.example/" in overridden.stdout
+
+
+def test_list_options_reach_the_request_from_the_config(ok, cli, env):
+    write_config(env, 'stop = "###"\nsearch_domain = ["a.com", "-b.org"]\n')
+    assert cli("q").code == 0
+    body = sent(ok)
+    assert body["stop"] == "###" and body["search_domain_filter"] == ["a.com", "-b.org"]
+    assert cli("config", "set", "search_domain", '["x.org"]').code == 0
+    assert cli("config", "get", "search_domain").stdout == '["x.org"]\n'
+
+
+def test_per_run_options_are_not_config_keys(cli):
+    for key in ("attach", "dry_run", "json_schema", "debug", "api_key_file", "allow_insecure_http"):
+        assert cli("config", "set", key, "x").code == 2
