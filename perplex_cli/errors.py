@@ -48,6 +48,7 @@ class ApiError(PerplexError):
 
     exit_code = 4
     kind = "api_error"
+    retry_after: float | None = None  # seconds the server asked us to wait (Retry-After)
 
     def __init__(self, message: str, status: int = 0, hint: str | None = None) -> None:
         super().__init__(message, hint)

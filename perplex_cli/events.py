@@ -107,6 +107,7 @@ class Accumulator:
     reasoning_steps: list[Any] = field(default_factory=list)
     complete: bool = False
     events: int = 0
+    response: dict[str, Any] | None = None  # a whole response document, kept as returned
     _content: io.StringIO = field(default_factory=io.StringIO)
     _reasoning: io.StringIO = field(default_factory=io.StringIO)
     _think: ThinkSplitter = field(default_factory=ThinkSplitter)
@@ -156,6 +157,23 @@ class Accumulator:
                         update.reasoning += split.reasoning
         return update
 
+    def feed_response(self, doc: dict[str, Any]) -> Update:
+        """Take a whole chat.completion document as one chunk whose delta is the answer."""
+        self.response = doc
+        chunk = dict(doc)
+        choices = doc.get("choices")
+        if choices and isinstance(choices[0], dict):
+            choice = dict(choices[0])
+            message = choice.pop("message", None) or {}
+            delta = {"content": message.get("content") or ""}
+            if message.get("reasoning_steps"):
+                delta["reasoning_steps"] = message["reasoning_steps"]
+            choice["delta"] = delta
+            chunk["choices"] = [choice]
+        update = self.feed(chunk)
+        self.complete = True  # a whole document is complete by definition
+        return update
+
     def finish(self) -> Update:
         """Flush text held back at the end of the stream."""
         update = self._think.finish()
@@ -178,6 +196,8 @@ class Accumulator:
 
     def completion(self) -> dict[str, Any]:
         """The chat.completion document that a non-streaming request would have returned."""
+        if self.response is not None:
+            return dict(self.response)  # it was one: as the API returned it
         doc: dict[str, Any] = {
             "id": self.id,
             "model": self.model,

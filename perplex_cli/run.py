@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sys
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .options import Options
-from .settings import api_key, resolve
+from .settings import Settings, api_key, resolve
+
+if TYPE_CHECKING:
+    from .transport import Transport
 
 
 def text_stream(stream: Any) -> IO[str]:
@@ -25,32 +28,14 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
     from .output import make_formatter
     from .prompt import build_prompt
     from .request import build_body, build_messages, validate
-    from .transport import Transport, TransportSettings, retry_base_from_env
 
     settings = resolve(opts)
     validate(opts)
     prompt = build_prompt(words, ignore_stdin=ignore_stdin)
-    key = api_key()
     out = text_stream(sys.stdout)
     err = text_stream(sys.stderr)
+    transport = open_transport(settings, err)
     body = build_body(build_messages(prompt, opts), opts, settings, stream=True)
-
-    def announce(line: str) -> None:
-        if not settings.quiet:
-            err.write(line + "\n")
-            err.flush()
-
-    transport = Transport(
-        TransportSettings(
-            base_url=settings.base_url,
-            api_key=key,
-            connect_timeout=settings.connect_timeout,
-            read_timeout=settings.timeout,
-            retries=settings.retries,
-            retry_base=retry_base_from_env(),
-        ),
-        on_retry=announce,
-    )
     formatter = make_formatter(
         settings.format,
         out,
@@ -66,3 +51,34 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
     if outcome.error is not None:
         raise outcome.error
     warn_if_cut(outcome.acc, err, settings.quiet)
+
+
+def open_transport(
+    settings: Settings, err: IO[str], *, retries: int | None = None, pool_size: int = 10
+) -> Transport:
+    """The connection for one run: the key, the timeouts, retry notices on stderr unless -q.
+
+    `retries` overrides --retries for callers that retry at their own level (batch);
+    `pool_size` is how many connections to the API stay open for reuse at once.
+    """
+    from .transport import Transport, TransportSettings, retry_base_from_env
+
+    key = api_key()
+
+    def announce(line: str) -> None:
+        if not settings.quiet:
+            err.write(line + "\n")
+            err.flush()
+
+    return Transport(
+        TransportSettings(
+            base_url=settings.base_url,
+            api_key=key,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.timeout,
+            retries=settings.retries if retries is None else retries,
+            retry_base=retry_base_from_env(),
+            pool_size=pool_size,
+        ),
+        on_retry=announce,
+    )
