@@ -14,7 +14,7 @@ import typer
 from click_default_group import DefaultGroup
 from typer.core import TyperGroup
 
-from . import __version__
+from . import __version__, batch
 from .options import Options, shared_options
 
 
@@ -82,3 +82,7 @@ def ask_command(
     from .run import run_ask
 
     run_ask(prompt or [], opts, ignore_stdin=ignore_stdin)
+
+
+app.command("batch", epilog="Examples: perplex batch questions.txt > answers.ndjson | "
+            "perplex batch -j 8 --output out.ndjson --resume prompts.jsonl")(batch.batch_command)
