@@ -5,8 +5,8 @@ from the request, for the commands that send many or different requests:
 
 - `POST /chat/completions`: `chat(request, n)` (n counts chat requests from 1) returns an
   `Answer`; by default a short streamed answer that quotes the prompt;
-- `POST /search`: `search(body)` returns the JSON document; by default results that quote
-  the query;
+- `POST /search`: `search(body)` returns the JSON document (or an `Answer`); by default
+  results that quote the query;
 - the async API: `POST /async/chat/completions` creates a job (an idempotency key returns
   the job it created before), `GET /async/chat/completions` lists the jobs, and each
   `GET /async/chat/completions/{id}` moves the job one step: CREATED -> IN_PROGRESS ->
@@ -93,7 +93,7 @@ class ApiServer:
 
     def __init__(self, lifetime: float = 60.0) -> None:
         self.chat: Callable[[dict[str, Any], int], Answer] = echo_answer
-        self.search: Callable[[dict[str, Any]], dict[str, Any]] = echo_search
+        self.search: Callable[[dict[str, Any]], dict[str, Any] | Answer] = echo_search
         self.job_polls = 2  # polls a job stays IN_PROGRESS
         self.jobs: dict[str, dict[str, Any]] = {}
         self.requests: list[Received] = []
@@ -172,7 +172,8 @@ class ApiServer:
                 n = self._chats
             return self.chat(r.json(), n)
         if r.method == "POST" and path == "/search":
-            return _json(self.search(r.json()))
+            found = self.search(r.json())
+            return found if isinstance(found, Answer) else _json(found)
         if path == "/async/chat/completions":
             if r.method == "POST":
                 return _json(self._create_job(r.json()))

@@ -295,3 +295,22 @@ def test_no_progress_bar_or_escapes_when_stderr_is_not_a_terminal(api, cli, tmp_
     result = cli("batch", str(write_prompts(tmp_path, 3)))
     assert "\r" not in result.stderr and "\x1b" not in result.stderr
     assert result.stderr == ""
+
+
+def test_on_a_terminal_a_progress_bar_counts_up_and_is_erased(api, env, tmp_path):
+    import os
+    import sys
+
+    import pexpect
+
+    api.chat = paced(0.01, 0.02)
+    out = tmp_path / "out.ndjson"
+    child = pexpect.spawn(sys.executable, ["-m", "perplex_cli", "batch", "-j", "2", "--output",
+                                           str(out), str(write_prompts(tmp_path, 30))],
+                          env=dict(os.environ), timeout=10, encoding="utf-8")
+    child.expect(r"\] \d+/30 done, 0 failed, [\d.]+/s, ETA")
+    child.expect("\r\x1b\\[Kperplex: batch: 30 of 30 ok in")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert len(lines_of(out.read_text())) == 30
