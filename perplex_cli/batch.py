@@ -21,7 +21,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from .errors import Interrupted, PerplexError, UsageError
-from .options import SHARED_NAMES, Options, shared_options
+from .options import SHARED_NAMES, Options, given, shared_options
 
 if TYPE_CHECKING:
     import click
@@ -29,14 +29,9 @@ if TYPE_CHECKING:
     from .pool import Finished
     from .settings import Settings
 
-# Options with a run-wide setting (timeouts, output, the base URL) belong to the whole batch;
-# the model is the exception, as it is part of each request.
-_RUN_WIDE = frozenset({"format", "reasoning", "no_citations", "quiet", "base_url", "timeout",
-                       "connect_timeout", "retries"})
 _OPTION_FIELDS = frozenset(f.name for f in fields(Options))
 # Exit codes from the most to the least severe: the batch exits with the worst it met.
 _SEVERITY = (130, 1, 3, 8, 7, 6, 5, 4, 2)
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @dataclass
@@ -52,12 +47,45 @@ class Prompt:
 
 @shared_options
 def batch_command(
-    file: Annotated[str, typer.Argument(help="Prompts, one per line or JSONL objects ({\"id\", \"prompt\", ...}); '-' reads stdin.", metavar="FILE|-", show_default=False)],
-    concurrency: Annotated[int, typer.Option("-j", "--concurrency", help="Requests running at once.", metavar="N")] = 4,
-    ordered: Annotated[bool, typer.Option("--ordered", help="Write the results in input order (default: as they finish).")] = False,
-    output: Annotated[Optional[str], typer.Option("--output", help="Append the results to FILE instead of writing them to stdout.", metavar="FILE", show_default=False)] = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Skip the ids already in the --output file with status ok.")] = False,
-    rate: Annotated[Optional[float], typer.Option("--rate", help="Start at most N requests per second, evenly spaced.", metavar="N", show_default=False)] = None,
+    file: Annotated[
+        str,
+        typer.Argument(
+            help='Prompts, one per line or JSONL objects ({"id", "prompt", ...}); \'-\' reads stdin.',
+            metavar="FILE|-",
+            show_default=False,
+        ),
+    ],
+    concurrency: Annotated[
+        int, typer.Option("-j", "--concurrency", help="Requests running at once.", metavar="N")
+    ] = 4,
+    ordered: Annotated[
+        bool,
+        typer.Option(
+            "--ordered", help="Write the results in input order (default: as they finish)."
+        ),
+    ] = False,
+    output: Annotated[
+        Optional[str],
+        typer.Option(
+            "--output",
+            help="Append the results to FILE instead of writing them to stdout.",
+            metavar="FILE",
+            show_default=False,
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="Skip the ids already in the --output file with status ok."),
+    ] = False,
+    rate: Annotated[
+        Optional[float],
+        typer.Option(
+            "--rate",
+            help="Start at most N requests per second, evenly spaced.",
+            metavar="N",
+            show_default=False,
+        ),
+    ] = None,
     *,
     opts: Options,
 ) -> None:
@@ -72,8 +100,18 @@ def batch_command(
         raise UsageError("--resume needs --output FILE: the results file to continue")
     if opts.format not in (None, "ndjson"):
         raise UsageError("batch always writes NDJSON: leave out -f/--format")
-    run_batch(file, opts, click.get_current_context(), concurrency=concurrency,
-              ordered=ordered, output=output, resume=resume, rate=rate)
+    if given(opts, "dry_run"):
+        raise UsageError("batch has no --dry-run: try one prompt with perplex ask --dry-run")
+    run_batch(
+        file,
+        opts,
+        click.get_current_context(),
+        concurrency=concurrency,
+        ordered=ordered,
+        output=output,
+        resume=resume,
+        rate=rate,
+    )
 
 
 def run_batch(
@@ -111,13 +149,22 @@ def run_batch(
     started = time.monotonic()
 
     def show() -> None:
-        status.show(bar(len(results.written) + len(results.pending), len(failures), len(todo),
-                        time.monotonic() - started))
+        status.show(
+            bar(
+                len(results.written) + len(results.pending),
+                len(failures),
+                len(todo),
+                time.monotonic() - started,
+            )
+        )
 
     def finished(done: Finished) -> None:
         prompt = by_index[done.job.index]
-        rec: dict[str, Any] = {"id": prompt.id, "index": prompt.index,
-                               "status": "ok" if done.error is None else "error"}
+        rec: dict[str, Any] = {
+            "id": prompt.id,
+            "index": prompt.index,
+            "status": "ok" if done.error is None else "error",
+        }
         if done.outcome is not None and (done.error is None or done.outcome.acc.events):
             rec["completion"] = document(done.outcome.acc, done.error)
         if done.error is not None:
@@ -130,8 +177,16 @@ def run_batch(
         if not settings.quiet:
             status.note(line)
 
-    pool = Pool(transport, concurrency, finished, note, show, rate=rate,
-                retries=settings.retries, retry_base=retry_base_from_env())
+    pool = Pool(
+        transport,
+        concurrency,
+        finished,
+        note,
+        show,
+        rate=rate,
+        retries=settings.retries,
+        retry_base=retry_base_from_env(),
+    )
     try:
         pool.run([Job(p.index, bodies[p.index], f"id {p.id}") for p in todo])
     finally:
@@ -140,25 +195,33 @@ def run_batch(
         transport.close()
         if output:
             out.close()
-    summary = _summary(len(todo) - pool.not_started - len(failures), failures,
-                       pool.not_started, len(prompts) - len(todo))
+    summary = _summary(
+        len(todo) - pool.not_started - len(failures),
+        failures,
+        pool.not_started,
+        len(prompts) - len(todo),
+    )
     if pool.interrupts and (pool.not_started or failures):
-        hint = ("run the same command again with --resume to finish" if output
-                else "write the results with --output FILE to be able to --resume")
+        hint = (
+            "run the same command again with --resume to finish"
+            if output
+            else "write the results with --output FILE to be able to --resume"
+        )
         raise Interrupted(f"interrupted: {summary}", hint=hint)
     if pool.stopped_by is not None:
-        raise type(pool.stopped_by)(f"{pool.stopped_by.message}; stopped: {summary}",
-                                    hint=pool.stopped_by.hint)
+        raise type(pool.stopped_by)(
+            f"{pool.stopped_by.message}; stopped: {summary}", hint=pool.stopped_by.hint
+        )
     if failures:
         worst = min(failures, key=lambda e: _rank(e.exit_code))
-        raise type(worst)(f"batch: {summary}; their lines have \"status\": \"error\"")
+        raise type(worst)(f'batch: {summary}; their lines have "status": "error"')
     if status.live:
         status.note(f"perplex: batch: {summary} in {time.monotonic() - started:.1f} s")
 
 
 def read_input(file: str) -> tuple[bytes, str]:
     """The input's bytes and how messages name it."""
-    from .prompt import stdin_stream, stdin_is_terminal
+    from .prompt import stdin_is_terminal, stdin_stream
 
     if file == "-":
         source = stdin_stream()
@@ -181,19 +244,21 @@ def parse_prompts(data: bytes, name: str, ctx: click.Context | None) -> list[Pro
     prompts: list[Prompt] = []
     seen: dict[str, int] = {}
     for number, raw in enumerate(text.split("\n"), 1):
-        line = raw.strip()
-        if not line:
+        content = raw.strip()
+        if not content:
             continue
         where = f"{name}, line {number}"
         index = len(prompts)
-        if line.startswith("{"):
-            prompt = _object_prompt(line, where, index, number, ctx)
+        if content.startswith("{"):
+            prompt = _object_prompt(content, where, index, number, ctx)
         else:
-            prompt = Prompt(index, number, index, line)
+            prompt = Prompt(index, number, index, content)
         key = _key(prompt.id)
         if key in seen:
-            raise UsageError(f"{where}: id {prompt.id!r} is also on line {seen[key]}; "
-                             "ids must be unique for --resume to work")
+            raise UsageError(
+                f"{where}: id {prompt.id!r} is also on line {seen[key]}; "
+                "ids must be unique for --resume to work"
+            )
         seen[key] = number
         prompts.append(prompt)
     if not prompts:
@@ -201,32 +266,45 @@ def parse_prompts(data: bytes, name: str, ctx: click.Context | None) -> list[Pro
     return prompts
 
 
-def _object_prompt(line: str, where: str, index: int, number: int,
-                   ctx: click.Context | None) -> Prompt:
+def _object_prompt(
+    line: str, where: str, index: int, number: int, ctx: click.Context | None
+) -> Prompt:
     try:
         obj = json.loads(line)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise UsageError(f"{where}: not a valid JSON object ({exc.msg})") from None
     if not isinstance(obj, dict):
         raise UsageError(f"{where}: not a JSON object")
     text = obj.pop("prompt", None)
     if not isinstance(text, str) or not text.strip():
-        raise UsageError(f"{where}: \"prompt\" must be a non-empty string")
+        raise UsageError(f'{where}: "prompt" must be a non-empty string')
     ident = obj.pop("id", index)
     if isinstance(ident, bool) or not isinstance(ident, (str, int)):
-        raise UsageError(f"{where}: \"id\" must be a string or an integer")
-    given = {}
+        raise UsageError(f'{where}: "id" must be a string or an integer')
+    own = {}
     for key, value in obj.items():
         name = key.lstrip("-").replace("-", "_")
-        if name in _RUN_WIDE:
-            raise UsageError(f"{where}: {key!r} applies to the whole batch; give it on the "
-                             "command line")
+        if name in run_wide():
+            raise UsageError(
+                f"{where}: {key!r} applies to the whole batch; give it on the command line"
+            )
         if name not in SHARED_NAMES:
-            raise UsageError(f"{where}: unknown key {key!r} (use \"id\", \"prompt\" and "
-                             "request options such as \"model\" or \"system\")")
+            raise UsageError(
+                f'{where}: unknown key {key!r} (use "id", "prompt" and '
+                'request options such as "model" or "system")'
+            )
         if value is not None:
-            given[name] = _cast(ctx, name, value, where)
-    return Prompt(index, number, ident, text, given)
+            own[name] = _cast(ctx, name, value, where)
+    return Prompt(index, number, ident, text, own)
+
+
+def run_wide() -> frozenset[str]:
+    """Options that belong to the whole batch, not to one prompt: those with a run-wide
+    setting (timeouts, output, the base URL: what settings.py fills), except the model,
+    which is part of each request."""
+    from .settings import DEFAULTS
+
+    return (frozenset(DEFAULTS) - {"model"}) | {"dry_run"}
 
 
 def _cast(ctx: click.Context | None, name: str, value: Any, where: str) -> Any:
@@ -250,9 +328,13 @@ def request_body(prompt: Prompt, base: Options, settings: Settings, name: str) -
     from .request import build_body, build_messages, validate
 
     opts = replace(base, **{k: v for k, v in prompt.given.items() if k in _OPTION_FIELDS})
-    opts.extra = {**base.extra,
-                  **{k: v for k, v in prompt.given.items() if k not in _OPTION_FIELDS}}
-    own = replace(settings, model=opts.model) if "model" in prompt.given else settings
+    opts.extra = {
+        **base.extra,
+        **{k: v for k, v in prompt.given.items() if k not in _OPTION_FIELDS},
+    }
+    own = (
+        replace(settings, model=opts.model) if opts.model and "model" in prompt.given else settings
+    )
     try:
         validate(opts)
         return build_body(build_messages(prompt.text, opts), opts, own, stream=True)
@@ -315,15 +397,14 @@ class Results:
         self.out = out
         self.order = order
         self._next = 0  # position in `order` of the next line to write
-        self.pending: dict[int, str] = {}
+        self.pending: dict[int, dict[str, Any]] = {}
         self.written: list[int] = []
 
     def add(self, index: int, record: dict[str, Any]) -> None:
-        line = _dumps(record) + "\n"
         if self.order is None:
-            self._write(index, line)
+            self._write(index, record)
             return
-        self.pending[index] = line
+        self.pending[index] = record
         while self._next < len(self.order) and self.order[self._next] in self.pending:
             index = self.order[self._next]
             self._write(index, self.pending.pop(index))
@@ -334,9 +415,10 @@ class Results:
         for index in sorted(self.pending):
             self._write(index, self.pending.pop(index))
 
-    def _write(self, index: int, line: str) -> None:
-        self.out.write(line)
-        self.out.flush()
+    def _write(self, index: int, record: dict[str, Any]) -> None:
+        from .output.ndjson import write_line
+
+        write_line(self.out, record)
         self.written.append(index)
 
 
@@ -347,8 +429,11 @@ def _summary(ok: int, failures: list[PerplexError], not_started: int, skipped: i
         kinds: dict[str, int] = {}
         for error in failures:
             kinds[error.kind] = kinds.get(error.kind, 0) + 1
-        parts.append(f"{len(failures)} failed (" + ", ".join(
-            f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(kinds.items())) + ")")
+        parts.append(
+            f"{len(failures)} failed ("
+            + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(kinds.items()))
+            + ")"
+        )
     if not_started:
         parts.append(f"{not_started} not started")
     return ", ".join(parts)

@@ -23,7 +23,9 @@ def fetch(transport: Transport, method: str, path: str, body: Any = None) -> dic
     try:
         doc = json.loads(text)
     except ValueError:
-        raise ProtocolError(f"the response to {path} is not JSON: {first_line(text, 80)!r}") from None
+        raise ProtocolError(
+            f"the response to {path} is not JSON: {first_line(text, 80)!r}"
+        ) from None
     if not isinstance(doc, dict):
         raise ProtocolError(f"the response to {path} is not a JSON object")
     return doc

@@ -11,7 +11,7 @@ import functools
 import inspect
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, fields
-from typing import Annotated, Any, Optional, get_args
+from typing import Annotated, Any, Optional, get_args, overload
 
 import typer
 
@@ -70,6 +70,23 @@ def flags(annotation: Any) -> tuple[str, ...]:
     # With Annotated, typer takes a string first argument as a name, not as a default.
     first = (info.default,) if isinstance(info.default, str) else ()
     return first + tuple(info.param_decls)
+
+
+def given(opts: Options, name: str) -> Any:
+    """The value of a shared option by name, whether it is a field of Options or in extra."""
+    return getattr(opts, name, None) if name in _OPTION_FIELDS else opts.extra.get(name)
+
+
+@overload
+def shared_options(
+    func: Callable[..., Any], *, only: Collection[str] | None = None
+) -> Callable[..., Any]: ...
+
+
+@overload
+def shared_options(
+    *, only: Collection[str] | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]: ...
 
 
 def shared_options(

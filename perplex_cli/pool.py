@@ -109,8 +109,8 @@ class Pool:
         try:
             while fresh or waiting or running:
                 if self.interrupts >= 2:
-                    for job in running.values():
-                        self._cancel(job)
+                    for cancelled in running.values():
+                        self._cancel(cancelled)
                     running.clear()
                     break
                 if self.interrupts and running and not self._told:
@@ -151,16 +151,16 @@ class Pool:
                     self._report(done)
                     continue
                 now = time.monotonic()
-                job = done.job
-                job.not_before = now + delay
-                waiting.append(job)
+                again = done.job
+                again.not_before = now + delay
+                waiting.append(again)
                 shared = isinstance(done.error, RateLimited)
                 if shared:
                     strikes += 1
                     pacer.pause(delay, now)
                 self.on_note(
-                    f"perplex: retrying {job.label} in {delay:.1f} s (attempt {job.attempts + 1} "
-                    f"of {self.retries + 1}): {_reason(done.error)}"
+                    f"perplex: retrying {again.label} in {delay:.1f} s (attempt "
+                    f"{again.attempts + 1} of {self.retries + 1}): {_reason(done.error)}"
                     + ("; all requests wait" if shared else "")
                 )
         finally:
@@ -203,7 +203,7 @@ class Pool:
         if isinstance(error, ApiError) and error.retry_after is not None:
             return error.retry_after
         exponent = strikes if isinstance(error, RateLimited) else done.job.attempts - 1
-        return self.retry_base * (2 ** min(exponent, 6)) * random.uniform(0.5, 1.0)
+        return self.retry_base * (2.0 ** min(exponent, 6)) * random.uniform(0.5, 1.0)
 
     def _catch_ctrl_c(self) -> Any:
         """Count Ctrl-C instead of raising, so a result line is never cut in half."""
@@ -223,7 +223,9 @@ class Pool:
             try:
                 done = self._attempt(job)
             except Exception as exc:  # a bug must not leave the pool waiting forever
-                done = Finished(job, None, PerplexError(f"internal error: {type(exc).__name__}: {exc}"))
+                done = Finished(
+                    job, None, PerplexError(f"internal error: {type(exc).__name__}: {exc}")
+                )
             results.put(done)
 
     def _attempt(self, job: Job) -> Finished:

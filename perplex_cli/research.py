@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from .errors import ApiError, Interrupted, NetworkError, PerplexError, ServerError, UsageError
-from .options import Options, shared_options
+from .options import Options, given, shared_options
 
 if TYPE_CHECKING:
     from .events import Accumulator
@@ -43,37 +43,87 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-_Prompt = Annotated[Optional[list[str]], typer.Argument(help="The question; '-' reads stdin.", show_default=False)]
+_Prompt = Annotated[
+    Optional[list[str]], typer.Argument(help="The question; '-' reads stdin.", show_default=False)
+]
 _IgnoreStdin = Annotated[bool, typer.Option("--ignore-stdin", help="Never read stdin.")]
-_Yes = Annotated[bool, typer.Option("-y", "--yes", help="Do not ask for confirmation on a terminal.")]
-_Key = Annotated[Optional[str], typer.Option("--idempotency-key", help="Submitting again with the same key returns the same job instead of a new one.", metavar="KEY", show_default=False)]
-_Id = Annotated[str, typer.Argument(help="The request id that submit printed.", metavar="ID", show_default=False)]
-_Interval = Annotated[float, typer.Option("--interval", help=f"Seconds before the first poll; later polls slow down to {LONGEST_INTERVAL:g} s.", metavar="S")]
-_MaxWait = Annotated[Optional[float], typer.Option("--max-wait", help="Give up waiting after S seconds (exit 7; the research goes on).", metavar="S", show_default=False)]
+_Yes = Annotated[
+    bool, typer.Option("-y", "--yes", help="Do not ask for confirmation on a terminal.")
+]
+_Key = Annotated[
+    Optional[str],
+    typer.Option(
+        "--idempotency-key",
+        help="Submitting again with the same key returns the same job instead of a new one.",
+        metavar="KEY",
+        show_default=False,
+    ),
+]
+_Id = Annotated[
+    str,
+    typer.Argument(help="The request id that submit printed.", metavar="ID", show_default=False),
+]
+_Interval = Annotated[
+    float,
+    typer.Option(
+        "--interval",
+        help=f"Seconds before the first poll; later polls slow down to {LONGEST_INTERVAL:g} s.",
+        metavar="S",
+    ),
+]
+_MaxWait = Annotated[
+    Optional[float],
+    typer.Option(
+        "--max-wait",
+        help="Give up waiting after S seconds (exit 7; the research goes on).",
+        metavar="S",
+        show_default=False,
+    ),
+]
 
 
 @app.command("submit")
 @shared_options
-def submit_command(prompt: _Prompt = None, ignore_stdin: _IgnoreStdin = False, yes: _Yes = False,
-                   idempotency_key: _Key = None, *, opts: Options) -> None:
+def submit_command(
+    prompt: _Prompt = None,
+    ignore_stdin: _IgnoreStdin = False,
+    yes: _Yes = False,
+    idempotency_key: _Key = None,
+    *,
+    opts: Options,
+) -> None:
     """Submit a deep-research question and print its request id."""
     run_research(prompt or [], opts, ignore_stdin=ignore_stdin, yes=yes, key=idempotency_key)
 
 
 @app.command("run")
 @shared_options
-def run_command(prompt: _Prompt = None, ignore_stdin: _IgnoreStdin = False, yes: _Yes = False,
-                idempotency_key: _Key = None, interval: _Interval = 5.0,
-                max_wait: _MaxWait = None, *, opts: Options) -> None:
+def run_command(
+    prompt: _Prompt = None,
+    ignore_stdin: _IgnoreStdin = False,
+    yes: _Yes = False,
+    idempotency_key: _Key = None,
+    interval: _Interval = 5.0,
+    max_wait: _MaxWait = None,
+    *,
+    opts: Options,
+) -> None:
     """Submit a deep-research question, wait for it, and print the answer like ask."""
-    run_research(prompt or [], opts, ignore_stdin=ignore_stdin, yes=yes, key=idempotency_key,
-                 wait=(interval, max_wait))
+    run_research(
+        prompt or [],
+        opts,
+        ignore_stdin=ignore_stdin,
+        yes=yes,
+        key=idempotency_key,
+        wait=(interval, max_wait),
+    )
 
 
 @app.command("wait")
 @shared_options(only=ANSWER)
-def wait_command(request_id: _Id, interval: _Interval = 5.0, max_wait: _MaxWait = None, *,
-                 opts: Options) -> None:
+def wait_command(
+    request_id: _Id, interval: _Interval = 5.0, max_wait: _MaxWait = None, *, opts: Options
+) -> None:
     """Wait for a research request to finish and print its answer like ask."""
     from .run import text_stream
     from .settings import resolve
@@ -118,8 +168,15 @@ def list_command(*, opts: Options) -> None:
     show(doc, settings.format, list_text(jobs))
 
 
-def run_research(words: list[str], opts: Options, *, ignore_stdin: bool, yes: bool,
-                 key: str | None, wait: tuple[float, float | None] | None = None) -> None:
+def run_research(
+    words: list[str],
+    opts: Options,
+    *,
+    ignore_stdin: bool,
+    yes: bool,
+    key: str | None,
+    wait: tuple[float, float | None] | None = None,
+) -> None:
     """submit (wait is None) or run: prompt -> request -> confirmation -> job [-> answer]."""
     import uuid
 
@@ -129,6 +186,8 @@ def run_research(words: list[str], opts: Options, *, ignore_stdin: bool, yes: bo
     from .run import text_stream
     from .settings import resolve
 
+    if given(opts, "dry_run"):
+        raise UsageError("research has no --dry-run: nothing was submitted")
     if opts.model is None:
         opts = replace(opts, model=RESEARCH_MODEL)
     settings = resolve(opts)
@@ -147,8 +206,9 @@ def run_research(words: list[str], opts: Options, *, ignore_stdin: bool, yes: bo
             show(job, settings.format, job_id + "\n")
             return
         if not settings.quiet:
-            err.write(f"perplex: research {job_id} submitted; Ctrl-C stops waiting, "
-                      "not the research\n")
+            err.write(
+                f"perplex: research {job_id} submitted; Ctrl-C stops waiting, not the research\n"
+            )
             err.flush()
         job = wait_for(transport, job_id, *wait, _status_line(settings))
     acc = show_answer(job, settings, out, err)
@@ -174,8 +234,7 @@ def confirm(model: str, yes: bool, err: IO[str]) -> None:
         return
     import click
 
-    question = (f"perplex: deep research with {model} costs dollars per question, not cents. "
-                "Submit?")
+    question = f"perplex: deep research with {model} costs dollars per question, not cents. Submit?"
     if not click.confirm(question, default=False, err=True):
         raise Interrupted("not submitted")
 
@@ -187,13 +246,15 @@ def fetch_job(transport: Transport, job_id: str) -> dict[str, Any]:
         return fetch(transport, "GET", f"{JOBS}/{job_id}")
     except ApiError as exc:
         if exc.status == 404:
-            raise ApiError(f"no research request {job_id!r} (the API keeps them for 7 days)",
-                           404) from None
+            raise ApiError(
+                f"no research request {job_id!r} (the API keeps them for 7 days)", 404
+            ) from None
         raise
 
 
-def wait_for(transport: Transport, job_id: str, interval: float, max_wait: float | None,
-             line: StatusLine) -> dict[str, Any]:
+def wait_for(
+    transport: Transport, job_id: str, interval: float, max_wait: float | None, line: StatusLine
+) -> dict[str, Any]:
     """Poll until the job is COMPLETED (returned) or FAILED (exit 6), slowing down as it goes."""
     from .progress import spinner
 
@@ -216,12 +277,17 @@ def wait_for(transport: Transport, job_id: str, interval: float, max_wait: float
                 raise ServerError(f"research {job_id} failed: {reason}")
             now = time.monotonic()
             if max_wait is not None and now - started >= max_wait:
-                raise NetworkError(f"research {job_id} is still {status or 'unfinished'} "
-                                   f"after {max_wait:g} s", hint=f"wait again: {resume}")
+                raise NetworkError(
+                    f"research {job_id} is still {status or 'unfinished'} after {max_wait:g} s",
+                    hint=f"wait again: {resume}",
+                )
             until = now + delay if max_wait is None else min(now + delay, started + max_wait)
             while (left := until - time.monotonic()) > 0:
-                line.show(spinner(f"researching ({status.lower() or 'waiting'})",
-                                  time.monotonic() - started))
+                line.show(
+                    spinner(
+                        f"researching ({status.lower() or 'waiting'})", time.monotonic() - started
+                    )
+                )
                 time.sleep(min(left, 0.1))
             delay = min(delay * 1.5, max(interval, LONGEST_INTERVAL))
     except KeyboardInterrupt:
@@ -230,8 +296,7 @@ def wait_for(transport: Transport, job_id: str, interval: float, max_wait: float
         line.clear()
 
 
-def show_answer(job: dict[str, Any], settings: Settings, out: IO[str],
-                err: IO[str]) -> Accumulator:
+def show_answer(job: dict[str, Any], settings: Settings, out: IO[str], err: IO[str]) -> Accumulator:
     """The finished job's chat.completion through the formatters, as `ask` would print it."""
     from .ask import warn_if_cut
     from .errors import ProtocolError
@@ -241,8 +306,9 @@ def show_answer(job: dict[str, Any], settings: Settings, out: IO[str],
     doc = job.get("response")
     if not isinstance(doc, dict):
         raise ProtocolError(f"research {job.get('id')} is COMPLETED but carries no response")
-    formatter = make_formatter(settings.format, out, err, citations=not settings.no_citations,
-                               reasoning=settings.reasoning)
+    formatter = make_formatter(
+        settings.format, out, err, citations=not settings.no_citations, reasoning=settings.reasoning
+    )
     acc = Accumulator()
     formatter.chunk(doc, acc.feed_response(doc))
     formatter.end(acc, None)
@@ -261,25 +327,31 @@ def remember(job: dict[str, Any], acc: Accumulator, *, prompt: str | None) -> No
 
 def show(doc: dict[str, Any], fmt: str, text: str) -> None:
     """A document in the chosen format: json as returned, ndjson on one line, else `text`."""
-    import json
-
     from .output.json import write_document
+    from .output.ndjson import write_line
     from .run import text_stream
 
     out = text_stream(sys.stdout)
     if fmt == "json":
         write_document(out, doc)
-        return
-    out.write(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
-              if fmt == "ndjson" else text)
-    out.flush()
+    elif fmt == "ndjson":
+        write_line(out, doc)
+    else:
+        out.write(text)
+        out.flush()
 
 
 def status_text(job: dict[str, Any]) -> str:
-    rows = [("id", job.get("id")), ("status", job.get("status")), ("model", job.get("model")),
-            ("created", _when(job.get("created_at"))), ("started", _when(job.get("started_at"))),
-            ("completed", _when(job.get("completed_at"))),
-            ("failed", _when(job.get("failed_at"))), ("error", job.get("error_message"))]
+    rows = [
+        ("id", job.get("id")),
+        ("status", job.get("status")),
+        ("model", job.get("model")),
+        ("created", _when(job.get("created_at"))),
+        ("started", _when(job.get("started_at"))),
+        ("completed", _when(job.get("completed_at"))),
+        ("failed", _when(job.get("failed_at"))),
+        ("error", job.get("error_message")),
+    ]
     return "".join(f"{name:<10} {value}\n" for name, value in rows if value not in (None, ""))
 
 
@@ -287,12 +359,20 @@ def list_text(jobs: list[dict[str, Any]]) -> str:
     if not jobs:
         return ""
     rows = [("ID", "STATUS", "MODEL", "CREATED")] + [
-        (str(j.get("id") or ""), str(j.get("status") or ""), str(j.get("model") or ""),
-         _when(j.get("created_at")) or "") for j in jobs]
+        (
+            str(j.get("id") or ""),
+            str(j.get("status") or ""),
+            str(j.get("model") or ""),
+            _when(j.get("created_at")) or "",
+        )
+        for j in jobs
+    ]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     return "".join(
         f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]}".rstrip()
-        + "\n" for row in rows)
+        + "\n"
+        for row in rows
+    )
 
 
 def _when(value: Any) -> str | None:

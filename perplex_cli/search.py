@@ -8,7 +8,6 @@ body takes those fields from the chat body that `build_body` makes.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from typing import IO, Annotated, Any, Optional
@@ -18,21 +17,59 @@ import typer
 from .errors import UsageError
 from .options import Options, shared_options
 
-SEARCH_FLAGS = ("--search-domain", "--search-recency", "--search-after", "--search-before",
-                "--updated-after", "--updated-before", "--format", "--quiet", "--base-url",
-                "--timeout", "--connect-timeout", "--retries")
-FILTER_FIELDS = ("search_domain_filter", "search_recency_filter", "search_after_date_filter",
-                 "search_before_date_filter", "last_updated_after_filter",
-                 "last_updated_before_filter")
+SEARCH_FLAGS = (
+    "--search-domain",
+    "--search-recency",
+    "--search-after",
+    "--search-before",
+    "--updated-after",
+    "--updated-before",
+    "--format",
+    "--quiet",
+    "--base-url",
+    "--timeout",
+    "--connect-timeout",
+    "--retries",
+)
+FILTER_FIELDS = (
+    "search_domain_filter",
+    "search_recency_filter",
+    "search_after_date_filter",
+    "search_before_date_filter",
+    "last_updated_after_filter",
+    "last_updated_before_filter",
+)
 MAX_QUERIES = 5
 SNIPPET_CHARS = 400  # text is for reading; json and ndjson carry the whole snippet
 
 
 @shared_options(only=SEARCH_FLAGS)
 def search_command(
-    query: Annotated[Optional[list[str]], typer.Argument(help="The query (its words are joined); without one, or with '-', one query per line of stdin (up to 5).", show_default=False)] = None,
-    max_results: Annotated[Optional[int], typer.Option("--max-results", help="How many results, 1..20 [max_results].", metavar="N", show_default=False)] = None,
-    country: Annotated[Optional[str], typer.Option("--country", help="Rank results for a country [country]: ISO 3166-1 alpha-2 (US, DE, ...).", metavar="CC", show_default=False)] = None,
+    query: Annotated[
+        Optional[list[str]],
+        typer.Argument(
+            help="The query (its words are joined); without one, or with '-', one query per line of stdin (up to 5).",
+            show_default=False,
+        ),
+    ] = None,
+    max_results: Annotated[
+        Optional[int],
+        typer.Option(
+            "--max-results",
+            help="How many results, 1..20 [max_results].",
+            metavar="N",
+            show_default=False,
+        ),
+    ] = None,
+    country: Annotated[
+        Optional[str],
+        typer.Option(
+            "--country",
+            help="Rank results for a country [country]: ISO 3166-1 alpha-2 (US, DE, ...).",
+            metavar="CC",
+            show_default=False,
+        ),
+    ] = None,
     *,
     opts: Options,
 ) -> None:
@@ -40,10 +77,12 @@ def search_command(
     run_search(query or [], opts, max_results=max_results, country=country)
 
 
-def run_search(words: list[str], opts: Options, *, max_results: int | None,
-               country: str | None) -> None:
+def run_search(
+    words: list[str], opts: Options, *, max_results: int | None, country: str | None
+) -> None:
     from .jsonapi import fetch
     from .output.json import write_document
+    from .output.ndjson import write_line
     from .request import build_body, validate
     from .run import open_transport, text_stream
     from .settings import resolve
@@ -74,9 +113,7 @@ def run_search(words: list[str], opts: Options, *, max_results: int | None,
     if settings.format == "ndjson":
         for query, results in groups:
             for result in results:
-                line = dict(result, query=query) if len(groups) > 1 else result
-                out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
-                out.flush()
+                write_line(out, dict(result, query=query) if len(groups) > 1 else result)
         return
     if not any(results for _, results in groups) and not settings.quiet:
         sys.stderr.write("perplex: no results\n")
@@ -95,14 +132,17 @@ def _query(words: list[str]) -> str | list[str]:
     if source is None:
         if words == ["-"] and stdin_is_terminal():
             raise UsageError("'-' reads the queries from stdin, but stdin is a terminal")
-        raise UsageError("no query: give one (perplex search \"rust web frameworks\") "
-                         "or pipe queries in, one per line")
+        raise UsageError(
+            'no query: give one (perplex search "rust web frameworks") '
+            "or pipe queries in, one per line"
+        )
     queries = [line.strip() for line in read_stdin(source).splitlines() if line.strip()]
     if not queries:
         raise UsageError("no query on stdin")
     if len(queries) > MAX_QUERIES:
-        raise UsageError(f"{len(queries)} queries on stdin: the Search API takes at most "
-                         f"{MAX_QUERIES} at once")
+        raise UsageError(
+            f"{len(queries)} queries on stdin: the Search API takes at most {MAX_QUERIES} at once"
+        )
     return queries[0] if len(queries) == 1 else queries
 
 

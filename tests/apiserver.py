@@ -53,8 +53,12 @@ def prompt_of(request: dict[str, Any]) -> str:
 
 def echo_answer(request: dict[str, Any], n: int) -> Answer:
     """A streamed answer that quotes the prompt, with a source and usage."""
-    chunks = answer(f"answer to {prompt_of(request)}", id=f"cmpl-{n}",
-                    model=request.get("model", "sonar"), citations=["https://example.com/a"])
+    chunks = answer(
+        f"answer to {prompt_of(request)}",
+        id=f"cmpl-{n}",
+        model=request.get("model", "sonar"),
+        citations=["https://example.com/a"],
+    )
     return Answer(sse(*chunks))
 
 
@@ -65,14 +69,24 @@ def completion(request: dict[str, Any], job_id: str) -> dict[str, Any]:
         "model": request.get("model"),
         "created": 1780000000,
         "object": "chat.completion",
-        "choices": [{"index": 0, "finish_reason": "stop", "message": {
-            "role": "assistant",
-            "content": f"<think>planning</think>Report on {prompt_of(request)} [1].",
-        }}],
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {
+                    "role": "assistant",
+                    "content": f"<think>planning</think>Report on {prompt_of(request)} [1].",
+                },
+            }
+        ],
         "citations": ["https://example.com/report"],
         "search_results": [{"title": "Report source", "url": "https://example.com/report"}],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30,
-                  "cost": {"total_cost": 1.25}},
+        "usage": {
+            "prompt_tokens": 10,
+            "completion_tokens": 20,
+            "total_tokens": 30,
+            "cost": {"total_cost": 1.25},
+        },
     }
 
 
@@ -80,9 +94,16 @@ def echo_search(body: dict[str, Any]) -> dict[str, Any]:
     queries = body["query"] if isinstance(body.get("query"), list) else [body.get("query")]
     count = body.get("max_results", 3)
     groups = [
-        [{"title": f"Result {i} for {q}", "url": f"https://example.com/{i}",
-          "snippet": f"snippet {i}", "date": f"2025-01-0{i}", "last_updated": "2025-02-01"}
-         for i in range(1, count + 1)]
+        [
+            {
+                "title": f"Result {i} for {q}",
+                "url": f"https://example.com/{i}",
+                "snippet": f"snippet {i}",
+                "date": f"2025-01-0{i}",
+                "last_updated": "2025-02-01",
+            }
+            for i in range(1, count + 1)
+        ]
         for q in queries
     ]
     return {"id": "search-1", "results": groups[0] if len(groups) == 1 else groups}
@@ -127,8 +148,9 @@ class ApiServer:
 
         self._server = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-                         daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
         self._timer = threading.Timer(lifetime, self.close)
         self._timer.daemon = True
         self._timer.start()
@@ -142,8 +164,9 @@ class ApiServer:
         return [r for r in self.requests if r.path == "/chat/completions"]
 
     def _serve(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
-        received = Received(handler.command, handler.path, dict(handler.headers), body,
-                            time.monotonic())
+        received = Received(
+            handler.command, handler.path, dict(handler.headers), body, time.monotonic()
+        )
         with self._lock:
             self.requests.append(received)
         try:
@@ -194,10 +217,18 @@ class ApiServer:
                     return _public(job)
             job_id = f"job-{len(self.jobs) + 1}"
             self.jobs[job_id] = {
-                "id": job_id, "model": body["request"].get("model"), "status": "CREATED",
-                "created_at": 1780000000, "started_at": None, "completed_at": None,
-                "failed_at": None, "error_message": None, "response": None,
-                "_key": key, "_request": body["request"], "_polls": 0,
+                "id": job_id,
+                "model": body["request"].get("model"),
+                "status": "CREATED",
+                "created_at": 1780000000,
+                "started_at": None,
+                "completed_at": None,
+                "failed_at": None,
+                "error_message": None,
+                "response": None,
+                "_key": key,
+                "_request": body["request"],
+                "_polls": 0,
             }
             return _public(self.jobs[job_id])
 
@@ -209,11 +240,17 @@ class ApiServer:
                 job["_polls"] += 1
                 if job["_polls"] >= self.job_polls:
                     if "FAIL" in prompt_of(job["_request"]):
-                        job.update(status="FAILED", failed_at=1780000100,
-                                   error_message="the research could not be completed")
+                        job.update(
+                            status="FAILED",
+                            failed_at=1780000100,
+                            error_message="the research could not be completed",
+                        )
                     else:
-                        job.update(status="COMPLETED", completed_at=1780000100,
-                                   response=completion(job["_request"], job["id"]))
+                        job.update(
+                            status="COMPLETED",
+                            completed_at=1780000100,
+                            response=completion(job["_request"], job["id"]),
+                        )
             return _public(job)
 
 
@@ -222,8 +259,10 @@ def _public(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def _summary(job: dict[str, Any]) -> dict[str, Any]:
-    return {k: job[k] for k in ("id", "created_at", "model", "status", "started_at",
-                                "completed_at", "failed_at")}
+    return {
+        k: job[k]
+        for k in ("id", "created_at", "model", "status", "started_at", "completed_at", "failed_at")
+    }
 
 
 def _json(doc: Any, status: int = 200) -> Answer:

@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from apiserver import Answer, echo_answer, prompt_of
+from conftest import needs_shared_flag
 from streams import chunk, sse
 
 
@@ -30,8 +30,12 @@ def paced(low: float, high: float, every: int | None = None, retry_after: str = 
 
     def chat(request, n):
         if every and n % every == 0:
-            return Answer(b'{"error":{"message":"slow down"}}', 429, "application/json",
-                          {"Retry-After": retry_after})
+            return Answer(
+                b'{"error":{"message":"slow down"}}',
+                429,
+                "application/json",
+                {"Retry-After": retry_after},
+            )
         reply = echo_answer(request, n)
         reply.delay = rng.uniform(low, high)
         return reply
@@ -89,8 +93,9 @@ def test_ordered_writes_the_results_in_input_order(api, cli, tmp_path):
 
 
 def test_without_ordered_results_come_as_they_finish(api, cli, tmp_path):
-    api.chat = lambda request, n: Answer(echo_answer(request, n).body,
-                                         delay=0.3 if prompt_of(request) == "prompt 0" else 0)
+    api.chat = lambda request, n: Answer(
+        echo_answer(request, n).body, delay=0.3 if prompt_of(request) == "prompt 0" else 0
+    )
     result = cli("batch", "-j", "2", str(write_prompts(tmp_path, 4)))
     assert [r["index"] for r in lines_of(result.stdout)][-1] == 0
 
@@ -193,13 +198,13 @@ def test_jsonl_options_reach_each_request(api, cli, tmp_path):
     "line,message",
     [
         ('{"prompt": "x"', "line 2: not a valid JSON object"),
-        ('{"id": 1}', "line 2: \"prompt\" must be a non-empty string"),
+        ('{"id": 1}', 'line 2: "prompt" must be a non-empty string'),
         ('{"prompt": "x", "colour": "red"}', "line 2: unknown key 'colour'"),
         ('{"prompt": "x", "timeout": 3}', "line 2: 'timeout' applies to the whole batch"),
         ('{"prompt": "x", "temperature": 5}', "line 2: invalid value for --temperature"),
         ('{"prompt": "x", "max_tokens": "many"}', "line 2: invalid value for 'max_tokens'"),
         ('{"prompt": "x", "id": 0}', "line 2: id 0 is also on line 1"),
-        ('{"prompt": "x", "id": [1]}', "line 2: \"id\" must be a string or an integer"),
+        ('{"prompt": "x", "id": [1]}', 'line 2: "id" must be a string or an integer'),
     ],
 )
 def test_a_bad_input_line_is_exit_2_before_any_request(api, cli, tmp_path, line, message):
@@ -272,8 +277,9 @@ def test_a_cut_answer_keeps_its_partial_completion(api, cli, tmp_path):
 
 
 def test_a_rejected_key_stops_the_batch(api, cli, tmp_path):
-    api.chat = lambda request, n: Answer(b'{"error":{"message":"invalid key"}}', 401,
-                                         "application/json")
+    api.chat = lambda request, n: Answer(
+        b'{"error":{"message":"invalid key"}}', 401, "application/json"
+    )
     result = cli("batch", "-j", "1", str(write_prompts(tmp_path, 50)))
     assert result.code == 3
     assert len(api.chat_requests()) == 1
@@ -287,7 +293,7 @@ def test_output_appends_and_drops_a_line_cut_by_a_kill(api, cli, tmp_path):
     assert result.code == 0
     assert result.stdout == ""
     records = lines_of(out.read_text())
-    assert [r["id"] for r in records][0] == "old"
+    assert records[0]["id"] == "old"
     assert sorted(r["id"] for r in records[1:]) == [0, 1]
 
 
@@ -305,12 +311,32 @@ def test_on_a_terminal_a_progress_bar_counts_up_and_is_erased(api, env, tmp_path
 
     api.chat = paced(0.01, 0.02)
     out = tmp_path / "out.ndjson"
-    child = pexpect.spawn(sys.executable, ["-m", "perplex_cli", "batch", "-j", "2", "--output",
-                                           str(out), str(write_prompts(tmp_path, 30))],
-                          env=dict(os.environ), timeout=10, encoding="utf-8")
+    child = pexpect.spawn(
+        sys.executable,
+        [
+            "-m",
+            "perplex_cli",
+            "batch",
+            "-j",
+            "2",
+            "--output",
+            str(out),
+            str(write_prompts(tmp_path, 30)),
+        ],
+        env=dict(os.environ),
+        timeout=10,
+        encoding="utf-8",
+    )
     child.expect(r"\] \d+/30 done, 0 failed, [\d.]+/s, ETA")
     child.expect("\r\x1b\\[Kperplex: batch: 30 of 30 ok in")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
     assert len(lines_of(out.read_text())) == 30
+
+
+def test_dry_run_is_refused_rather_than_sending(api, cli, tmp_path):
+    needs_shared_flag("--dry-run")
+    result = cli("batch", "--dry-run", str(write_prompts(tmp_path, 2)))
+    assert result.code == 2
+    assert api.requests == []

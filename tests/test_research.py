@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -10,6 +11,8 @@ import time
 
 import pexpect
 import pytest
+
+from conftest import needs_shared_flag
 
 JOBS = "/async/chat/completions"
 
@@ -36,8 +39,17 @@ def test_submit_prints_the_request_id_and_sends_a_deep_research_body(api, cli):
 
 
 def test_submit_takes_the_ask_options_and_an_idempotency_key(api, cli):
-    first = cli("research", "submit", "-m", "sonar-pro", "-s", "be thorough",
-                "--idempotency-key", "k-1", "q")
+    first = cli(
+        "research",
+        "submit",
+        "-m",
+        "sonar-pro",
+        "-s",
+        "be thorough",
+        "--idempotency-key",
+        "k-1",
+        "q",
+    )
     again = cli("research", "submit", "--idempotency-key", "k-1", "q")
     assert first.stdout == again.stdout == "job-1\n"
     body = posts(api)[0].json()
@@ -67,16 +79,18 @@ def test_wait_prints_the_response_as_returned_in_json_and_ndjson(api, cli, fmt):
     cli("research", "submit", "q")
     result = cli("research", "wait", "--interval", "0.01", "-f", fmt, "job-1")
     assert result.code == 0, result.stderr
-    (doc,) = [json.loads(result.stdout)] if fmt == "json" else [
-        json.loads(line) for line in result.stdout.splitlines()]
+    (doc,) = (
+        [json.loads(result.stdout)]
+        if fmt == "json"
+        else [json.loads(line) for line in result.stdout.splitlines()]
+    )
     assert doc == api.jobs["job-1"]["response"]
     assert doc["choices"][0]["message"]["content"].startswith("<think>planning</think>")
 
 
 def test_wait_shows_the_reasoning_only_when_asked(api, cli):
     cli("research", "submit", "q")
-    result = cli("research", "wait", "--interval", "0.01", "--reasoning", "--no-citations",
-                 "job-1")
+    result = cli("research", "wait", "--interval", "0.01", "--reasoning", "--no-citations", "job-1")
     assert result.stdout == "Report on q [1].\n"
     assert "planning" in result.stderr
 
@@ -103,7 +117,7 @@ def test_polls_slow_down(api, cli):
     cli("research", "submit", "q")
     assert cli("research", "wait", "--interval", "0.05", "job-1").code == 0
     times = [r.at for r in polls(api)]
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert gaps[-1] > 2 * gaps[0]
 
 
@@ -135,8 +149,10 @@ def test_list_shows_the_jobs_in_each_format(api, cli):
     text = cli("research", "list").stdout.splitlines()
     assert text[0].split() == ["ID", "STATUS", "MODEL", "CREATED"]
     assert [line.split()[:2] for line in text[1:]] == [["job-1", "CREATED"], ["job-2", "CREATED"]]
-    assert [json.loads(line)["id"] for line in cli("research", "list", "-f", "ndjson")
-            .stdout.splitlines()] == ["job-1", "job-2"]
+    assert [
+        json.loads(line)["id"]
+        for line in cli("research", "list", "-f", "ndjson").stdout.splitlines()
+    ] == ["job-1", "job-2"]
     assert len(json.loads(cli("research", "list", "-f", "json").stdout)["requests"]) == 2
 
 
@@ -164,8 +180,13 @@ def test_bad_research_arguments_are_exit_2_before_any_request(api, cli, args, me
 def terminal(api, env, *args):
     child_env = dict(os.environ)
     child_env.pop("PYTHONUNBUFFERED", None)
-    return pexpect.spawn(sys.executable, ["-m", "perplex_cli", "research", *args],
-                         env=child_env, timeout=10, encoding="utf-8")
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "perplex_cli", "research", *args],
+        env=child_env,
+        timeout=10,
+        encoding="utf-8",
+    )
 
 
 def test_on_a_terminal_submit_asks_first_and_no_sends_nothing(api, env):
@@ -211,3 +232,10 @@ def test_ctrl_c_while_waiting_leaves_the_research_running(api, spawn):
     assert b"the research goes on" in err
     assert b"perplex research wait job-1" in err
     assert b"Traceback" not in err
+
+
+def test_dry_run_submits_nothing(api, cli):
+    needs_shared_flag("--dry-run")
+    result = cli("research", "run", "--dry-run", "q")
+    assert result.code == 2
+    assert api.requests == []

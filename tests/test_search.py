@@ -7,10 +7,7 @@ import json
 import pytest
 
 from apiserver import Answer
-from conftest import SENTINEL_KEY
-from perplex_cli.options import SHARED_PARAMETERS, flags
-
-SHARED_FLAGS = {flag for _, ann in SHARED_PARAMETERS for flag in flags(ann)}
+from conftest import SENTINEL_KEY, needs_shared_flag
 
 
 def searches(api):
@@ -38,8 +35,13 @@ def test_text_lists_numbered_results_with_url_date_and_snippet(api, cli):
 
 
 def test_json_prints_the_response_as_returned(api, cli):
-    doc = {"id": "s-9", "results": [{"title": "T", "url": "https://t", "snippet": "s",
-                                     "date": None, "last_updated": None}], "extra": {"k": 1}}
+    doc = {
+        "id": "s-9",
+        "results": [
+            {"title": "T", "url": "https://t", "snippet": "s", "date": None, "last_updated": None}
+        ],
+        "extra": {"k": 1},
+    }
     api.search = lambda body: doc
     result = cli("search", "-f", "json", "q")
     assert json.loads(result.stdout) == doc
@@ -126,8 +128,11 @@ def test_no_results_says_so_on_stderr(api, cli):
 # The filters are the shared request options; they arrive with the option work.
 FILTERS = [
     (["--search-domain", "example.com"], "search_domain_filter", ["example.com"]),
-    (["--search-domain", "a.com", "--search-domain", "-b.com"], "search_domain_filter",
-     ["a.com", "-b.com"]),
+    (
+        ["--search-domain", "a.com", "--search-domain", "-b.com"],
+        "search_domain_filter",
+        ["a.com", "-b.com"],
+    ),
     (["--search-recency", "week"], "search_recency_filter", "week"),
     (["--search-after", "2025-01-31"], "search_after_date_filter", "1/31/2025"),
     (["--search-before", "3/4/2025"], "search_before_date_filter", "3/4/2025"),
@@ -138,8 +143,7 @@ FILTERS = [
 
 @pytest.mark.parametrize("args,field,value", FILTERS)
 def test_search_filters_are_sent_under_their_api_names(api, cli, args, field, value):
-    if args[0] not in SHARED_FLAGS:
-        pytest.skip(f"{args[0]} is not a shared option yet")
+    needs_shared_flag(args[0])
     result = cli("search", *args, "q")
     assert result.code == 0, result.stderr
     body = searches(api)[0].json()
