@@ -26,7 +26,7 @@ from .options import SHARED_NAMES, Options, given, shared_options
 if TYPE_CHECKING:
     import click
 
-    from .pool import Finished
+    from .pool import Finished, Pool
     from .settings import Settings
 
 _OPTION_FIELDS = frozenset(f.name for f in fields(Options))
@@ -195,16 +195,21 @@ def run_batch(
         transport.close()
         if output:
             out.close()
-    summary = _summary(
-        len(todo) - pool.not_started - len(failures),
-        failures,
-        pool.not_started,
-        len(prompts) - len(todo),
-    )
+    _conclude(pool, failures, len(todo), len(prompts) - len(todo), resumable=bool(output))
+    if status.live:
+        done = _summary(len(todo), [], 0, len(prompts) - len(todo))
+        status.note(f"perplex: batch: {done} in {time.monotonic() - started:.1f} s")
+
+
+def _conclude(
+    pool: Pool, failures: list[PerplexError], ran: int, skipped: int, *, resumable: bool
+) -> None:
+    """Raise the error that says how a batch that did not fully succeed ended (its exit code)."""
+    summary = _summary(ran - pool.not_started - len(failures), failures, pool.not_started, skipped)
     if pool.interrupts and (pool.not_started or failures):
         hint = (
             "run the same command again with --resume to finish"
-            if output
+            if resumable
             else "write the results with --output FILE to be able to --resume"
         )
         raise Interrupted(f"interrupted: {summary}", hint=hint)
@@ -215,8 +220,6 @@ def run_batch(
     if failures:
         worst = min(failures, key=lambda e: _rank(e.exit_code))
         raise type(worst)(f'batch: {summary}; their lines have "status": "error"')
-    if status.live:
-        status.note(f"perplex: batch: {summary} in {time.monotonic() - started:.1f} s")
 
 
 def read_input(file: str) -> tuple[bytes, str]:

@@ -91,80 +91,47 @@ class Pool:
     interrupts: int = 0
     stopped_by: PerplexError | None = None  # the rejection that stopped new requests
     not_started: int = 0
+    _fresh: deque[Job] = field(default_factory=deque)
+    _waiting: list[Job] = field(default_factory=list)  # retries, each with its not_before
+    _running: dict[int, Job] = field(default_factory=dict)
+    _pacer: Pacer = field(default_factory=Pacer)
+    _strikes: int = 0  # 429s in a row: the shared backoff when no Retry-After is sent
     _told: bool = False
     _active: dict[int, Any] = field(default_factory=dict)  # index -> streaming response
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def run(self, jobs: list[Job]) -> None:
-        fresh: deque[Job] = deque(jobs)
-        waiting: list[Job] = []  # retries, each with its not_before
-        running: dict[int, Job] = {}
-        pacer = Pacer(self.rate)
-        strikes = 0  # 429s in a row, for the shared backoff when no Retry-After is sent
+        self._fresh = deque(jobs)
+        self._pacer = Pacer(self.rate)
         work: queue.Queue[Job | None] = queue.Queue()
         results: queue.Queue[Finished] = queue.Queue()
         for _ in range(self.concurrency):
             threading.Thread(target=self._worker, args=(work, results), daemon=True).start()
         restore = self._catch_ctrl_c()
         try:
-            while fresh or waiting or running:
+            while self._fresh or self._waiting or self._running:
                 if self.interrupts >= 2:
-                    for cancelled in running.values():
-                        self._cancel(cancelled)
-                    running.clear()
+                    for job in self._running.values():
+                        self._cancel(job)
+                    self._running.clear()
                     break
-                if self.interrupts and running and not self._told:
+                if self.interrupts and self._running and not self._told:
                     self._told = True
                     self.on_note(
-                        f"perplex: stopping: waiting for {len(running)} running request(s); "
-                        "Ctrl-C again cancels them"
+                        f"perplex: stopping: waiting for {len(self._running)} running "
+                        "request(s); Ctrl-C again cancels them"
                     )
-                now = time.monotonic()
-                wake = now + POLL
-                while not self.stopping and len(running) < self.concurrency:
-                    job = _next_job(fresh, waiting, now)
-                    if job is None:
-                        break
-                    at = max(job.not_before, pacer.ready_at())
-                    if at > now:
-                        wake = min(wake, at)
-                        break
-                    if fresh and job is fresh[0]:
-                        fresh.popleft()
-                    else:
-                        waiting.remove(job)
-                    job.attempts += 1
-                    running[job.index] = job
-                    pacer.started(now)
-                    work.put(job)
-                if self.stopping and not running:
+                wake = self._start_due(work)
+                if self.stopping and not self._running:
                     break
                 self.on_tick()
                 try:
                     done = results.get(timeout=max(0.0, wake - time.monotonic()))
                 except queue.Empty:
                     continue
-                del running[done.job.index]
-                delay = self._retry_delay(done, strikes)
-                if delay is None:
-                    strikes = 0 if done.error is None else strikes
-                    self._report(done)
-                    continue
-                now = time.monotonic()
-                again = done.job
-                again.not_before = now + delay
-                waiting.append(again)
-                shared = isinstance(done.error, RateLimited)
-                if shared:
-                    strikes += 1
-                    pacer.pause(delay, now)
-                self.on_note(
-                    f"perplex: retrying {again.label} in {delay:.1f} s (attempt "
-                    f"{again.attempts + 1} of {self.retries + 1}): {_reason(done.error)}"
-                    + ("; all requests wait" if shared else "")
-                )
+                self._settle(done)
         finally:
-            self.not_started = len(fresh) + len(waiting)
+            self.not_started = len(self._fresh) + len(self._waiting)
             with self._lock:
                 for response in self._active.values():
                     response.close()
@@ -172,6 +139,50 @@ class Pool:
                 work.put(None)
             if restore is not None:
                 signal.signal(signal.SIGINT, restore)
+
+    def _start_due(self, work: queue.Queue[Job | None]) -> float:
+        """Start every job that may start now; return when to look again."""
+        now = time.monotonic()
+        wake = now + POLL
+        while not self.stopping and len(self._running) < self.concurrency:
+            job = _next_job(self._fresh, self._waiting, now)
+            if job is None:
+                break
+            at = max(job.not_before, self._pacer.ready_at())
+            if at > now:
+                return min(wake, at)
+            if self._fresh and job is self._fresh[0]:
+                self._fresh.popleft()
+            else:
+                self._waiting.remove(job)
+            job.attempts += 1
+            self._running[job.index] = job
+            self._pacer.started(now)
+            work.put(job)
+        return wake
+
+    def _settle(self, done: Finished) -> None:
+        """Report a final result, or put the job back to be retried after its delay."""
+        del self._running[done.job.index]
+        delay = self._retry_delay(done)
+        if delay is None:
+            if done.error is None:
+                self._strikes = 0
+            self._report(done)
+            return
+        now = time.monotonic()
+        job = done.job
+        job.not_before = now + delay
+        self._waiting.append(job)
+        shared = isinstance(done.error, RateLimited)
+        if shared:
+            self._strikes += 1
+            self._pacer.pause(delay, now)
+        self.on_note(
+            f"perplex: retrying {job.label} in {delay:.1f} s (attempt {job.attempts + 1} of "
+            f"{self.retries + 1}): {_reason(done.error)}"
+            + ("; all requests wait" if shared else "")
+        )
 
     @property
     def stopping(self) -> bool:
@@ -189,7 +200,7 @@ class Pool:
             self.stopped_by = done.error  # every other request would be rejected too
         self.on_finished(done)
 
-    def _retry_delay(self, done: Finished, strikes: int) -> float | None:
+    def _retry_delay(self, done: Finished) -> float | None:
         """Seconds before trying the job again, or None when its result is final."""
         error = done.error
         if (
@@ -202,7 +213,7 @@ class Pool:
             return None
         if isinstance(error, ApiError) and error.retry_after is not None:
             return error.retry_after
-        exponent = strikes if isinstance(error, RateLimited) else done.job.attempts - 1
+        exponent = self._strikes if isinstance(error, RateLimited) else done.job.attempts - 1
         return self.retry_base * (2.0 ** min(exponent, 6)) * random.uniform(0.5, 1.0)
 
     def _catch_ctrl_c(self) -> Any:

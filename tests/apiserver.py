@@ -118,6 +118,7 @@ class ApiServer:
         self.job_polls = 2  # polls a job stays IN_PROGRESS
         self.jobs: dict[str, dict[str, Any]] = {}
         self.requests: list[Received] = []
+        self.connections: set[int] = set()  # the client ports seen: one per connection
         self._chats = 0
         self._lock = threading.Lock()
         outer = self
@@ -169,6 +170,7 @@ class ApiServer:
         )
         with self._lock:
             self.requests.append(received)
+            self.connections.add(handler.client_address[1])
         try:
             reply = self._route(received)
         except Exception as exc:  # a mistake in a test's handler shows as a 500 with its text

@@ -155,3 +155,20 @@ def test_search_takes_no_chat_only_options(api, cli):
     result = cli("search", "-m", "sonar", "q")
     assert result.code == 2
     assert api.requests == []
+
+
+def test_help_of_batch_search_and_research_imports_no_network_library():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, contextlib, io\n"
+        "from perplex_cli.__main__ import run\n"
+        "for args in (['batch', '-h'], ['search', '-h'], ['research', '-h'],"
+        " ['research', 'run', '-h']):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        "        assert run(args) == 0\n"
+        "print(sorted(m for m in ('requests', 'sseclient', 'rich') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "[]\n"
