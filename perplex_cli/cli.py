@@ -16,7 +16,7 @@ import typer
 from click_default_group import DefaultGroup
 from typer.core import TyperGroup
 
-from . import __version__
+from . import __version__, batch, research, search
 from .debug import enable_option
 from .errors import Interrupted, PipeClosed
 from .models import models_command
@@ -124,3 +124,8 @@ def ask_command(
 
 
 app.command("models")(models_command)
+app.command("batch", epilog="Examples: perplex batch questions.txt > answers.ndjson | "
+            "perplex batch -j 8 --output out.ndjson --resume prompts.jsonl")(batch.batch_command)
+app.command("search", epilog='Examples: perplex search "rust web frameworks" | '
+            "perplex search --max-results 5 -f json q | jq -r '.results[].url'")(search.search_command)
+app.add_typer(research.app, name="research")

@@ -11,6 +11,7 @@ from .settings import Settings, api_key, resolve
 
 if TYPE_CHECKING:
     from .events import Accumulator
+    from .transport import Transport
 
 
 def text_stream(stream: Any) -> IO[str]:
@@ -50,7 +51,6 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
     from .output import make_formatter
     from .prompt import build_prompt
     from .request import build_messages, validate
-    from .transport import Transport, TransportSettings, retry_base_from_env
 
     settings = resolve(opts)
     validate(opts)
@@ -58,34 +58,18 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
     if api == "agent":
         validate_agent(opts)
     prompt = build_prompt(words, ignore_stdin=ignore_stdin)
-    key = None if opts.dry_run else api_key()  # a dry run works without a key
     out = text_stream(sys.stdout)
     err = text_stream(sys.stderr)
     messages = build_messages(prompt, opts)
     path, body, acc = request_for(api, messages, opts, settings, stream=not opts.no_stream)
     stream = body.get("stream") is True  # -o stream=false is --no-stream too
-
-    def announce(line: str) -> None:
-        if not settings.quiet:
-            err.write(line + "\n")
-            err.flush()
-
-    transport = Transport(
-        TransportSettings(
-            base_url=settings.base_url,
-            api_key=key,
-            connect_timeout=settings.connect_timeout,
-            read_timeout=settings.timeout,
-            retries=settings.retries,
-            retry_base=retry_base_from_env(),
-        ),
-        on_retry=announce,
-    )
+    # A dry run works without a key.
+    transport = open_transport(settings, err, need_key=not opts.dry_run)
     if opts.dry_run:
         from .dry_run import show_request
 
-        show_request(out, settings.format, "POST", transport.url(path), transport.headers(stream),
-                     body, [key])
+        headers = transport.headers(stream)
+        show_request(out, settings.format, "POST", transport.url(path), headers, body, [])
         transport.close()
         return
     formatter = make_formatter(
@@ -108,3 +92,39 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
     if outcome.error is not None:
         raise outcome.error
     warn_if_cut(outcome.acc, err, settings.quiet)
+
+
+def open_transport(
+    settings: Settings,
+    err: IO[str],
+    *,
+    retries: int | None = None,
+    pool_size: int = 10,
+    need_key: bool = True,
+) -> Transport:
+    """The connection for one run: the key, the timeouts, retry notices on stderr unless -q.
+
+    `retries` overrides --retries for callers that retry at their own level (batch);
+    `pool_size` is how many connections to the API stay open for reuse at once.
+    """
+    from .transport import Transport, TransportSettings, retry_base_from_env
+
+    key = api_key() if need_key else None
+
+    def announce(line: str) -> None:
+        if not settings.quiet:
+            err.write(line + "\n")
+            err.flush()
+
+    return Transport(
+        TransportSettings(
+            base_url=settings.base_url,
+            api_key=key,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.timeout,
+            retries=settings.retries if retries is None else retries,
+            retry_base=retry_base_from_env(),
+            pool_size=pool_size,
+        ),
+        on_retry=announce,
+    )
