@@ -16,7 +16,7 @@ import typer
 from click_default_group import DefaultGroup
 from typer.core import TyperGroup
 
-from . import __version__, config_command, key_command
+from . import __version__, batch, config_command, key_command, research, search
 from .debug import enable_option
 from .errors import Interrupted, PipeClosed
 from .models import models_command
@@ -124,5 +124,10 @@ def ask_command(
 
 
 app.command("models")(models_command)
+app.command("batch", epilog="Examples: perplex batch questions.txt > answers.ndjson | "
+            "perplex batch -j 8 --output out.ndjson --resume prompts.jsonl")(batch.batch_command)
+app.command("search", epilog='Examples: perplex search "rust web frameworks" | '
+            "perplex search --max-results 5 -f json q | jq -r '.results[].url'")(search.search_command)
+app.add_typer(research.app, name="research")
 app.add_typer(key_command.app, name="key")
 app.add_typer(config_command.app, name="config")

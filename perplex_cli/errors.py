@@ -26,6 +26,11 @@ class PerplexError(Exception):
     kind = "error"
 
     def __init__(self, message: str, hint: str | None = None) -> None:
+        from .redact import redact
+
+        # Messages quote the server, which may echo the key: mask it wherever they are shown
+        # (stderr, the error member of json output, batch results, the log).
+        message = redact(message)
         super().__init__(message)
         self.message = message
         self.hint = hint
@@ -56,6 +61,7 @@ class ApiError(PerplexError):
 
     exit_code = 4
     kind = "api_error"
+    retry_after: float | None = None  # seconds the server asked us to wait (Retry-After)
 
     def __init__(self, message: str, status: int = 0, hint: str | None = None) -> None:
         super().__init__(message, hint)
@@ -101,9 +107,10 @@ class Interrupted(PerplexError):
 
     exit_code = 130
     kind = "interrupted"
+    DEFAULT = "interrupted (Ctrl-C)"  # what json and ndjson carry; stderr says "interrupted"
 
-    def __init__(self, message: str = "interrupted (Ctrl-C)") -> None:
-        super().__init__(message)
+    def __init__(self, message: str = DEFAULT, hint: str | None = None) -> None:
+        super().__init__(message, hint)
 
 
 class PipeClosed(PerplexError):

@@ -45,6 +45,8 @@ class FoundKey:
 
 def key_for(settings: Settings) -> FoundKey:
     """The key for a run with these settings."""
+    if settings.stdin_key is not None:
+        return settings.stdin_key
     return find_key(settings.api_key_file, settings.api_key_command, settings.config_path)
 
 

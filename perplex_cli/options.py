@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, fields
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Optional, get_args, overload
 
 import click
 import typer
@@ -163,14 +163,53 @@ SHARED_NAMES = frozenset(name for name, _ in SHARED_PARAMETERS)
 _OPTION_FIELDS = frozenset(f.name for f in fields(Options))
 
 
-def shared_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Give a command the shared options; it receives them as `opts: Options`."""
+def flags(annotation: Any) -> tuple[str, ...]:
+    """The command-line names of a shared parameter, e.g. ("-m", "--model")."""
+    info = get_args(annotation)[1]
+    # With Annotated, typer takes a string first argument as a name, not as a default.
+    first = (info.default,) if isinstance(info.default, str) else ()
+    # "--reasoning/--no-reasoning" is two names.
+    return tuple(part for name in first + tuple(info.param_decls) for part in name.split("/"))
+
+
+def given(opts: Options, name: str) -> Any:
+    """The value of a shared option by name, whether it is a field of Options or in extra."""
+    return getattr(opts, name, None) if name in _OPTION_FIELDS else opts.extra.get(name)
+
+
+@overload
+def shared_options(
+    func: Callable[..., Any], *, only: Collection[str] | None = None
+) -> Callable[..., Any]: ...
+
+
+@overload
+def shared_options(
+    *, only: Collection[str] | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]: ...
+
+
+def shared_options(
+    func: Callable[..., Any] | None = None, *, only: Collection[str] | None = None
+) -> Any:
+    """Give a command the shared options; it receives them as `opts: Options`.
+
+    `only` picks a subset by flag (`--search-domain`), for commands such as `search` that
+    take some of the options: the flags are the contract, the Python names are not.
+    """
+    if func is None:
+        return lambda f: shared_options(f, only=only)
+    chosen = [
+        (name, ann)
+        for name, ann in SHARED_PARAMETERS
+        if only is None or set(flags(ann)) & set(only)
+    ]
     own = [
         p for p in inspect.signature(func, eval_str=True).parameters.values() if p.name != "opts"
     ]
     shared = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ann)
-        for name, ann in SHARED_PARAMETERS
+        for name, ann in chosen
     ]
     params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + shared
 

@@ -11,6 +11,7 @@ from .settings import Settings, resolve
 
 if TYPE_CHECKING:
     from .events import Accumulator
+    from .transport import Transport
 
 
 def text_stream(stream: Any) -> IO[str]:
@@ -48,56 +49,32 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
     from .agent_request import choose_api, validate_agent
     from .ask import stream_answer, warn_if_cut
     from .errors import UsageError
-    from .keys import key_for
     from .output import make_formatter
     from .prompt import build_prompt
     from .request import build_messages, validate
     from .terminal import guard
-    from .transport import Transport, TransportSettings, retry_base_from_env
 
-    settings = resolve(opts)
-    opts = settings.options  # flags, with the config file's values where none was given
+    settings = resolve(opts)  # also fills opts with the environment's and config's values
     validate(opts)
     api = choose_api(opts, settings)
     if api == "agent":
         validate_agent(opts)
-    key_on_stdin = settings.api_key_file == "-"
+    key_on_stdin = settings.stdin_key is not None  # resolve read it: the prompt is in argv
     if key_on_stdin and words == ["-"]:
         raise UsageError("stdin cannot hold both the key (--api-key-file -) and the prompt (-)")
-    # With the key on stdin, stdin is spent before the prompt, which then comes from argv.
-    found = key_for(settings) if key_on_stdin else None
     prompt = build_prompt(words, ignore_stdin=ignore_stdin or key_on_stdin)
-    if found is None and not opts.dry_run:  # a dry run works without a key
-        found = key_for(settings)
-    key = found.value if found else None
     out = guard(text_stream(sys.stdout))
     err = guard(text_stream(sys.stderr))
     messages = build_messages(prompt, opts)
     path, body, acc = request_for(api, messages, opts, settings, stream=not opts.no_stream)
     stream = body.get("stream") is True  # -o stream=false is --no-stream too
-
-    def announce(line: str) -> None:
-        if not settings.quiet:
-            err.write(line + "\n")
-            err.flush()
-
-    transport = Transport(
-        TransportSettings(
-            base_url=settings.base_url,
-            api_key=key,
-            connect_timeout=settings.connect_timeout,
-            read_timeout=settings.timeout,
-            retries=settings.retries,
-            proxy=settings.proxy,
-            retry_base=retry_base_from_env(),
-        ),
-        on_retry=announce,
-    )
+    # A dry run works without a key.
+    transport = open_transport(settings, err, need_key=not opts.dry_run)
     if opts.dry_run:
         from .dry_run import show_request
 
-        show_request(out, settings.format, "POST", transport.url(path), transport.headers(stream),
-                     body, [key])
+        headers = transport.headers(stream)
+        show_request(out, settings.format, "POST", transport.url(path), headers, body, [])
         transport.close()
         return
     formatter = make_formatter(
@@ -120,3 +97,42 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
     if outcome.error is not None:
         raise outcome.error
     warn_if_cut(outcome.acc, err, settings.quiet)
+
+
+def open_transport(
+    settings: Settings,
+    err: IO[str],
+    *,
+    retries: int | None = None,
+    pool_size: int = 10,
+    need_key: bool = True,
+) -> Transport:
+    """The connection for one run: the key, the timeouts, retry notices on stderr unless -q.
+
+    `retries` overrides --retries for callers that retry at their own level (batch);
+    `pool_size` is how many connections to the API stay open for reuse at once.
+    """
+    from .keys import key_for
+    from .transport import Transport, TransportSettings, retry_base_from_env
+
+    # A key read from stdin is used even on a dry run (it is shown masked).
+    key = key_for(settings) if need_key or settings.stdin_key else None
+
+    def announce(line: str) -> None:
+        if not settings.quiet:
+            err.write(line + "\n")
+            err.flush()
+
+    return Transport(
+        TransportSettings(
+            base_url=settings.base_url,
+            api_key=key.value if key else None,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.timeout,
+            retries=settings.retries if retries is None else retries,
+            retry_base=retry_base_from_env(),
+            pool_size=pool_size,
+            proxy=settings.proxy,
+        ),
+        on_retry=announce,
+    )

@@ -28,6 +28,9 @@ from .errors import ConfigError, UsageError
 from .options import APIS, FORMATS, Options
 from .redact import remember
 
+if typing.TYPE_CHECKING:
+    from .keys import FoundKey
+
 DEFAULT_BASE_URL = "https://api.perplexity.ai"
 MAX_TIMEOUT = 86400.0  # a day: more than any answer needs
 KEY_VARIABLES = ("PERPLEXITY_API_KEY", "PPLX_API_KEY")  # looked up by keys.find_key
@@ -73,16 +76,24 @@ class Settings:
     api_key_command: str | None
     api_key_file: str | None
     config_path: Path
-    # The request options as given: flags, else the environment, else the config file;
-    # still None where none of them gave a value (the defaults are in the fields above).
+    stdin_key: FoundKey | None  # read at once with --api-key-file -, before any prompt
+    # The request options (the same object resolve filled): flags, else the environment,
+    # else the config file; None where none of them gave a value.
     options: Options
 
 
 def resolve(opts: Options) -> Settings:
-    """Fill every option that was not given and check what needs no request."""
+    """Fill what was not given and check what needs no request.
+
+    opts is filled in place, so every command that builds a request from it gets the
+    environment's and the config file's values: a field no flag gave takes the
+    environment's value, else the config file's, else stays None ("not given": the
+    defaults live in the Settings fields only, so `opts.api is None` still means that
+    nobody chose an API).
+    """
     path = config.config_path()
     from_file = load_config(path)
-    merged: dict[str, Any] = {"extra": opts.extra}
+    flag_proxy = opts.proxy
     origin: dict[str, str] = {}  # where each value came from, for messages
     for f in fields(Options):
         if f.name == "extra":
@@ -99,20 +110,26 @@ def resolve(opts: Options) -> Settings:
             value, origin[f.name] = from_file[f.name], str(path)
         else:
             origin[f.name] = "the default"
-        merged[f.name] = value
-    options = Options(**merged)
-    options.proxy = _proxy(opts.proxy, options.proxy, options.base_url)
-    refuse_plain_http(options.base_url, bool(opts.allow_insecure_http), origin["base_url"])
+        setattr(opts, f.name, value)
+    opts.proxy = _proxy(flag_proxy, opts.proxy, opts.base_url)
+    refuse_plain_http(opts.base_url, bool(opts.allow_insecure_http), origin["base_url"])
+    stdin_key = None
+    if opts.api_key_file == "-":
+        # Before anything reads stdin as a prompt: the key must never become the prompt.
+        from .keys import checked, key_from_stdin
+
+        stdin_key = checked(key_from_stdin("--api-key-file -"), "--api-key-file - (stdin)")
     log = from_file.get("log", DEFAULTS["log"])
     if getattr(opts, "no_log", None):  # the local log's --no-log flag, where it exists
         log = False
     own = {f.name for f in fields(Settings)} & {f.name for f in fields(Options)}
     return Settings(
-        **{name: _or_default(options, name) for name in own},
+        **{name: _or_default(opts, name) for name in own},
         log=log,
         api_key_command=from_file.get("api_key_command"),
         config_path=path,
-        options=options,
+        stdin_key=stdin_key,
+        options=opts,
     )
 
 

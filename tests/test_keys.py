@@ -296,3 +296,33 @@ def test_a_directory_where_the_key_file_should_be_is_exit_3(server, cli, env, mo
     key_file(env).mkdir(parents=True)
     result = cli("q")
     assert result.code == 3 and "is a directory" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command,words",
+    [
+        (["ask"], ["the question"]),
+        (["search"], ["the query"]),
+        (["research", "submit"], ["the question"]),
+        (["batch"], ["PROMPTS"]),
+    ],
+)
+def test_a_key_on_stdin_never_becomes_the_prompt(api, cli, monkeypatch, tmp_path, command, words):
+    """Every command that reads stdin as input takes the key first when it is told to."""
+    monkeypatch.delenv("PERPLEXITY_API_KEY")
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("the question\n")
+    args = [
+        *command,
+        "--api-key-file",
+        "-",
+        *[str(prompts) if w == "PROMPTS" else w for w in words],
+    ]
+    key = "pplx-stdin-only-key-0000000000"
+    result = cli(*args, input=key + "\n")
+    assert result.code == 0, result.stderr
+    assert api.requests
+    for request in api.requests:
+        assert key.encode() not in request.body
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        assert headers["authorization"] == f"Bearer {key}"

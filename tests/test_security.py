@@ -16,6 +16,7 @@ from streams import answer, chunk, sse
 from userfiles import sent_key, toml_str, write_config
 
 TLS = FIXTURES / "tls"
+ECHO_EVENT = {"error": {"message": f"key {SENTINEL_KEY} is not allowed", "code": 500}}
 ECHOING_401 = json.dumps(
     {
         "error": {
@@ -47,6 +48,14 @@ PATHS: dict[str, tuple[list[str], Reply | None]] = {
     "500": (["--retries", "1"], Reply(status=500, body=ECHOING_401, framing="close")),
     "cut stream": ([], Reply(body=sse(chunk("partial")), fault="reset")),
     "not a stream": ([], Reply(body=b"<html>oops</html>", content_type="text/html")),
+    "error event echoing the key, json": (
+        ["-f", "json"],
+        Reply(body=sse(chunk("partial"), ECHO_EVENT)),
+    ),
+    "error event echoing the key, ndjson": (
+        ["-f", "ndjson"],
+        Reply(body=sse(chunk("partial"), ECHO_EVENT)),
+    ),
     "connection refused": (["--base-url", "http://127.0.0.1:9", "--retries", "0"], None),
     "agent success": (
         ["--api", "agent"],
@@ -308,3 +317,30 @@ def test_every_test_security_md_names_exists():
         defined |= set(re.findall(r"^def (test_\w+)", path.read_text(), re.MULTILINE))
     assert len(named) > 30
     assert named - defined == set()
+
+
+@pytest.mark.parametrize("rejected", [False, True])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["search", "q"],
+        ["research", "submit", "q"],
+        ["research", "list"],
+        ["batch", "PROMPTS"],
+        ["models", "--api", "agent"],
+    ],
+)
+def test_other_commands_never_print_the_key(api, cli, tmp_path, args, rejected):
+    """search, research and batch share the transport: success and a 401 echoing the key."""
+    from apiserver import Answer
+
+    if rejected:
+        echo = Answer(body=ECHOING_401, status=401, content_type="application/json")
+        api.search = lambda body: echo
+        api.chat = lambda body, n: echo
+        api._route = lambda received: echo  # every path, including the async jobs
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("one\n")
+    result = cli(*[str(prompts) if a == "PROMPTS" else a for a in args])
+    assert SENTINEL_KEY not in result.stdout + result.stderr
+    assert files_holding(tmp_path, SENTINEL_KEY) == []
