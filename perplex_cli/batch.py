@@ -22,6 +22,7 @@ import typer
 
 from .errors import Interrupted, PerplexError, UsageError
 from .options import SHARED_NAMES, Options, given, shared_options
+from .terminal import guard
 
 if TYPE_CHECKING:
     import click
@@ -141,7 +142,7 @@ def run_batch(
     transport = open_transport(settings, err, retries=0, pool_size=concurrency)
     done_ids = finished_ids(output) if resume else set()
     todo = [p for p in prompts if _key(p.id) not in done_ids]
-    out = open_output(output) if output else text_stream(sys.stdout)
+    out = open_output(output) if output else guard(text_stream(sys.stdout))
     status = StatusLine(err, is_live(err, settings.quiet))
     by_index = {p.index: p for p in todo}
     results = Results(out, [p.index for p in todo] if ordered else None)

@@ -16,6 +16,7 @@ import typer
 
 from .errors import UsageError
 from .options import FORMATS
+from .terminal import guard
 
 
 @dataclass(frozen=True)
@@ -109,4 +110,4 @@ def models_command(
         retries=settings.retries,
         on_retry=announce,
     )
-    write_agent_models(rows, sys.stdout, fmt)
+    write_agent_models(rows, guard(sys.stdout), fmt)  # descriptions come from the server

@@ -21,6 +21,7 @@ import typer
 
 from .errors import ApiError, Interrupted, NetworkError, PerplexError, ServerError, UsageError
 from .options import Options, given, shared_options
+from .terminal import guard
 
 if TYPE_CHECKING:
     from .events import Accumulator
@@ -133,7 +134,7 @@ def wait_command(
     _check_wait(interval, max_wait)
     with connection(settings) as transport:
         job = wait_for(transport, request_id, interval, max_wait, _status_line(settings))
-    acc = show_answer(job, settings, text_stream(sys.stdout), text_stream(sys.stderr))
+    acc = show_answer(job, settings, guard(text_stream(sys.stdout)), guard(text_stream(sys.stderr)))
     remember(job, acc, prompt=None)
 
 
@@ -197,7 +198,7 @@ def run_research(
         _check_wait(*wait)
     prompt = build_prompt(words, ignore_stdin=ignore_stdin)
     body = build_body(build_messages(prompt, opts), opts, settings, stream=False)
-    out, err = text_stream(sys.stdout), text_stream(sys.stderr)
+    out, err = guard(text_stream(sys.stdout)), guard(text_stream(sys.stderr))
     with connection(settings) as transport:
         confirm(settings.model, yes, err)
         submission = {"request": body, "idempotency_key": key or uuid.uuid4().hex}
@@ -332,7 +333,7 @@ def show(doc: dict[str, Any], fmt: str, text: str) -> None:
     from .output.ndjson import write_line
     from .run import text_stream
 
-    out = text_stream(sys.stdout)
+    out = guard(text_stream(sys.stdout))
     if fmt == "json":
         write_document(out, doc)
     elif fmt == "ndjson":

@@ -16,6 +16,7 @@ import typer
 
 from .errors import UsageError
 from .options import Options, shared_options
+from .terminal import guard
 
 SEARCH_FLAGS = (
     "--search-domain",
@@ -103,7 +104,7 @@ def run_search(
         body["country"] = country.upper()
     chat = build_body([], opts, settings, stream=False)
     body.update({name: chat[name] for name in FILTER_FIELDS if name in chat})
-    out = text_stream(sys.stdout)
+    out = guard(text_stream(sys.stdout))
     transport = open_transport(settings, text_stream(sys.stderr))
     try:
         doc = fetch(transport, "POST", "/search", body)

@@ -114,3 +114,30 @@ def test_neutralise_shows_every_control_but_newline_and_tab(text, shown):
     from perplex_cli.terminal import neutralise
 
     assert neutralise(text) == shown
+
+
+@pytest.mark.parametrize(
+    "args,raw,visible",
+    [
+        (["search", "q"], b"\x1b", b"\\x1b[2J"),  # a result title
+        (["batch", "PROMPTS"], "\x9b".encode(), b"\\u009b"),  # NDJSON escapes C0 itself
+        (["research", "run", "-y", f"q{CLEAR}"], b"\x1b", b"\\x1b[2J"),  # the report
+    ],
+)
+def test_other_commands_neutralise_web_text_on_a_terminal(api, env, tmp_path, args, raw, visible):
+    """Search titles, batch answers and research reports are web text too."""
+    from apiserver import Answer, echo_search
+
+    api.job_polls = 0
+    api.search = lambda body: {
+        **echo_search(body),
+        "results": [{"title": f"T{CLEAR}", "url": "https://a.example/", "snippet": "s"}],
+    }
+    api.chat = lambda body, n: Answer(body=sse(*answer("csi \x9b31m here")))
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("one\n")
+    shown, _, code = run(
+        [str(prompts) if a == "PROMPTS" else a for a in args], stdout_tty=True, stderr_tty=False
+    )
+    assert code == 0, shown
+    assert raw not in shown and visible in shown
