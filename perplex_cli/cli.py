@@ -15,6 +15,9 @@ from click_default_group import DefaultGroup
 from typer.core import TyperGroup
 
 from . import __version__
+from .commandtree import examples_epilog
+from .completions import EPILOG as COMPLETIONS_EPILOG
+from .completions import completions_command
 from .options import Options, shared_options
 
 
@@ -36,8 +39,15 @@ class PerplexGroup(DefaultGroup, TyperGroup):
 app = typer.Typer(
     cls=PerplexGroup,
     name="perplex",
-    help="Ask Perplexity from the command line: cited answers, streamed. "
-    "'ask' is the default command: perplex \"why is the sky blue\".",
+    help="Ask Perplexity from the command line: cited answers, streamed.\n\n"
+    "'ask' is the default command (marked *): perplex \"why is the sky blue\" is "
+    "perplex ask \"why is the sky blue\". 'perplex COMMAND --help' tells more.",
+    epilog=examples_epilog(
+        '  perplex "why is the sky blue"',
+        '  cat notes.md | perplex "summarise this"',
+        "  perplex -f json \"capital of France\" | jq -r '.choices[0].message.content'",
+        "  perplex completions bash > ~/.local/share/bash-completion/completions/perplex",
+    ),
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -59,17 +69,19 @@ def root(
         typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True),
     ] = None,
 ) -> None:
-    """Ask Perplexity from the command line: cited answers, streamed.
-
-    'ask' is the default command, so perplex "why is the sky blue" asks.
-    """
+    """Options of perplex itself; the help text is the app's."""
 
 
 @app.command(
     "ask",
     context_settings={"allow_interspersed_args": True},
-    epilog='Examples: perplex "why is the sky blue" | cat notes.md | perplex "summarise" | '
-    'perplex -f json "q" | jq .citations | perplex ask -- -5 degrees in kelvin',
+    epilog=examples_epilog(
+        '  perplex "why is the sky blue"',
+        '  cat notes.md | perplex "summarise this"      # stdin is the material',
+        "  perplex --render --usage \"how do magnets work\"  # formatted, then tokens and cost",
+        "  perplex -f json \"q\" | jq -r '.citations[]'",
+        "  perplex ask -- -5 degrees in kelvin           # a question that starts with -",
+    ),
 )
 @shared_options
 def ask_command(
@@ -78,7 +90,15 @@ def ask_command(
     *,
     opts: Options,
 ) -> None:
-    """Ask one question and stream the cited answer (the default command)."""
+    """Ask one question and stream the cited answer.
+
+    This is the default command: perplex "q" is perplex ask "q". Piped stdin is read as
+    the material and the words as the instruction; --render formats the answer on a
+    terminal.
+    """
     from .run import run_ask
 
     run_ask(prompt or [], opts, ignore_stdin=ignore_stdin)
+
+
+app.command("completions", epilog=COMPLETIONS_EPILOG)(completions_command)

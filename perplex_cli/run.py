@@ -22,9 +22,13 @@ def text_stream(stream: Any) -> IO[str]:
 
 def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> None:
     from .ask import stream_answer, warn_if_cut
+    from .events import Update
     from .output import make_formatter
+    from .output.usage import usage_line
     from .prompt import build_prompt
     from .request import build_body, build_messages, validate
+    from .spinner import Spinner, until_first_output
+    from .style import decide
     from .transport import Transport, TransportSettings, retry_base_from_env
 
     settings = resolve(opts)
@@ -35,8 +39,14 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
     err = text_stream(sys.stderr)
     body = build_body(build_messages(prompt, opts), opts, settings, stream=True)
 
+    out_style = decide(out, no_color=settings.no_color, quiet=settings.quiet)
+    err_style = decide(err, no_color=settings.no_color, quiet=settings.quiet)
+    spinner: Spinner | None = None
+
     def announce(line: str) -> None:
-        if not settings.quiet:
+        if spinner is not None:
+            spinner.say(line)
+        elif not settings.quiet:
             err.write(line + "\n")
             err.flush()
 
@@ -57,12 +67,27 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
         err,
         citations=not settings.no_citations,
         reasoning=settings.reasoning,
+        render=out_style if settings.render else None,
     )
+
+    def shows(update: Update) -> bool:
+        """Whether the formatter prints something for this event (the spinner must go)."""
+        return settings.format == "ndjson" or bool(
+            update.answer or (settings.reasoning and update.reasoning)
+        )
+
+    if err_style.live:
+        spinner = Spinner(err)  # from the request until the first output
     try:
         response = transport.request("POST", "/chat/completions", body, stream=True)
-        outcome = stream_answer(response, formatter)
+        outcome = stream_answer(response, until_first_output(formatter, spinner, shows))
     finally:
+        if spinner is not None:
+            spinner.stop()
         transport.close()
+    if settings.usage and outcome.error is None:
+        err.write(usage_line(outcome.acc.usage) + "\n")
+        err.flush()
     if outcome.error is not None:
         raise outcome.error
     warn_if_cut(outcome.acc, err, settings.quiet)
