@@ -109,19 +109,24 @@ _NAMED = {"\u2014": "\\(em", "\u2013": "\\(en", "\u2018": "\\(oq", "\u2019": "\\
 _OPTION_DASH = re.compile(r"(?<![\w-])-(?=[-\w]|\s|$)|(?<=-)-")
 
 
-def escape(text: str) -> str:
-    """Text as groff prints it: backslashes, option dashes and non-ASCII escaped."""
+def escape(text: str, code: bool = False) -> str:
+    """Text as groff prints it: backslashes, option dashes and non-ASCII escaped.
+
+    In `code` (names, values, examples) every hyphen is a minus sign, so that what a
+    reader copies or searches for is what they type.
+    """
     text = text.replace("\\", "\\e")
-    text = _OPTION_DASH.sub(r"\\-", text)
+    text = text.replace("-", "\\-") if code else _OPTION_DASH.sub(r"\\-", text)
     return "".join(
         c if ord(c) < 128 else _NAMED.get(c, f"\\[u{ord(c):04X}]") for c in text
     )
 
 
-def _lines(text: str) -> str:
+def _lines(text: str, code: bool = False) -> str:
     """Escaped text whose lines cannot be mistaken for requests."""
     return "\n".join(
-        "\\&" + line if line.startswith((".", "'")) else line for line in escape(text).split("\n")
+        "\\&" + line if line.startswith((".", "'")) else line
+        for line in escape(text, code).split("\n")
     )
 
 
@@ -146,7 +151,7 @@ def man_page(tree: Command) -> str:
         if len(cmd.path) == 1 and cmd.path[0] == tree.default:
             words[0] = f"[{words[0]}]"
         out += [".br" if out[-1] != ".SH SYNOPSIS" else "",
-                f"\\fB{PROG}\\fR \\fB{escape(' '.join(words))}\\fR {escape(cmd.usage)}"]
+                f"\\fB{PROG}\\fR \\fB{escape(' '.join(words), True)}\\fR {escape(cmd.usage, True)}"]
     out = [line for line in out if line]
     out += [".SH DESCRIPTION"]
     for n, para in enumerate(DESCRIPTION):
@@ -155,7 +160,7 @@ def man_page(tree: Command) -> str:
     for cmd in walk(tree):
         if not cmd.path:
             continue
-        out += [".TP", f"\\fB{escape(cmd.name)}\\fR"]
+        out += [".TP", f"\\fB{escape(cmd.name, True)}\\fR"]
         paras = _paragraphs(cmd.help)
         out += [_lines(paras[0] if paras else "")]
         for para in paras[1:]:
@@ -164,9 +169,9 @@ def man_page(tree: Command) -> str:
     for cmd in walk(tree):
         if not cmd.options and not cmd.arguments:
             continue
-        out += [f'.SS "{escape(cmd.name)}"']
+        out += [f'.SS "{escape(cmd.name, True)}"']
         for arg in cmd.arguments:
-            out += [".TP", f"\\fI{escape(arg.metavar)}\\fR", _lines(arg.help or "An argument.")]
+            out += [".TP", f"\\fI{escape(arg.metavar, True)}\\fR", _lines(arg.help or "An argument.")]
             if arg.values:
                 out += [_values(arg.values)]
         for option in cmd.options:
@@ -183,16 +188,16 @@ def man_page(tree: Command) -> str:
         out += [".TP", f"\\fB{code}\\fR", _lines(text)]
     out += [".SH ENVIRONMENT"]
     for name, text in ENVIRONMENT:
-        out += [".TP", f"\\fB{escape(name)}\\fR", _lines(text)]
+        out += [".TP", f"\\fB{escape(name, True)}\\fR", _lines(text)]
     out += [".SH FILES"]
     for name, text in FILES:
-        out += [".TP", f"\\fI{escape(name)}\\fR", _lines(text)]
+        out += [".TP", f"\\fI{escape(name, True)}\\fR", _lines(text)]
     out += [".SH EXAMPLES"]
     first = True
     for cmd in walk(tree):
         if cmd.examples:
-            out += ([] if first else [".PP"]) + [f"\\fB{escape(cmd.name)}\\fR:", ".PP", ".EX"]
-            out += [_lines(line.strip()) for line in cmd.examples]
+            out += ([] if first else [".PP"]) + [f"\\fB{escape(cmd.name, True)}\\fR:", ".PP", ".EX"]
+            out += [_lines(line.strip(), True) for line in cmd.examples]
             out += [".EE"]
             first = False
     out += [".SH SECURITY"]
@@ -203,8 +208,8 @@ def man_page(tree: Command) -> str:
 
 
 def _option_tag(option: Option) -> str:
-    names = ", ".join(f"\\fB{escape(n)}\\fR" for n in option.names)
-    return f"{names} \\fI{escape(option.metavar)}\\fR" if option.metavar else names
+    names = ", ".join(f"\\fB{escape(n, True)}\\fR" for n in option.names)
+    return f"{names} \\fI{escape(option.metavar, True)}\\fR" if option.metavar else names
 
 
 def _values(values: tuple[str, ...]) -> str:

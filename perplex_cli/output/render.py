@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from rich.segment import Segment
 
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
-_MARKER = re.compile(r"(?<![\\\]])\[(\d{1,3})\](?![(\[])")
+_MARKER = re.compile(r"(?<!\\)\[(\d{1,3})\](?!\()")
 _CODE_SPAN = re.compile(r"(`+).*?\1")
 
 
@@ -120,6 +120,19 @@ def link_citations(markdown: str, urls: list[str]) -> str:
     return "\n".join(out)
 
 
+def preview(block: str) -> str:
+    """A growing block with its open `**` or backtick closed, so that it is drawn as it
+    will end up (bold, code) rather than showing the marker until the closing one arrives."""
+    if _FENCE.match(block):
+        return block
+    outside_code = _CODE_SPAN.sub("", block)
+    for marker in ("`", "**"):
+        if outside_code.count(marker) % 2:
+            text = block.rstrip()  # a closing marker must follow the text, not a space
+            return text[: -len(marker)] if text.endswith(marker) else text + marker
+    return block
+
+
 def safe_url(url: str) -> str:
     """A URL that cannot end a link or an escape sequence: controls, spaces, <>\\"` encoded."""
     return quote(url, safe="!#$%&'()*+,-./:;=?@[]_~")
@@ -199,7 +212,7 @@ class RenderFormatter(TextFormatter):
         from rich.text import Text
 
         growing = self.blocks.pending.strip("\n")
-        renderable: RenderableType = self._markdown(growing) if growing.strip() else Text("")
+        renderable: RenderableType = self._markdown(preview(growing)) if growing.strip() else Text("")
         if self._live is None:
             if not growing.strip():
                 return
