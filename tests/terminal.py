@@ -121,8 +121,10 @@ class TmuxScreen:
                              capture_output=True, text=True, timeout=10)
         return out.stdout
 
-    def screen(self, escapes: bool = False) -> str:
-        return self._tmux("capture-pane", "-p", *(["-e"] if escapes else []), "-t", "t")
+    def screen(self, escapes: bool = False, history: bool = False) -> str:
+        """The visible screen; with `history`, the lines scrolled off above it too."""
+        extra = (["-e"] if escapes else []) + (["-S", "-1000"] if history else [])
+        return self._tmux("capture-pane", "-p", *extra, "-t", "t")
 
     def wait_for(self, text: str, timeout: float = 15) -> str:
         deadline = time.monotonic() + timeout

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from perplex_cli.output.render import Blocks, link_citations, safe_url
+from perplex_cli.output.render import Block, Blocks, link_citations, preview, safe_url
 from replay import Reply
 from streams import answer, sse
 from terminal import TmuxScreen, lines, on_terminal, terminal_env
@@ -117,6 +117,29 @@ def test_render_screen_shows_formatted_text_while_streaming_and_once_at_the_end(
     assert rows[paragraph + 1] == "" and rows[paragraph + 2].startswith("• Ferromagnets")
 
 
+def test_render_taller_than_the_screen_prints_every_line_once(server, env, tmp_path):
+    """Blocks taller than the live region are cut, so no redraw reaches a scrolled-off line."""
+    prose = " ".join(f"Sentence {i} about magnets [1]." for i in range(40))
+    code = "```python\n" + "".join(f"x{i} = {i}\n" for i in range(25)) + "```"
+    text = f"## Part one\n\n{prose}\n\n{code}\n\nEnd of answer.\n"
+    server.reply(Reply(pieces=[sse(c) for c in answer(*tokens(text), citations=CITATIONS)], delay=0.002))
+    tmux = TmuxScreen(tmp_path, ["--render", "q"], terminal_env(), size=(15, 60))
+    try:
+        tmux.wait_for("[exit 0]")
+        everything = tmux.screen(history=True)
+    finally:
+        tmux.close()
+    flat = " ".join(everything.split())
+    for i in range(40):
+        assert flat.count(f"Sentence {i} about") == 1, f"sentence {i}:\n{everything}"
+    rows = [row.strip() for row in everything.splitlines()]
+    for i in range(25):
+        assert rows.count(f"x{i} = {i}") == 1, f"code line {i}:\n{everything}"
+    code_rows = [n for n, row in enumerate(rows) if row.startswith("x")]
+    assert code_rows == list(range(code_rows[0], code_rows[0] + 25)), "the code block is not contiguous"
+    assert rows.count("End of answer.") == 1 and rows.count("Part one") == 1
+
+
 @pytest.mark.parametrize("plain", [{"NO_COLOR": "1"}, {"TERM": "dumb"}, "--no-color", "-q"])
 def test_render_is_plain_text_when_colour_is_off(markdown, cli, env, plain):
     expected = cli("q").stdout_bytes
@@ -146,8 +169,9 @@ def test_blocks_are_finished_at_blank_lines_outside_code_fences():
     done = []
     for piece in tokens(MARKDOWN):
         done += blocks.feed(piece)
-    done.append((blocks.flush(), True))
-    texts = [b for b, _ in done]
+    done.append(blocks.flush())
+    assert not any(b.continues or b.cut for b in done)
+    texts = [b.text for b in done]
     assert texts[0] == "# Magnets"
     assert texts[2].startswith("- Ferromagnets") and texts[2].endswith("weakly attracted")
     assert texts[3].startswith("```python") and texts[3].endswith("```")  # the blank line inside stays
@@ -157,11 +181,12 @@ def test_blocks_are_finished_at_blank_lines_outside_code_fences():
 def test_a_block_taller_than_the_live_region_is_cut_and_its_fence_reopened():
     blocks = Blocks(max_lines=5, width=80)
     done = blocks.feed("```sh\n" + "".join(f"echo {i}\n" for i in range(8)))
-    assert done == [("```sh\necho 0\necho 1\necho 2\necho 3\necho 4\necho 5\necho 6\necho 7\n```", False)]
-    assert blocks.pending == "```sh\n"
+    head = "```sh\necho 0\necho 1\necho 2\necho 3\necho 4\necho 5\necho 6\necho 7\n```"
+    assert done == [Block(head, continues=False, cut=True)]
+    assert blocks.pending == "```sh\n" and blocks.continues
     done = blocks.feed("echo 8\n```\n\nnext")
-    assert done == [("```sh\necho 8\n```", True)]
-    assert blocks.flush() == "next"
+    assert done == [Block("```sh\necho 8\n```", continues=True)]
+    assert blocks.flush() == Block("next")
 
 
 def test_citation_markers_become_links_outside_code_only():
@@ -176,3 +201,38 @@ def test_citation_markers_become_links_outside_code_only():
 
 def test_safe_url_cannot_end_a_link_or_an_escape_sequence():
     assert safe_url("https://x.example/a b<c>\x1b\\\x07\"") == "https://x.example/a%20b%3Cc%3E%1B%5C%07%22"
+
+
+@pytest.mark.parametrize("args", [["q"], ["--render", "q"], ["--render", "--no-color", "q"]])
+def test_rich_is_imported_only_to_render_on_a_terminal(markdown, env, args):
+    import subprocess
+    import sys
+
+    from terminal import ROOT
+
+    code = ("import sys; from perplex_cli.__main__ import run; status = run(sys.argv[1:]); "
+            "sys.stderr.write(str('rich' in sys.modules)); sys.exit(status)")
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, cwd=ROOT,
+                         env=terminal_env(FORCE_COLOR=""))
+    assert (out.returncode, out.stderr) == (0, b"False")
+
+
+def test_a_paragraph_taller_than_the_live_region_is_cut_at_a_space():
+    blocks = Blocks(max_lines=3, width=20)
+    done = []
+    for word in ("word " * 30).split(" "):
+        done += blocks.feed(word + " ")
+    assert done and all(b.cut and b.text.startswith("word") for b in done)
+    assert [b.continues for b in done] == [False] + [True] * (len(done) - 1)
+    assert all(len(b.text) <= 3 * 20 + 20 for b in done)
+    rest = blocks.flush()
+    assert rest.continues
+    assert " ".join(b.text for b in done).split() + rest.text.split() == ["word"] * 30
+
+
+def test_the_growing_block_is_drawn_with_its_open_emphasis_closed():
+    assert preview("of **aligned el") == "of **aligned el**"
+    assert preview("of **aligned ") == "of **aligned**"
+    assert preview("of **") == "of "
+    assert preview("use `x[1") == "use `x[1`"
+    assert preview("done **bold** and `code`") == "done **bold** and `code`"

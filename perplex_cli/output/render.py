@@ -13,7 +13,7 @@ with a styled stdout (`style.py` decides).
 from __future__ import annotations
 
 import re
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
 
 from ..style import neutralise
@@ -31,21 +31,30 @@ _MARKER = re.compile(r"(?<!\\)\[(\d{1,3})\](?!\()")
 _CODE_SPAN = re.compile(r"(`+).*?\1")
 
 
+class Block(NamedTuple):
+    """A finished piece of the answer's Markdown."""
+
+    text: str
+    continues: bool = False  # the rest of a block that was cut: no gap before it
+    cut: bool = False  # the block goes on in the next piece
+
+
 class Blocks:
     """Streaming Markdown cut into finished blocks and the block still growing."""
 
     def __init__(self, max_lines: int = 0, width: int = 80) -> None:
         self.pending = ""  # the growing block
+        self.continues = False  # the growing block is the rest of a block that was cut
         self.max_lines = max_lines  # cut a growing block taller than this (0: never)
         self.width = max(width, 20)
         self._scanned = 0  # length of `pending` already read line by line
         self._fence = ""  # the fence of the open code block, "" outside one
         self._fence_line = ""  # the line that opened it, to reopen after a cut
 
-    def feed(self, text: str) -> list[tuple[str, bool]]:
-        """Add text; return the blocks it finished, each with whether a gap goes before it."""
+    def feed(self, text: str) -> list[Block]:
+        """Add text; return the blocks it finished."""
         self.pending += text
-        done: list[tuple[str, bool]] = []
+        done: list[Block] = []
         while True:
             end = self.pending.find("\n", self._scanned)
             if end < 0:
@@ -64,22 +73,37 @@ class Blocks:
                 self.pending = self.pending[self._scanned :]
                 self._scanned = 0
                 if block.strip():
-                    done.append((block, True))
+                    done.append(Block(block, self.continues))
+                    self.continues = False
         if self.max_lines and self._height() > self.max_lines:
-            done.append((self._cut(), False))
+            head = self._cut()
+            if head:
+                done.append(Block(head, self.continues, cut=True))
+                self.continues = True
         return done
 
-    def flush(self) -> str:
+    def flush(self) -> Block:
         """The growing block, as it stands at the end of the answer."""
-        rest, self.pending, self._scanned = self.pending.strip("\n"), "", 0
+        rest = Block(self.pending.strip("\n"), self.continues)
+        self.pending, self._scanned, self.continues = "", 0, False
         return rest
 
     def _height(self) -> int:
         return sum(1 + len(line) // self.width for line in self.pending.split("\n"))
 
     def _cut(self) -> str:
-        """Finish the complete lines of a block too tall for the live region."""
-        head, self.pending = self.pending[: self._scanned], self.pending[self._scanned :]
+        """Take the complete lines of a block too tall for the live region ("" if none).
+
+        A paragraph that is one long line is cut at its last space instead.
+        """
+        at = self._scanned
+        if not at:
+            space = self.pending.rstrip().rfind(" ")
+            if self._fence or space <= 0:
+                return ""
+            head, self.pending = self.pending[:space], self.pending[space + 1 :]
+            return head
+        head, self.pending = self.pending[:at], self.pending[at:]
         self._scanned = 0
         head = head.rstrip("\n")
         if self._fence:
@@ -169,8 +193,8 @@ class RenderFormatter(TextFormatter):
 
     def write_answer(self, text: str) -> None:
         self._last = text[-1]
-        for block, gap in self.blocks.feed(neutralise(text)):
-            self._print(self._markdown(block), gap)
+        for block in self.blocks.feed(neutralise(text)):
+            self._print(block)
         if self.live_allowed:
             self._redraw()
 
@@ -179,8 +203,8 @@ class RenderFormatter(TextFormatter):
             self._live.stop()  # transient: the growing block's region is erased
             self._live = None
         rest = self.blocks.flush()
-        if rest.strip():
-            self._print(self._markdown(rest), True)
+        if rest.text.strip():
+            self._print(rest)
         if listed:
             from rich.text import Text
 
@@ -195,16 +219,17 @@ class RenderFormatter(TextFormatter):
                 self.console.print(line, soft_wrap=True)
         self.out.flush()
 
-    def _markdown(self, block: str) -> RenderableType:
+    def _markdown(self, block: Block) -> RenderableType:
         from rich.markdown import Markdown
 
-        return _Trimmed(Markdown(link_citations(block, self.urls), hyperlinks=True))
+        markdown = Markdown(link_citations(block.text, self.urls), hyperlinks=True)
+        return _Trimmed(markdown, top=block.continues, bottom=block.cut)
 
-    def _print(self, renderable: RenderableType, gap: bool) -> None:
+    def _print(self, block: Block) -> None:
         console = self._live.console if self._live is not None else self.console
-        if gap and self._printed:
+        if self._printed and not block.continues:
             console.print()
-        console.print(renderable)
+        console.print(self._markdown(block))
         self._printed = True
 
     def _redraw(self) -> None:
@@ -212,7 +237,9 @@ class RenderFormatter(TextFormatter):
         from rich.text import Text
 
         growing = self.blocks.pending.strip("\n")
-        renderable: RenderableType = self._markdown(preview(growing)) if growing.strip() else Text("")
+        renderable: RenderableType = Text("")
+        if growing.strip():
+            renderable = self._markdown(Block(preview(growing), self.blocks.continues))
         if self._live is None:
             if not growing.strip():
                 return
@@ -237,19 +264,23 @@ class _Trimmed:
 
     rich pads some Markdown elements (lists, tables) with blank lines of their own; blocks
     printed one by one are spaced by exactly one blank line instead, as in a whole document.
+    Where a block was cut (`top`, `bottom`), a code block's painted padding goes too, so
+    that its pieces join up.
     """
 
-    def __init__(self, renderable: RenderableType) -> None:
+    def __init__(self, renderable: RenderableType, top: bool = False, bottom: bool = False) -> None:
         self.renderable = renderable
+        self.top = top
+        self.bottom = bottom
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
         from rich.segment import Segment
 
         lines = console.render_lines(self.renderable, options, pad=False)
         start, end = 0, len(lines)
-        while start < end and _blank(lines[start]):
+        while start < end and _blank(lines[start], painted=self.top):
             start += 1
-        while end > start and _blank(lines[end - 1]):
+        while end > start and _blank(lines[end - 1], painted=self.bottom):
             end -= 1
         for line in lines[start:end]:
             # rich pads lines to the width; unpainted padding only spoils copy and paste.
@@ -265,6 +296,6 @@ def _painted(seg: Segment) -> bool:
     return bool(seg.style and seg.style.bgcolor)
 
 
-def _blank(line: list[Segment]) -> bool:
-    """Only spaces, none of them painted (a code block's padding is painted)."""
-    return all(not seg.text.strip() and not _painted(seg) for seg in line)
+def _blank(line: list[Segment], painted: bool = False) -> bool:
+    """Only spaces, none of them painted (a code block's padding is) unless `painted`."""
+    return all(not seg.text.strip() and (painted or not _painted(seg)) for seg in line)
