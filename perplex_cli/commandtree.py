@@ -126,7 +126,9 @@ def help_text(path: tuple[str, ...], width: int = 80, root: click.Command | None
     return cmd.get_help(ctx)
 
 
-def _context(cmd: click.Command, name: str, parent: click.Context | None, **extra: object) -> click.Context:
+def _context(
+    cmd: click.Command, name: str, parent: click.Context | None, **extra: object
+) -> click.Context:
     """A context as click makes it for `cmd`, without parsing anything."""
     return click.Context(cmd, info_name=name, parent=parent, **{**cmd.context_settings, **extra})
 
@@ -195,13 +197,13 @@ def _takes_ctx(param: click.Parameter) -> bool:
     return "ctx" in inspect.signature(param.make_metavar).parameters
 
 
-def _values(kind: click.ParamType) -> tuple[str, ...]:
+def _values(kind: object) -> tuple[str, ...]:
     if isinstance(kind, click.Choice):
         return tuple(str(c) for c in kind.choices)
     return ()
 
 
-def _is_path(kind: click.ParamType, metavar: str) -> bool:
+def _is_path(kind: object, metavar: str) -> bool:
     return isinstance(kind, (click.Path, click.File)) or metavar.strip("[].") in FILE_METAVARS
 
 

@@ -23,7 +23,7 @@ README = "README.md"
 _HELP_BLOCK = re.compile(
     r"(?P<open><!-- help: " + PROG + r"(?P<path>(?: [a-z][a-z0-9-]*)*) --help -->\n)"
     r".*?(?P<close><!-- end help -->)",
-    re.S,
+    re.DOTALL,
 )
 
 

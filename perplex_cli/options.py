@@ -15,7 +15,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .choices import FORMATS  # noqa: F401  (settings checks --format against it)
+from .choices import FORMATS as FORMATS  # settings checks --format against it
 
 
 @dataclass

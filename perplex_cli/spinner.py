@@ -25,7 +25,7 @@ ERASE = "\r\x1b[2K"
 
 
 class Spinner:
-    """"searching... 3s" on a terminal stream, until `stop`."""
+    """ "searching... 3s" on a terminal stream, until `stop`."""
 
     def __init__(self, stream: IO[str], label: str = "searching...") -> None:
         self.stream = stream
@@ -80,7 +80,9 @@ class Spinner:
 class _UntilFirstOutput:
     """A formatter that stops the spinner before the first output, then gets out of the way."""
 
-    def __init__(self, formatter: Formatter, spinner: Spinner, shows: Callable[[Update], bool]) -> None:
+    def __init__(
+        self, formatter: Formatter, spinner: Spinner, shows: Callable[[Update], bool]
+    ) -> None:
         self.formatter = formatter
         self.spinner = spinner
         self.shows = shows

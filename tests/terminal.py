@@ -103,22 +103,35 @@ def lines(data: bytes) -> bytes:
 class TmuxScreen:
     """One command in a detached tmux session of a fixed size; read what its screen shows."""
 
-    def __init__(self, tmp: Path, args: list[str], env: dict[str, str], size: tuple[int, int] = (40, 100)):
+    def __init__(
+        self, tmp: Path, args: list[str], env: dict[str, str], size: tuple[int, int] = (40, 100)
+    ):
         if shutil.which("tmux") is None:
             if os.environ.get("CI"):
                 pytest.fail("tmux is not installed; .ci/run must install it")
             pytest.skip("tmux is not installed")
         self.socket = str(tmp / "tmux.sock")
         script = tmp / "run.sh"
-        exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items() if k.isidentifier())
+        exports = "".join(
+            f"export {k}={shlex.quote(v)}\n" for k, v in env.items() if k.isidentifier()
+        )
         command = shlex.join([sys.executable, "-m", "perplex_cli", *args])
         # The server's own environment reaches the pane: keep the test process's COLUMNS out.
-        script.write_text(f"unset COLUMNS LINES\n{exports}cd {shlex.quote(str(ROOT))}\n{command}\necho \"[exit $?]\"\nsleep 60\n")
-        self._tmux("new-session", "-d", "-x", str(size[1]), "-y", str(size[0]), "-s", "t", f"sh {script}")
+        script.write_text(
+            f'unset COLUMNS LINES\n{exports}cd {shlex.quote(str(ROOT))}\n{command}\necho "[exit $?]"\nsleep 60\n'
+        )
+        self._tmux(
+            "new-session", "-d", "-x", str(size[1]), "-y", str(size[0]), "-s", "t", f"sh {script}"
+        )
 
     def _tmux(self, *args: str) -> str:
-        out = subprocess.run(["tmux", "-S", self.socket, "-f", "/dev/null", *args],
-                             capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            ["tmux", "-S", self.socket, "-f", "/dev/null", *args],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         return out.stdout
 
     def screen(self, escapes: bool = False, history: bool = False) -> str:

@@ -29,8 +29,14 @@ def bash_complete(*words: str, cwd: Path = ROOT) -> list[str]:
         "_perplex\n"
         "printf '%s\\n' \"${COMPREPLY[@]}\"\n"
     )
-    out = subprocess.run(["bash", "--norc", "--noprofile", "-c", script, "bash", *words],
-                         capture_output=True, text=True, cwd=cwd, env={"PATH": os.environ["PATH"]})
+    out = subprocess.run(
+        ["bash", "--norc", "--noprofile", "-c", script, "bash", *words],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={"PATH": os.environ["PATH"]},
+    )
     assert out.returncode == 0 and out.stderr == "", out.stderr
     return [line for line in out.stdout.splitlines() if line]
 
@@ -66,7 +72,9 @@ def test_bash_completes_file_names_where_a_path_is_expected(tmp_path):
         "_perplex_values() { words=@files; }\n"
         'COMP_WORDS=(perplex --model no); COMP_CWORD=2; _perplex; printf "%s\\n" "${COMPREPLY[@]}"'
     )
-    out = subprocess.run(["bash", "--norc", "-c", script], capture_output=True, text=True, cwd=tmp_path)
+    out = subprocess.run(
+        ["bash", "--norc", "-c", script], check=False, capture_output=True, text=True, cwd=tmp_path
+    )
     assert out.stdout.split() == ["notes.md"], out.stderr
 
 
@@ -74,8 +82,16 @@ def fish_complete(line: str) -> list[str]:
     if shutil.which("fish") is None:
         pytest.skip("fish is not installed")
     out = subprocess.run(
-        ["fish", "--no-config", "-c", f"source {COMPLETIONS / 'perplex.fish'}; complete -C {line!r}"],
-        capture_output=True, text=True, env={"PATH": os.environ["PATH"], "HOME": str(ROOT)},
+        [
+            "fish",
+            "--no-config",
+            "-c",
+            f"source {COMPLETIONS / 'perplex.fish'}; complete -C {line!r}",
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ["PATH"], "HOME": str(ROOT)},
     )
     assert out.returncode == 0 and out.stderr == "", out.stderr
     return [row.split("\t")[0] for row in out.stdout.splitlines()]
@@ -107,8 +123,12 @@ def zsh():
 
     home = Path(os.environ.get("TMPDIR", "/tmp"))
     child = pexpect.spawn(
-        "zsh", ["-f", "-i"], env={"PATH": os.environ["PATH"], "TERM": "dumb", "HOME": str(home)},
-        dimensions=(60, 300), encoding="utf-8", timeout=10,
+        "zsh",
+        ["-f", "-i"],
+        env={"PATH": os.environ["PATH"], "TERM": "dumb", "HOME": str(home)},
+        dimensions=(60, 300),
+        encoding="utf-8",
+        timeout=10,
     )
     child.sendline(
         f"fpath=({COMPLETIONS} $fpath); autoload -Uz compinit; compinit -u -D; "
@@ -156,6 +176,11 @@ def test_zsh_script_can_also_be_sourced_after_compinit():
         "autoload -Uz compinit; compinit -u -D; "
         f"source {COMPLETIONS / '_perplex'}; print -r -- ${{_comps[perplex]}}"
     )
-    out = subprocess.run(["zsh", "-f", "-c", script], capture_output=True, text=True,
-                         env={"PATH": os.environ["PATH"], "HOME": os.environ.get("TMPDIR", "/tmp")})
+    out = subprocess.run(
+        ["zsh", "-f", "-c", script],
+        check=False,
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ["PATH"], "HOME": os.environ.get("TMPDIR", "/tmp")},
+    )
     assert out.stdout.strip() == "_perplex", out.stderr

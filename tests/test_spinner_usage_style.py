@@ -8,15 +8,15 @@ import threading
 import time
 
 import pytest
+from recordings import STREAMS, chunks_of, expected_text, last
+from replay import Reply
+from streams import answer, chunk, sse
+from terminal import lines, on_terminal, terminal_env
 
 from perplex_cli.events import Accumulator, Update
 from perplex_cli.output.usage import usage_line
 from perplex_cli.spinner import ERASE, Spinner, until_first_output
 from perplex_cli.style import StreamStyle, decide, neutralise
-from recordings import STREAMS, chunks_of, expected_text, last
-from replay import Reply
-from streams import answer, chunk, sse
-from terminal import lines, on_terminal, terminal_env
 
 
 def slow(server, wait: float = 0.45, **extra):
@@ -43,7 +43,7 @@ def test_spinner_and_answer_share_a_terminal_without_residue(server, env):
     text = run.out
     assert b"searching..." in text
     # After the last erase only the answer follows.
-    assert lines(text[text.rindex(ERASE.encode()) + len(ERASE):]) == b"Hello world.\n"
+    assert lines(text[text.rindex(ERASE.encode()) + len(ERASE) :]) == b"Hello world.\n"
 
 
 @pytest.mark.parametrize("force", [False, True])
@@ -56,8 +56,16 @@ def test_spinner_never_appears_when_stderr_is_a_pipe(server, env, force):
     assert b"searching" not in run.out
 
 
-@pytest.mark.parametrize("plain", [{"NO_COLOR": "1"}, {"NO_COLOR": "x", "FORCE_COLOR": "1"},
-                                   {"TERM": "dumb"}, "--no-color", "-q"])
+@pytest.mark.parametrize(
+    "plain",
+    [
+        {"NO_COLOR": "1"},
+        {"NO_COLOR": "x", "FORCE_COLOR": "1"},
+        {"TERM": "dumb"},
+        "--no-color",
+        "-q",
+    ],
+)
 def test_no_spinner_and_no_escape_when_plain_is_asked_for(server, env, plain):
     slow(server, wait=0.4)
     args = ["--usage", "q"]
@@ -72,8 +80,12 @@ def test_no_spinner_and_no_escape_when_plain_is_asked_for(server, env, plain):
 
 
 def test_retry_notice_gets_a_line_of_its_own_under_the_spinner(server, env):
-    server.reply(Reply(status=503, body=b"busy", content_type="text/plain", wait_before=0.4, framing="close"),
-                 Reply(body=sse(*answer("ok"))))
+    server.reply(
+        Reply(
+            status=503, body=b"busy", content_type="text/plain", wait_before=0.4, framing="close"
+        ),
+        Reply(body=sse(*answer("ok"))),
+    )
     run = on_terminal("q", stdout_tty=False, stderr_tty=True)
     assert run.code == 0
     after_erase = [part for part in lines(run.err).split(ERASE.encode()) if b"retrying" in part]
@@ -90,8 +102,13 @@ def test_spinner_adds_no_delay_to_each_token(server, env):
     import sys
 
     err_master, err_slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "perplex_cli", "q"], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=err_slave, env=terminal_env())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "perplex_cli", "q"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=err_slave,
+        env=terminal_env(),
+    )
     os.close(err_slave)
     spun = bytearray()
     drain = threading.Thread(target=lambda: _read_all(err_master, spun))
@@ -167,8 +184,9 @@ def test_stopped_spinner_erases_its_line_and_writes_nothing_after():
 # --- --usage ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [p for p in STREAMS if b'"total_cost"' in p.read_bytes()][:3],
-                         ids=lambda p: p.name[:60])
+@pytest.mark.parametrize(
+    "path", [p for p in STREAMS if b'"total_cost"' in p.read_bytes()][:3], ids=lambda p: p.name[:60]
+)
 def test_usage_line_from_the_final_usage_of_a_recording(server, cli, path):
     server.reply(Reply(body=path.read_bytes()))
     result = cli("--usage", "q")
@@ -186,17 +204,38 @@ def test_usage_line_from_the_final_usage_of_a_recording(server, cli, path):
 
 
 def test_usage_counts_search_queries_and_uses_the_final_cost(server, cli):
-    final = {"prompt_tokens": 20, "completion_tokens": 5, "total_tokens": 25, "num_search_queries": 2,
-             "cost": {"input_tokens_cost": 0.00002, "output_tokens_cost": 0.00001,
-                      "request_cost": 0.005, "total_cost": 0.00503}}
-    chunks = [chunk("Hi", usage={"prompt_tokens": 20, "completion_tokens": 1, "total_tokens": 21,
-                                 "cost": {"total_cost": 0}}),
-              chunk("", finish="stop", obj="chat.completion.done", usage=final)]
+    final = {
+        "prompt_tokens": 20,
+        "completion_tokens": 5,
+        "total_tokens": 25,
+        "num_search_queries": 2,
+        "cost": {
+            "input_tokens_cost": 0.00002,
+            "output_tokens_cost": 0.00001,
+            "request_cost": 0.005,
+            "total_cost": 0.00503,
+        },
+    }
+    chunks = [
+        chunk(
+            "Hi",
+            usage={
+                "prompt_tokens": 20,
+                "completion_tokens": 1,
+                "total_tokens": 21,
+                "cost": {"total_cost": 0},
+            },
+        ),
+        chunk("", finish="stop", obj="chat.completion.done", usage=final),
+    ]
     server.reply(Reply(body=sse(*chunks)))
     result = cli("--usage", "-f", "json", "q")
     assert result.code == 0
     assert result.stdout.startswith("{")  # the document alone on stdout
-    assert result.stderr == "perplex: usage: 20 prompt + 5 completion = 25 tokens, 2 search queries, $0.00503\n"
+    assert (
+        result.stderr
+        == "perplex: usage: 20 prompt + 5 completion = 25 tokens, 2 search queries, $0.00503\n"
+    )
 
 
 def test_no_usage_line_after_a_cut_answer(server, cli):
@@ -208,10 +247,19 @@ def test_no_usage_line_after_a_cut_answer(server, cli):
 
 def test_usage_line_shapes():
     assert usage_line(None) == "perplex: usage: not reported by the API"
-    assert usage_line({"total_tokens": 9, "cost": 0.25}) == "perplex: usage: ? prompt + ? completion = 9 tokens, $0.25"
-    assert usage_line({"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2, "num_search_queries": 1,
-                       "cost": {"input_tokens_cost": 0.001, "request_cost": 0.005}}) == (
-        "perplex: usage: 1 prompt + 1 completion = 2 tokens, 1 search query, $0.006")
+    assert (
+        usage_line({"total_tokens": 9, "cost": 0.25})
+        == "perplex: usage: ? prompt + ? completion = 9 tokens, $0.25"
+    )
+    assert usage_line(
+        {
+            "prompt_tokens": 1,
+            "completion_tokens": 1,
+            "total_tokens": 2,
+            "num_search_queries": 1,
+            "cost": {"input_tokens_cost": 0.001, "request_cost": 0.005},
+        }
+    ) == ("perplex: usage: 1 prompt + 1 completion = 2 tokens, 1 search query, $0.006")
 
 
 # --- the decision per stream -----------------------------------------------------------------

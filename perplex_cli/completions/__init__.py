@@ -60,9 +60,12 @@ def levels(tree: Command) -> list[Level]:
             )
         )
     for level in out:
-        for word in [*(n for n, _ in level.commands), *(n for o in level.options for n in o.names),
-                     *(v for o in level.options for v in o.values),
-                     *(level.argument.values if level.argument else ())]:
+        for word in [
+            *(n for n, _ in level.commands),
+            *(n for o in level.options for n in o.names),
+            *(v for o in level.options for v in o.values),
+            *(level.argument.values if level.argument else ()),
+        ]:
             if not _WORD.match(word):
                 raise ValueError(f"{word!r} cannot go into a completion script unquoted")
     return out
@@ -81,20 +84,28 @@ def script(shell: str, tree: Command | None = None) -> str:
     from . import bash, fish, zsh
 
     writers: dict[str, Callable[[list[Level]], str]] = {
-        "bash": bash.script, "zsh": zsh.script, "fish": fish.script,
+        "bash": bash.script,
+        "zsh": zsh.script,
+        "fish": fish.script,
     }
     return writers[shell](levels(tree or command_tree()))
 
 
 # Where the generated scripts are kept in the repository, per shell.
-FILES = {"bash": "completions/perplex.bash", "zsh": "completions/_perplex", "fish": "completions/perplex.fish"}
+FILES = {
+    "bash": "completions/perplex.bash",
+    "zsh": "completions/_perplex",
+    "fish": "completions/perplex.fish",
+}
 
 
 def completions_command(
     shell: Annotated[
         str,
         typer.Argument(
-            help="bash, zsh or fish.", click_type=click.Choice(SHELLS), metavar="SHELL",
+            help="bash, zsh or fish.",
+            click_type=click.Choice(SHELLS),
+            metavar="SHELL",
             show_default=False,
         ),
     ],

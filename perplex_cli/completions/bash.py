@@ -78,9 +78,13 @@ complete -F _perplex perplex
 
 
 def script(levels: list[Level]) -> str:
-    out = [f"# bash completion for perplex(1): {HEADER}.", "", "_perplex_level() {",
-           "    # cmds, opts, valued (options that take a value) and default of one command.",
-           '    case $1 in']
+    out = [
+        f"# bash completion for perplex(1): {HEADER}.",
+        "",
+        "_perplex_level() {",
+        "    # cmds, opts, valued (options that take a value) and default of one command.",
+        "    case $1 in",
+    ]
     for level in levels:
         out.append(
             f"    {_pattern(level.key)}) "
@@ -88,11 +92,16 @@ def script(levels: list[Level]) -> str:
             f"opts='{' '.join(n for o in level.options for n in o.names)}' "
             f"valued='{' '.join(level.valued)}' default='{level.default}' ;;"
         )
-    out += ["    *) cmds='' opts='' valued='' default='' ;;", "    esac", "}", "",
-            "_perplex_values() {",
-            "    # words: the values of option $2 of command $1 (argument values for ''),",
-            f"    # or {FILES} for a path.",
-            '    case "$1|$2" in']
+    out += [
+        "    *) cmds='' opts='' valued='' default='' ;;",
+        "    esac",
+        "}",
+        "",
+        "_perplex_values() {",
+        "    # words: the values of option $2 of command $1 (argument values for ''),",
+        f"    # or {FILES} for a path.",
+        '    case "$1|$2" in',
+    ]
     for level in levels:
         for option in level.options:
             words = FILES if option.files else " ".join(option.values)

@@ -47,7 +47,9 @@ def script(levels: list[Level]) -> str:
     out = [f"# fish completion for perplex(1): {HEADER}.", ""]
     out += _lookup("__perplex_commands", {lv.key: [n for n, _ in lv.commands] for lv in levels})
     out += _lookup("__perplex_valued", {lv.key: list(lv.valued) for lv in levels})
-    out += _lookup("__perplex_default", {lv.key: [lv.default] if lv.default else [] for lv in levels})
+    out += _lookup(
+        "__perplex_default", {lv.key: [lv.default] if lv.default else [] for lv in levels}
+    )
     out.append(_DRIVER.strip("\n"))
     for level in levels:
         at = f"-n {_quote('__perplex_at ' + _quote(level.key))}"
@@ -62,7 +64,9 @@ def script(levels: list[Level]) -> str:
                 value = " -x"
                 if option.values:
                     value += f" -a {_quote(' '.join(option.values))}"
-            out.append(f"complete -c perplex {at} {spellings}{value} -d {_quote(describe(option.help))}")
+            out.append(
+                f"complete -c perplex {at} {spellings}{value} -d {_quote(describe(option.help))}"
+            )
         arg = level.argument
         if arg is not None and arg.files:
             out.append(f"complete -c perplex {at} -F")
@@ -75,7 +79,10 @@ def _lookup(name: str, table: dict[str, list[str]]) -> list[str]:
     lines = [f"function {name}", '    switch "$argv[1]"']
     for key, words in table.items():
         if words:
-            lines += [f"        case {_quote(key)}", f"            printf '%s\\n' {' '.join(words)}"]
+            lines += [
+                f"        case {_quote(key)}",
+                f"            printf '%s\\n' {' '.join(words)}",
+            ]
     return lines + ["    end", "end", ""]
 
 

@@ -68,10 +68,14 @@ fi
 
 
 def script(levels: list[Level]) -> str:
-    out = ["#compdef perplex", f"# zsh completion for perplex(1): {HEADER}.", "",
-           "_perplex_level() {",
-           "    # cmds and opts (name:description), valued and default of one command.",
-           "    case $1 in"]
+    out = [
+        "#compdef perplex",
+        f"# zsh completion for perplex(1): {HEADER}.",
+        "",
+        "_perplex_level() {",
+        "    # cmds and opts (name:description), valued and default of one command.",
+        "    case $1 in",
+    ]
     for level in levels:
         cmds = " ".join(_quote(f"{n}:{describe(p)}") for n, p in level.commands)
         opts = " ".join(_quote(f"{n}:{describe(o.help)}") for o in level.options for n in o.names)
@@ -79,11 +83,16 @@ def script(levels: list[Level]) -> str:
             f"    ({_quote(level.key)}) cmds=({cmds}) opts=({opts}) "
             f"valued=({' '.join(level.valued)}) default={_quote(level.default)} ;;"
         )
-    out += ["    (*) cmds=() opts=() valued=() default='' ;;", "    esac", "}", "",
-            "_perplex_values() {",
-            "    # vals: the values of option $2 of command $1 (argument values for ''),",
-            f"    # or {FILES} for a path.",
-            '    case "$1|$2" in']
+    out += [
+        "    (*) cmds=() opts=() valued=() default='' ;;",
+        "    esac",
+        "}",
+        "",
+        "_perplex_values() {",
+        "    # vals: the values of option $2 of command $1 (argument values for ''),",
+        f"    # or {FILES} for a path.",
+        '    case "$1|$2" in',
+    ]
     for level in levels:
         for option in level.options:
             vals = FILES if option.files else " ".join(option.values)
