@@ -71,6 +71,26 @@ def levels(tree: Command) -> list[Level]:
     return out
 
 
+FILES_MARK = "@files"  # in a script's value table: complete file names
+
+
+def value_cases(levels: list[Level]) -> list[tuple[list[str], str]]:
+    """("PATH|OPTION" keys, the words) for every option or argument with values to offer.
+
+    The key of an argument is "PATH|"; the words are FILES_MARK where a path is expected.
+    """
+    cases = []
+    for level in levels:
+        for option in level.options:
+            words = FILES_MARK if option.files else " ".join(option.values)
+            if words:
+                cases.append(([f"{level.key}|{n}" for n in option.names], words))
+        arg = level.argument
+        if arg is not None and (arg.values or arg.files):
+            cases.append(([level.key + "|"], FILES_MARK if arg.files else " ".join(arg.values)))
+    return cases
+
+
 def describe(text: str, limit: int = 70) -> str:
     """A one-line description: the first sentence of a help text, cut at `limit`."""
     line = " ".join(text.split())

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from . import HEADER, Level
-
-FILES = "@files"  # the value is a path: complete file names
+from . import FILES_MARK, HEADER, Level, value_cases
 
 _DRIVER = r"""
 _perplex_reply() {
@@ -99,19 +97,11 @@ def script(levels: list[Level]) -> str:
         "",
         "_perplex_values() {",
         "    # words: the values of option $2 of command $1 (argument values for ''),",
-        f"    # or {FILES} for a path.",
+        f"    # or {FILES_MARK} for a path.",
         '    case "$1|$2" in',
     ]
-    for level in levels:
-        for option in level.options:
-            words = FILES if option.files else " ".join(option.values)
-            if words:
-                patterns = "|".join(_pattern(f"{level.key}|{n}") for n in option.names)
-                out.append(f"    {patterns}) words='{words}' ;;")
-        arg = level.argument
-        if arg is not None and (arg.values or arg.files):
-            words = FILES if arg.files else " ".join(arg.values)
-            out.append(f"    {_pattern(level.key + '|')}) words='{words}' ;;")
+    for keys, words in value_cases(levels):
+        out.append(f"    {'|'.join(_pattern(k) for k in keys)}) words='{words}' ;;")
     out += ["    *) words='' ;;", "    esac", "}"]
     return "\n".join(out) + "\n" + _DRIVER
 

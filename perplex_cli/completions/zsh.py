@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from . import HEADER, Level, describe
-
-FILES = "@files"
+from . import FILES_MARK, HEADER, Level, describe, value_cases
 
 _DRIVER = r"""
 _perplex_offer() {
@@ -90,19 +88,11 @@ def script(levels: list[Level]) -> str:
         "",
         "_perplex_values() {",
         "    # vals: the values of option $2 of command $1 (argument values for ''),",
-        f"    # or {FILES} for a path.",
+        f"    # or {FILES_MARK} for a path.",
         '    case "$1|$2" in',
     ]
-    for level in levels:
-        for option in level.options:
-            vals = FILES if option.files else " ".join(option.values)
-            if vals:
-                patterns = "|".join(_quote(f"{level.key}|{n}") for n in option.names)
-                out.append(f"    ({patterns}) vals=({vals}) ;;")
-        arg = level.argument
-        if arg is not None and (arg.values or arg.files):
-            vals = FILES if arg.files else " ".join(arg.values)
-            out.append(f"    ({_quote(level.key + '|')}) vals=({vals}) ;;")
+    for keys, words in value_cases(levels):
+        out.append(f"    ({'|'.join(_quote(k) for k in keys)}) vals=({words}) ;;")
     out += ["    (*) vals=() ;;", "    esac", "}"]
     return "\n".join(out) + "\n" + _DRIVER
 
