@@ -87,10 +87,7 @@ def test_every_command_help_opens_with_one_line_of_purpose_and_shows_examples():
         assert first.endswith("."), f"{cmd.name} --help: the purpose is not a sentence"
         assert cmd.examples, f"{cmd.name} --help shows no examples (use examples_epilog)"
         assert "Examples:" in text
-        assert all(
-            line.strip().startswith(("perplex", "cat", "echo")) or "|" in line
-            for line in cmd.examples
-        ), cmd.examples
+        assert all("perplex" in line for line in cmd.examples), cmd.examples
 
 
 def test_root_help_lists_every_command_and_names_the_default():
