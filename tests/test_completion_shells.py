@@ -15,10 +15,21 @@ from pathlib import Path
 
 import pytest
 
+from perplex_cli.choices import MODELS as MODEL_NAMES
+from perplex_cli.commandtree import command_tree
+
 ROOT = Path(__file__).resolve().parent.parent
 COMPLETIONS = ROOT / "completions"
-MODELS = {"sonar", "sonar-pro", "sonar-reasoning-pro", "sonar-deep-research"}
+MODELS = set(MODEL_NAMES)
 FORMATS = {"text", "ndjson", "json"}
+# What the scripts must offer is what the command tree has, whatever commands it grows.
+TREE = command_tree()
+COMMANDS = {c.path[-1] for c in TREE.commands}
+ASK_OPTIONS = {n for o in TREE.find(("ask",)).options for n in o.names}
+
+
+def starting(prefix: str, words: set[str]) -> set[str]:
+    return {w for w in words if w.startswith(prefix)}
 
 
 def bash_complete(*words: str, cwd: Path = ROOT) -> list[str]:
@@ -44,8 +55,8 @@ def bash_complete(*words: str, cwd: Path = ROOT) -> list[str]:
 @pytest.mark.parametrize(
     "words,expected",
     [
-        (["perplex", ""], {"ask", "completions"}),
-        (["perplex", "co"], {"completions"}),
+        (["perplex", ""], COMMANDS),
+        (["perplex", "co"], starting("co", COMMANDS)),
         (["perplex", "--form"], {"--format"}),
         (["perplex", "--format", ""], FORMATS),
         (["perplex", "-f", "j"], {"json"}),
@@ -57,7 +68,7 @@ def bash_complete(*words: str, cwd: Path = ROOT) -> list[str]:
         (["perplex", "why", "is", "--mo"], {"--model"}),  # the default command's options
         (["perplex", "-m", "sonar", "why", ""], set()),  # a question word: nothing to offer
         (["perplex", "ask", "--", "-"], set()),  # after --, no options
-        (["perplex", "ask", "--render", "--no-c"], {"--no-citations", "--no-color"}),
+        (["perplex", "ask", "--render", "--no-c"], starting("--no-c", ASK_OPTIONS)),
     ],
 )
 def test_bash_completes_commands_options_and_values(words, expected):
@@ -100,7 +111,7 @@ def fish_complete(line: str) -> list[str]:
 @pytest.mark.parametrize(
     "line,expected",
     [
-        ("perplex ", {"ask", "completions"}),
+        ("perplex ", COMMANDS),
         ("perplex --form", {"--format"}),
         ("perplex --format ", FORMATS),
         ("perplex --format=nd", {"--format=ndjson"}),
@@ -156,7 +167,7 @@ def zsh_listing(child, line: str) -> set[str]:
 @pytest.mark.parametrize(
     "line,expected,absent",
     [
-        ("perplex ", {"ask", "completions"}, {"--format"}),
+        ("perplex ", COMMANDS, {"--format"}),
         ("perplex --format ", FORMATS, {"ask"}),
         ("perplex -m ", MODELS, {"json"}),
         ("perplex completions ", {"bash", "zsh", "fish"}, {"ask"}),
