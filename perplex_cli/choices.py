@@ -11,23 +11,25 @@ from __future__ import annotations
 FORMATS = ("text", "ndjson", "json")
 # Models the API serves today (protocol.md); unknown names are still sent as given.
 MODELS = ("sonar", "sonar-pro", "sonar-reasoning-pro", "sonar-deep-research")
-RECENCY = ("hour", "day", "week", "month", "year")
+RECENCIES = ("hour", "day", "week", "month", "year")
 SEARCH_MODES = ("web", "academic", "sec")
-SEARCH_CONTEXT_SIZES = ("low", "medium", "high")
+CONTEXT_SIZES = ("low", "medium", "high")
 SEARCH_TYPES = ("fast", "pro", "auto")
 IMAGE_FORMATS = ("gif", "jpg", "png", "webp")
 REASONING_EFFORTS = ("minimal", "low", "medium", "high")
 STREAM_MODES = ("full", "concise")
 SHELLS = ("bash", "zsh", "fish")
+APIS = ("chat", "agent")
 
 # Keyed by the option's long name; "COMMAND PATH --option" (e.g. "logs --format") overrides
 # the plain entry for one command. Entries for options a command does not have are unused.
 OPTION_VALUES: dict[str, tuple[str, ...]] = {
     "--format": FORMATS,
+    "--api": APIS,
     "--model": MODELS,
-    "--search-recency": RECENCY,
+    "--search-recency": RECENCIES,
     "--search-mode": SEARCH_MODES,
-    "--search-context-size": SEARCH_CONTEXT_SIZES,
+    "--search-context-size": CONTEXT_SIZES,
     "--search-type": SEARCH_TYPES,
     "--image-format": IMAGE_FORMATS,
     "--reasoning-effort": REASONING_EFFORTS,
