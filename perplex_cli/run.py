@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
 from .options import Options
@@ -48,9 +49,13 @@ def request_for(
 def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> None:
     from .agent_request import choose_api, validate_agent
     from .ask import stream_answer, warn_if_cut
+    from .events import Update
     from .output import make_formatter
+    from .output.usage import usage_line
     from .prompt import build_prompt
     from .request import build_messages, validate
+    from .spinner import Spinner, until_first_output
+    from .style import decide
 
     settings = resolve(opts)
     validate(opts)
@@ -63,8 +68,19 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
     messages = build_messages(prompt, opts)
     path, body, acc = request_for(api, messages, opts, settings, stream=not opts.no_stream)
     stream = body.get("stream") is True  # -o stream=false is --no-stream too
+    out_style = decide(out, no_color=settings.no_color, quiet=settings.quiet)
+    err_style = decide(err, no_color=settings.no_color, quiet=settings.quiet)
+    spinner: Spinner | None = None
+
+    def announce(line: str) -> None:
+        if spinner is not None:
+            spinner.say(line)
+        elif not settings.quiet:
+            err.write(line + "\n")
+            err.flush()
+
     # A dry run works without a key.
-    transport = open_transport(settings, err, need_key=not opts.dry_run)
+    transport = open_transport(settings, err, need_key=not opts.dry_run, on_retry=announce)
     if opts.dry_run:
         from .dry_run import show_request
 
@@ -78,17 +94,33 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
         err,
         citations=not settings.no_citations,
         reasoning=settings.reasoning,
+        render=out_style if settings.render else None,
     )
+
+    def shows(update: Update) -> bool:
+        """Whether the formatter prints something for this event (the spinner must go)."""
+        return settings.format == "ndjson" or bool(
+            update.answer or (settings.reasoning and update.reasoning)
+        )
+
+    if err_style.live:
+        spinner = Spinner(err)  # from the request until the first output
     try:
         response = transport.request("POST", path, body, stream=stream)
+        shown = until_first_output(formatter, spinner, shows)
         if stream:
-            outcome = stream_answer(response, formatter, acc)
+            outcome = stream_answer(response, shown, acc)
         else:
             from .nonstream import read_answer
 
-            outcome = read_answer(response, formatter, acc)
+            outcome = read_answer(response, shown, acc)
     finally:
+        if spinner is not None:
+            spinner.stop()
         transport.close()
+    if settings.usage and outcome.error is None:
+        err.write(usage_line(outcome.acc.usage) + "\n")
+        err.flush()
     if outcome.error is not None:
         raise outcome.error
     warn_if_cut(outcome.acc, err, settings.quiet)
@@ -101,11 +133,13 @@ def open_transport(
     retries: int | None = None,
     pool_size: int = 10,
     need_key: bool = True,
+    on_retry: Callable[[str], None] | None = None,
 ) -> Transport:
     """The connection for one run: the key, the timeouts, retry notices on stderr unless -q.
 
     `retries` overrides --retries for callers that retry at their own level (batch);
-    `pool_size` is how many connections to the API stay open for reuse at once.
+    `pool_size` is how many connections to the API stay open for reuse at once;
+    `on_retry` replaces the plain retry notice (the spinner shows it on its own line).
     """
     from .transport import Transport, TransportSettings, retry_base_from_env
 
@@ -126,5 +160,5 @@ def open_transport(
             retry_base=retry_base_from_env(),
             pool_size=pool_size,
         ),
-        on_retry=announce,
+        on_retry=on_retry or announce,
     )
