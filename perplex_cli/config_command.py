@@ -11,21 +11,26 @@ from typing import Annotated, Any
 
 import typer
 
+from .commandtree import examples_epilog
 from .errors import UsageError
 from .options import TextOrJson
 
 app = typer.Typer(
     name="config",
-    help="Defaults in the config file ($XDG_CONFIG_HOME/perplex/config.toml; "
-    "PERPLEX_CONFIG overrides). Keys are the option names with underscores: "
-    "perplex config set model sonar-pro.",
+    help="Defaults in the config file, typed and checked like the flags.",
+    epilog=examples_epilog(
+        "  perplex config set model sonar-pro",
+        "  perplex config list --all",
+        "  perplex config unset model",
+        '  $EDITOR "$(perplex config path)"',
+    ),
     no_args_is_help=True,
     rich_markup_mode=None,
     add_completion=False,
 )
 
 
-@app.command("path")
+@app.command("path", epilog=examples_epilog('  $EDITOR "$(perplex config path)"'))
 def path() -> None:
     """Print the config file's path (whether or not it exists)."""
     from .config import config_path
@@ -33,7 +38,10 @@ def path() -> None:
     typer.echo(str(config_path()))
 
 
-@app.command("list")
+@app.command(
+    "list",
+    epilog=examples_epilog("  perplex config list", "  perplex config list --all -f json"),
+)
 def list_values(
     format: TextOrJson = "text",
     all_keys: Annotated[
@@ -62,9 +70,14 @@ def list_values(
             typer.echo(f"# {bare_key(key)}  (not set)")
 
 
-@app.command("get")
+@app.command(
+    "get", epilog=examples_epilog("  perplex config get model", "  perplex config get timeout")
+)
 def get(key: Annotated[str, typer.Argument(help="A config key, e.g. model.")]) -> None:
-    """Print a key's value from the config file, else its default (nothing when neither)."""
+    """Print a key's value from the config file, else its default.
+
+    Nothing is printed when the key has neither.
+    """
     from .config import config_path
     from .settings import DEFAULTS, load_config
 
@@ -75,7 +88,16 @@ def get(key: Annotated[str, typer.Argument(help="A config key, e.g. model.")]) -
 
 
 # A VALUE may start with '-' (retries -1 is refused by the check, not by the parser).
-@app.command("set", context_settings={"ignore_unknown_options": True})
+@app.command(
+    "set",
+    context_settings={"ignore_unknown_options": True},
+    epilog=examples_epilog(
+        "  perplex config set model sonar-pro",
+        "  perplex config set reasoning true",
+        '  perplex config set search_domain \'["arxiv.org", "-pinterest.com"]\'',
+        "  perplex config set api_key_command 'pass show perplexity'",
+    ),
+)
 def set_(
     key: Annotated[str, typer.Argument(help="A config key, e.g. model.")],
     value: Annotated[str, typer.Argument(help='The value; lists as TOML: \'["a", "b"]\'.')],
@@ -92,7 +114,7 @@ def set_(
     _edit(lambda text: config.set_value(text, key, typed))
 
 
-@app.command("unset")
+@app.command("unset", epilog=examples_epilog("  perplex config unset model"))
 def unset(key: Annotated[str, typer.Argument(help="A config key, e.g. model.")]) -> None:
     """Remove a key from the config file, so its default applies again."""
     from . import config

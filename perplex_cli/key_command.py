@@ -10,18 +10,30 @@ import os
 
 import typer
 
+from .commandtree import examples_epilog
 from .options import TextOrJson
 
 app = typer.Typer(
     name="key",
-    help="Store the API key and report where it comes from (the key is never printed).",
+    help="Store the API key safely and say where it comes from.",
+    epilog=examples_epilog(
+        "  perplex key set",
+        "  pass show perplexity | perplex key set",
+        "  perplex key status",
+    ),
     no_args_is_help=True,
     rich_markup_mode=None,
     add_completion=False,
 )
 
 
-@app.command("set")
+@app.command(
+    "set",
+    epilog=examples_epilog(
+        "  perplex key set                           # type it; nothing is echoed",
+        "  pass show perplexity | perplex key set",
+    ),
+)
 def set_key() -> None:
     """Store the key in the key file: typed hidden on a terminal, or piped on stdin.
 
@@ -49,7 +61,7 @@ def set_key() -> None:
             break
 
 
-@app.command("path")
+@app.command("path", epilog=examples_epilog("  perplex key path", '  ls -l "$(perplex key path)"'))
 def key_path() -> None:
     """Print where `perplex key set` stores the key."""
     from .config import key_path as where
@@ -57,7 +69,10 @@ def key_path() -> None:
     typer.echo(str(where()))
 
 
-@app.command("status")
+@app.command(
+    "status",
+    epilog=examples_epilog("  perplex key status", "  perplex key status -f json | jq -r .source"),
+)
 def status(
     format: TextOrJson = "text",
 ) -> None:

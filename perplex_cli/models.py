@@ -85,7 +85,7 @@ def models_command(
                      show_default=False),
     ] = None,
 ) -> None:
-    """List the known models with their context size (in tokens) and what each is for."""
+    """List the known models: context size in tokens and what each is for."""
     from .options import Options
     from .settings import resolve
 

@@ -16,20 +16,19 @@ from typing import Annotated, Any, Optional, get_args, overload
 import click
 import typer
 
+# The allowed values live in one table, read by validation, help and the completions.
+from .choices import (
+    APIS as APIS,
+    CONTEXT_SIZES as CONTEXT_SIZES,
+    FORMATS as FORMATS,
+    IMAGE_FORMATS as IMAGE_FORMATS,
+    REASONING_EFFORTS as REASONING_EFFORTS,
+    RECENCIES as RECENCIES,
+    SEARCH_MODES as SEARCH_MODES,
+    SEARCH_TYPES as SEARCH_TYPES,
+    STREAM_MODES as STREAM_MODES,
+)
 from .debug import enable_option
-
-FORMATS = ("text", "ndjson", "json")
-APIS = ("chat", "agent")
-
-# Allowed values of the enumerated request options (product.md section 4); request.validate
-# checks them and the help text lists them, so both read these.
-RECENCIES = ("hour", "day", "week", "month", "year")
-SEARCH_MODES = ("web", "academic", "sec")
-CONTEXT_SIZES = ("low", "medium", "high")
-SEARCH_TYPES = ("fast", "pro", "auto")
-IMAGE_FORMATS = ("gif", "jpg", "png", "webp")
-REASONING_EFFORTS = ("minimal", "low", "medium", "high")
-STREAM_MODES = ("full", "concise")
 
 
 def flag_only() -> Any:
@@ -79,6 +78,9 @@ class Options:
     reasoning: bool | None = None
     no_citations: bool | None = None
     quiet: bool | None = None
+    render: bool | None = None
+    usage: bool | None = None
+    no_color: bool | None = None
     # connection
     base_url: str | None = None
     timeout: float | None = None
@@ -148,7 +150,10 @@ SHARED_PARAMETERS: list[tuple[str, Any]] = [
     ("format", Annotated[Optional[str], _opt("-f", "--format", help="Output: text, ndjson or json (default text).", metavar="FORMAT")]),
     ("reasoning", Annotated[Optional[bool], _opt("--reasoning/--no-reasoning", help="Show the model's reasoning on stderr (--no-reasoning overrides the config).")]),
     ("no_citations", Annotated[Optional[bool], _opt("--no-citations/--citations", help="Do not list the sources after a text answer (--citations overrides the config).")]),
-    ("quiet", Annotated[Optional[bool], _opt("-q", "--quiet/--no-quiet", help="No retry notices, warnings or progress on stderr (--no-quiet overrides the config).")]),
+    ("quiet", Annotated[Optional[bool], _opt("-q", "--quiet/--no-quiet", help="No retry notices, warnings or progress on stderr; plain output (--no-quiet overrides the config).")]),
+    ("render", Annotated[Optional[bool], _opt("--render/--no-render", help="On a terminal, show the answer as formatted Markdown with linked sources (--no-render overrides the config).")]),
+    ("usage", Annotated[Optional[bool], _opt("--usage/--no-usage", help="After the answer, print tokens, searches and cost on stderr (--no-usage overrides the config).")]),
+    ("no_color", Annotated[Optional[bool], _opt("--no-color", help="No colour, styles, links or spinner (as NO_COLOR does).")]),
     ("base_url", Annotated[Optional[str], _opt("--base-url", help="API base URL (default https://api.perplexity.ai; env PERPLEXITY_BASE_URL).", metavar="URL")]),
     ("timeout", Annotated[Optional[float], _opt("--timeout", help="Longest silence allowed between bytes, in seconds (default 300).", metavar="S")]),
     ("connect_timeout", Annotated[Optional[float], _opt("--connect-timeout", help="Seconds allowed to connect (default 10).", metavar="S")]),

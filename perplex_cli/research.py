@@ -19,6 +19,8 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
+from .commandtree import examples_epilog
+
 from .errors import ApiError, Interrupted, NetworkError, PerplexError, ServerError, UsageError
 from .options import Options, given, shared_options
 from .terminal import guard
@@ -39,6 +41,11 @@ ANSWER = ("--format", "--reasoning", "--no-citations", *CONNECTION)
 app = typer.Typer(
     name="research",
     help="Deep research through the async API: submit a question, wait for the report.",
+    epilog=examples_epilog(
+        '  perplex research run --yes "compare EU and US AI regulation"',
+        '  id=$(perplex research submit --yes "q") && perplex research wait "$id"',
+        "  perplex research list",
+    ),
     rich_markup_mode=None,
     add_completion=False,
     no_args_is_help=True,
@@ -84,7 +91,7 @@ _MaxWait = Annotated[
 ]
 
 
-@app.command("submit")
+@app.command("submit", epilog=examples_epilog('  perplex research submit --yes "state of solid-state batteries"', '  perplex research submit --idempotency-key job-42 "q"'))
 @shared_options
 def submit_command(
     prompt: _Prompt = None,
@@ -98,7 +105,7 @@ def submit_command(
     run_research(prompt or [], opts, ignore_stdin=ignore_stdin, yes=yes, key=idempotency_key)
 
 
-@app.command("run")
+@app.command("run", epilog=examples_epilog('  perplex research run --yes "compare EU and US AI regulation"', '  perplex research run -f json --yes "q" > report.json'))
 @shared_options
 def run_command(
     prompt: _Prompt = None,
@@ -121,7 +128,7 @@ def run_command(
     )
 
 
-@app.command("wait")
+@app.command("wait", epilog=examples_epilog('  perplex research wait ID', '  perplex research wait ID --interval 10 --max-wait 1800 -f json'))
 @shared_options(only=ANSWER)
 def wait_command(
     request_id: _Id, interval: _Interval = 5.0, max_wait: _MaxWait = None, *, opts: Options
@@ -138,7 +145,7 @@ def wait_command(
     remember(job, acc, prompt=None)
 
 
-@app.command("status")
+@app.command("status", epilog=examples_epilog('  perplex research status ID', '  perplex research status ID -f json | jq -r .status'))
 @shared_options(only=("--format", *CONNECTION))
 def status_command(request_id: _Id, *, opts: Options) -> None:
     """Show the state of one research request."""
@@ -150,7 +157,7 @@ def status_command(request_id: _Id, *, opts: Options) -> None:
     show(job, settings.format, status_text(job))
 
 
-@app.command("list")
+@app.command("list", epilog=examples_epilog('  perplex research list', "  perplex research list -f json"))
 @shared_options(only=("--format", *CONNECTION))
 def list_command(*, opts: Options) -> None:
     """List your research requests (the API keeps them for 7 days)."""

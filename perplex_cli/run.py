@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
 from .options import Options
@@ -49,9 +50,13 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
     from .agent_request import choose_api, validate_agent
     from .ask import stream_answer, warn_if_cut
     from .errors import UsageError
+    from .events import Update
     from .output import make_formatter
+    from .output.usage import usage_line
     from .prompt import build_prompt
     from .request import build_messages, validate
+    from .spinner import Spinner, until_first_output
+    from .style import decide
     from .terminal import guard
 
     settings = resolve(opts)  # also fills opts with the environment's and config's values
@@ -63,13 +68,30 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
     if key_on_stdin and words == ["-"]:
         raise UsageError("stdin cannot hold both the key (--api-key-file -) and the prompt (-)")
     prompt = build_prompt(words, ignore_stdin=ignore_stdin or key_on_stdin)
-    out = guard(text_stream(sys.stdout))
-    err = guard(text_stream(sys.stderr))
+    raw_out = text_stream(sys.stdout)
+    raw_err = text_stream(sys.stderr)
     messages = build_messages(prompt, opts)
     path, body, acc = request_for(api, messages, opts, settings, stream=not opts.no_stream)
     stream = body.get("stream") is True  # -o stream=false is --no-stream too
+    out_style = decide(raw_out, no_color=settings.no_color, quiet=settings.quiet)
+    err_style = decide(raw_err, no_color=settings.no_color, quiet=settings.quiet)
+    # Web text reaches a terminal neutralised: through a guarded stream, or, with --render,
+    # by the renderer itself, which then needs the raw stream for its own styles. The
+    # spinner writes its own escapes to the raw stderr.
+    renders = settings.render and out_style.styled and settings.format == "text"
+    out = raw_out if renders else guard(raw_out)
+    err = guard(raw_err)
+    spinner: Spinner | None = None
+
+    def announce(line: str) -> None:
+        if spinner is not None:
+            spinner.say(line)
+        elif not settings.quiet:
+            err.write(line + "\n")
+            err.flush()
+
     # A dry run works without a key.
-    transport = open_transport(settings, err, need_key=not opts.dry_run)
+    transport = open_transport(settings, err, need_key=not opts.dry_run, on_retry=announce)
     if opts.dry_run:
         from .dry_run import show_request
 
@@ -83,17 +105,33 @@ def run_ask(words: list[str], opts: Options, *, ignore_stdin: bool = False) -> N
         err,
         citations=not settings.no_citations,
         reasoning=settings.reasoning,
+        render=out_style if settings.render else None,
     )
+
+    def shows(update: Update) -> bool:
+        """Whether the formatter prints something for this event (the spinner must go)."""
+        return settings.format == "ndjson" or bool(
+            update.answer or (settings.reasoning and update.reasoning)
+        )
+
+    if err_style.live:
+        spinner = Spinner(raw_err)  # from the request until the first output
     try:
         response = transport.request("POST", path, body, stream=stream)
+        shown = until_first_output(formatter, spinner, shows)
         if stream:
-            outcome = stream_answer(response, formatter, acc)
+            outcome = stream_answer(response, shown, acc)
         else:
             from .nonstream import read_answer
 
-            outcome = read_answer(response, formatter, acc)
+            outcome = read_answer(response, shown, acc)
     finally:
+        if spinner is not None:
+            spinner.stop()
         transport.close()
+    if settings.usage and outcome.error is None:
+        err.write(usage_line(outcome.acc.usage) + "\n")
+        err.flush()
     if outcome.error is not None:
         raise outcome.error
     warn_if_cut(outcome.acc, err, settings.quiet)
@@ -106,11 +144,13 @@ def open_transport(
     retries: int | None = None,
     pool_size: int = 10,
     need_key: bool = True,
+    on_retry: Callable[[str], None] | None = None,
 ) -> Transport:
     """The connection for one run: the key, the timeouts, retry notices on stderr unless -q.
 
     `retries` overrides --retries for callers that retry at their own level (batch);
-    `pool_size` is how many connections to the API stay open for reuse at once.
+    `pool_size` is how many connections to the API stay open for reuse at once;
+    `on_retry` replaces the plain retry notice (the spinner shows it on its own line).
     """
     from .keys import key_for
     from .transport import Transport, TransportSettings, retry_base_from_env
@@ -134,5 +174,5 @@ def open_transport(
             pool_size=pool_size,
             proxy=settings.proxy,
         ),
-        on_retry=announce,
+        on_retry=on_retry or announce,
     )

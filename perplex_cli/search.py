@@ -77,7 +77,7 @@ def search_command(
     *,
     opts: Options,
 ) -> None:
-    """Search the web: ranked results (title, URL, date, snippet), no generated answer."""
+    """Search the web: ranked results with title, URL, date and snippet, no answer."""
     run_search(query or [], opts, max_results=max_results, country=country)
 
 

@@ -1,29 +1,24 @@
-"""Text bound for a terminal, with its control characters made visible.
+"""Streams bound for a terminal, with the control characters of what passes through shown.
 
-An answer, its source titles and URLs and the model's reasoning are untrusted web-derived
-text: `\\x1b]52;...` can write the user's clipboard, `\\x1b[2J` clears the screen, a title
-can rewrite the window title or move the cursor over what was printed. On a terminal every
-control character except newline and tab is shown as a visible escape instead; into a
-pipe or a file the text passes byte-exact, since there it is data.
+An answer, its source titles and URLs, the model's reasoning and the API's messages are
+untrusted web-derived text: `ESC ] 52 ; ...` can write the user's clipboard, `ESC [ 2 J`
+clears the screen, a title can rewrite the window title or move the cursor over what was
+printed. On a terminal they are shown, not obeyed (`style.neutralise`, the one neutraliser,
+also used by --render); into a pipe or a file the text passes byte-exact, since there it is
+data.
 
 Whether a stream is a terminal is decided once, when the stream is wrapped (`guard`);
-formatters just write to what they are given.
+formatters just write to what they are given. A stream that carries our own escapes
+(--render's styles, the spinner) is not guarded: that code neutralises what it shows.
 """
 
 from __future__ import annotations
 
 from typing import IO, Any, cast
 
-# C0 controls as \xNN (as Python and most tools show them); DEL and the C1 controls
-# (0x9b is a one-character CSI on some terminals) as \u00NN, which stays valid inside a
-# JSON string, so json output on a terminal is still JSON.
-_VISIBLE = {code: f"\\x{code:02x}" for code in range(0x20) if chr(code) not in "\n\t"}
-_VISIBLE.update({code: f"\\u{code:04x}" for code in range(0x7F, 0xA0)})
+from .style import neutralise
 
-
-def neutralise(text: str) -> str:
-    """text with every control character but newline and tab shown as a visible escape."""
-    return text.translate(_VISIBLE)
+__all__ = ["guard", "is_terminal", "neutralise"]
 
 
 def is_terminal(stream: Any) -> bool:

@@ -51,8 +51,8 @@ def test_answer_and_sources_are_neutralised_on_a_terminal(server, env):
     assert code == 0
     assert b"\x1b" not in shown and b"\x07" not in shown
     text = shown.decode().replace("\r\n", "\n")
-    assert "\\x1b]52;c;cm0gLXJmIH4=\\x07" in text and "\\x1b[2J" in text
-    assert "[1] Title\\x1b]0;owned\\x07 - https://a.example/\\x1b[8m" in text
+    assert "^[]52;c;cm0gLXJmIH4=^G" in text and "^[[2J" in text
+    assert "[1] Title^[]0;owned^G - https://a.example/^[[8m" in text
 
 
 def test_answer_is_byte_exact_into_a_pipe(server, env):
@@ -71,7 +71,7 @@ def test_agent_answer_is_neutralised_on_a_terminal(server, env):
     server.reply(Reply(body=agent_streams.sse(*agent_streams.answer(*ANSWER.split(" ")))))
     shown, _, code = run(["--api", "agent", "q"], stdout_tty=True, stderr_tty=False)
     assert code == 0
-    assert b"\x1b" not in shown and b"\\x1b]52;c;cm0gLXJmIH4=\\x07" in shown
+    assert b"\x1b" not in shown and b"^[]52;c;cm0gLXJmIH4=^G" in shown
 
 
 def test_json_on_a_terminal_stays_valid_json_and_inert(server, env):
@@ -80,14 +80,14 @@ def test_json_on_a_terminal_stays_valid_json_and_inert(server, env):
     assert code == 0
     assert "\x9b".encode() not in shown and b"\x7f" not in shown
     doc = json.loads(shown.decode())
-    assert doc["choices"][0]["message"]["content"] == "a\x9b31mb\x7f"
+    assert doc["choices"][0]["message"]["content"] == "a<U+009B>31mb^?"  # readable, still JSON
 
 
 def test_reasoning_on_a_terminal_stderr_is_neutralised(server, env):
     server.reply(Reply(body=sse(*answer("<think>plan \x1b[2J</think>", "ok"))))
     shown, out, code = run(["--reasoning", "q"], stdout_tty=False, stderr_tty=True)
     assert code == 0 and out == b"ok\n"
-    assert b"\x1b" not in shown and b"plan \\x1b[2J" in shown
+    assert b"\x1b" not in shown and b"plan ^[[2J" in shown
 
 
 def test_an_api_error_message_on_a_terminal_stderr_is_neutralised(server, env):
@@ -95,18 +95,19 @@ def test_an_api_error_message_on_a_terminal_stderr_is_neutralised(server, env):
     server.reply(Reply(status=400, body=body, content_type="application/json", framing="length"))
     shown, _, code = run(["q"], stdout_tty=False, stderr_tty=True)
     assert code == 4
-    assert b"\x1b" not in shown and b"bad \\x1b]52;c;eA==\\x07 model" in shown
+    assert b"\x1b" not in shown and b"bad ^[]52;c;eA==^G model" in shown
 
 
 @pytest.mark.parametrize(
     "text,shown",
     [
-        ("a\x1bb", "a\\x1bb"),
+        ("a\x1bb", "a^[b"),
         ("tab\tand\nnewline", "tab\tand\nnewline"),
-        ("cr\rx", "cr\\x0dx"),
-        ("bell\x07", "bell\\x07"),
-        ("del\x7f", "del\\u007f"),
-        ("csi\x9b", "csi\\u009b"),
+        ("cr\rx", "cr^Mx"),
+        ("bell\x07", "bell^G"),
+        ("del\x7f", "del^?"),
+        ("csi\x9b", "csi<U+009B>"),
+        ("bidi\u202eevil", "bidi<U+202E>evil"),
         ("plain é ü 中", "plain é ü 中"),
     ],
 )
@@ -119,9 +120,9 @@ def test_neutralise_shows_every_control_but_newline_and_tab(text, shown):
 @pytest.mark.parametrize(
     "args,raw,visible",
     [
-        (["search", "q"], b"\x1b", b"\\x1b[2J"),  # a result title
-        (["batch", "PROMPTS"], "\x9b".encode(), b"\\u009b"),  # NDJSON escapes C0 itself
-        (["research", "run", "-y", f"q{CLEAR}"], b"\x1b", b"\\x1b[2J"),  # the report
+        (["search", "q"], b"\x1b", b"^[[2J"),  # a result title
+        (["batch", "PROMPTS"], "\x9b".encode(), b"<U+009B>"),  # NDJSON escapes C0 itself
+        (["research", "run", "-y", f"q{CLEAR}"], b"\x1b", b"^[[2J"),  # the report
     ],
 )
 def test_other_commands_neutralise_web_text_on_a_terminal(api, env, tmp_path, args, raw, visible):
