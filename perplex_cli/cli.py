@@ -15,6 +15,7 @@ from click_default_group import DefaultGroup
 from typer.core import TyperGroup
 
 from . import __version__
+from .logs import app as logs_app
 from .options import Options, shared_options
 
 
@@ -65,6 +66,11 @@ def root(
     """
 
 
+# Which conversation to continue; the turns come from the local log.
+ContinueOption = Annotated[bool, typer.Option("-c", "--continue", help="Continue the latest conversation in the log.")]
+CidOption = Annotated[Optional[str], typer.Option("--cid", help="Continue the conversation with this id (perplex logs shows ids).", metavar="ID", show_default=False)]
+
+
 @app.command(
     "ask",
     context_settings={"allow_interspersed_args": True},
@@ -75,10 +81,15 @@ def root(
 def ask_command(
     prompt: Annotated[Optional[list[str]], typer.Argument(help="The question; '-' reads stdin.", show_default=False)] = None,
     ignore_stdin: Annotated[bool, typer.Option("--ignore-stdin", help="Never read stdin.")] = False,
+    continue_last: ContinueOption = False,
+    cid: CidOption = None,
     *,
     opts: Options,
 ) -> None:
     """Ask one question and stream the cited answer (the default command)."""
     from .run import run_ask
 
-    run_ask(prompt or [], opts, ignore_stdin=ignore_stdin)
+    run_ask(prompt or [], opts, ignore_stdin=ignore_stdin, continue_last=continue_last, cid=cid)
+
+
+app.add_typer(logs_app)

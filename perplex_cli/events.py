@@ -220,3 +220,16 @@ def sources(metadata: dict[str, Any]) -> list[tuple[str, str]]:
     if citations:
         return [(titles.get(url, "") or "", str(url)) for url in citations]
     return [(r.get("title") or "", str(r.get("url") or "")) for r in results]
+
+
+def answer_and_reasoning(acc: Accumulator) -> tuple[str, str]:
+    """The answer without its reasoning, and the reasoning, as the text output separated them.
+
+    Computed once from the whole content after the stream, so that keeping the answer for
+    the log costs nothing per event.
+    """
+    splitter = ThinkSplitter()
+    head = splitter.feed(acc.content)
+    tail = splitter.finish()
+    reasoning = _steps_text(acc.reasoning_steps) + head.reasoning + tail.reasoning
+    return head.answer + tail.answer, reasoning

@@ -37,6 +37,8 @@ class Options:
     timeout: float | None = None
     connect_timeout: float | None = None
     retries: int | None = None
+    # local data
+    log: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -58,6 +60,7 @@ SHARED_PARAMETERS: list[tuple[str, Any]] = [
     ("timeout", Annotated[Optional[float], _opt("--timeout", help="Longest silence allowed between bytes, in seconds (default 300).", metavar="S")]),
     ("connect_timeout", Annotated[Optional[float], _opt("--connect-timeout", help="Seconds allowed to connect (default 10).", metavar="S")]),
     ("retries", Annotated[Optional[int], _opt("--retries", help="Retries before the answer starts, on connection errors, 408, 409, 429, 5xx (default 2).", metavar="N")]),
+    ("log", Annotated[Optional[bool], _opt("--log/--no-log", help="Write the exchange to the local log (default on; config log = false).")]),
 ]
 
 SHARED_NAMES = frozenset(name for name, _ in SHARED_PARAMETERS)

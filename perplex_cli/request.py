@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .errors import UsageError
@@ -17,10 +18,14 @@ def validate(opts: Options) -> None:
         raise UsageError("invalid value for --temperature: must be between 0 and 2")
 
 
-def build_messages(prompt: str, opts: Options) -> list[dict[str, Any]]:
+def build_messages(
+    prompt: str, opts: Options, history: Sequence[dict[str, Any]] = ()
+) -> list[dict[str, Any]]:
+    """System first, then the earlier user/assistant turns, then the new user turn."""
     messages: list[dict[str, Any]] = []
     if opts.system:
         messages.append({"role": "system", "content": opts.system})
+    messages.extend(history)
     messages.append({"role": "user", "content": prompt})
     return messages
 

@@ -21,6 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "timeout": 300.0,
     "connect_timeout": 10.0,
     "retries": 2,
+    "log": True,
 }
 
 ENVIRONMENT = {"base_url": "PERPLEXITY_BASE_URL"}
@@ -40,6 +41,7 @@ class Settings:
     timeout: float
     connect_timeout: float
     retries: int
+    log: bool
 
 
 def resolve(opts: Options) -> Settings:

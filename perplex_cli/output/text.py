@@ -39,12 +39,17 @@ class TextFormatter:
             self.err.write("\n")
             self.err.flush()
         tail = "" if self._last == "\n" else "\n"
-        listed = sources(acc.metadata) if self.citations and error is None else []
+        listed = source_lines(acc.metadata) if self.citations and error is None else ""
         if listed:
-            tail += "\n" + "".join(
-                f"[{n}] {title} - {url}\n" if title else f"[{n}] {url}\n"
-                for n, (title, url) in enumerate(listed, 1)
-            )
+            tail += "\n" + listed
         if tail:
             self.out.write(tail)
             self.out.flush()
+
+
+def source_lines(metadata: dict[str, Any]) -> str:
+    """The numbered sources, `[n] Title - URL` a line, numbered like the answer's markers."""
+    return "".join(
+        f"[{n}] {title} - {url}\n" if title else f"[{n}] {url}\n"
+        for n, (title, url) in enumerate(sources(metadata), 1)
+    )

@@ -1,0 +1,405 @@
+"""`perplex logs`: list, show, search, count and delete the exchanges in the local log.
+
+`list` is the default subcommand, so `perplex logs -n 5` lists. Every command that prints
+data takes `-f text|json|ndjson`. Text written to a terminal has its control characters
+made visible (answers and titles are untrusted, web-derived text); json, ndjson and text
+into a pipe are exact. This module must not import requests, sseclient or rich (D4).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Optional, Protocol
+
+import click
+import typer
+from click_default_group import DefaultGroup
+from typer.core import TyperGroup
+
+from .errors import UsageError
+
+if TYPE_CHECKING:
+    from .store import Store
+
+FORMATS = ("text", "json", "ndjson")
+PROMPT_WIDTH = 60
+
+
+class LogsGroup(DefaultGroup, TyperGroup):
+    """`list` is the default subcommand of `logs`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("default", "list")
+        kwargs.setdefault("default_if_no_args", True)
+        super().__init__(*args, **kwargs)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.resilient_parsing and not args:
+            # Completing the first word: offer the subcommand names (as the root group does).
+            return TyperGroup.parse_args(self, ctx, args)
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=LogsGroup,
+    name="logs",
+    help="The local log of every exchange: list (default), show, search, stats, rm, prune.",
+    rich_markup_mode=None,
+    no_args_is_help=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+FormatOption = Annotated[
+    str, typer.Option("-f", "--format", help="Output: text, json or ndjson.", metavar="FORMAT")
+]
+LimitOption = Annotated[
+    int, typer.Option("-n", "--limit", help="At most N exchanges (0: all).", metavar="N")
+]
+SinceOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--since",
+        help="Only from this date or time (YYYY-MM-DD, YYYY-MM-DDTHH:MM) or age (30m, 12h, 7d, 2w).",
+        metavar="WHEN",
+        show_default=False,
+    ),
+]
+
+
+# --- terminal safety -------------------------------------------------------------------------
+
+# C0 and C1 controls and DEL, except newline and tab, shown as \xNN.
+# TODO(lead): replace with terminal.neutralise once it lands, so answers and logs agree.
+_CONTROLS = {
+    code: f"\\x{code:02x}"
+    for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)]
+    if code not in (0x09, 0x0A)
+}
+
+
+def neutralise(text: str) -> str:
+    """Text with its control characters (escape sequences included) made visible."""
+    return text.translate(_CONTROLS)
+
+
+class Sink(Protocol):
+    def write(self, text: str, /) -> Any: ...
+
+    def flush(self) -> Any: ...
+
+
+class Neutralised:
+    """A terminal stream that shows control characters instead of obeying them."""
+
+    def __init__(self, stream: Sink) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> Any:
+        return self.stream.write(neutralise(text))
+
+    def flush(self) -> Any:
+        return self.stream.flush()
+
+
+def _stdout(fmt: str) -> Sink:
+    from .run import text_stream
+
+    out = text_stream(sys.stdout)
+    if fmt == "text" and _is_terminal(out):
+        return Neutralised(out)
+    return out
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _say(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+# --- options and the database ----------------------------------------------------------------
+
+
+def _format(value: str) -> str:
+    if value not in FORMATS:
+        raise UsageError(f"invalid value for -f/--format: {value!r} (choose from {', '.join(FORMATS)})")
+    return value
+
+
+_AGE = re.compile(r"(\d+)\s*([mhdw])")
+_UNIT = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_when(text: str, option: str) -> float:
+    """A date (local midnight), a local date and time, or an age before now, as unix time."""
+    import time
+
+    text = text.strip()
+    age = _AGE.fullmatch(text)
+    if age:
+        return time.time() - int(age.group(1)) * _UNIT[age.group(2)]
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        raise UsageError(
+            f"invalid value for {option}: {text!r} "
+            "(a date YYYY-MM-DD, a time YYYY-MM-DDTHH:MM, or an age such as 30m, 12h, 7d, 2w)"
+        ) from None
+
+
+@contextmanager
+def _opened(*, create: bool = False) -> Iterator[Store | None]:
+    """The log, or None when there is none yet; a broken log is one clear error (exit 3)."""
+    import sqlite3
+
+    from .store import LogError, Store, log_path
+
+    path = log_path()
+    try:
+        store = Store.open(path, create=create)
+    except (sqlite3.Error, OSError) as exc:
+        raise LogError(f"cannot open the log {path}: {exc}") from None
+    try:
+        yield store
+    except sqlite3.Error as exc:
+        raise LogError(f"the log {path} failed: {exc}") from None
+    finally:
+        if store is not None:
+            store.close()
+
+
+# --- documents ------------------------------------------------------------------------------
+
+
+def _when(started: float) -> datetime:
+    return datetime.fromtimestamp(started).astimezone()
+
+
+def document(rec: dict[str, Any], *, request: bool = False) -> dict[str, Any]:
+    """An exchange as json/ndjson output carries it."""
+    doc: dict[str, Any] = {
+        "id": rec["id"],
+        "conversation": rec["conversation"],
+        "started": _when(rec["started"]).isoformat(timespec="seconds"),
+        "model": rec["model"],
+        "status": rec["status"],
+        "error": rec["error"],
+        "system": rec["system"],
+        "prompt": rec["prompt"],
+        "answer": rec["answer"],
+        "reasoning": rec["reasoning"],
+        "finish_reason": rec["finish_reason"],
+        "citations": rec["citations"] or [],
+        "search_results": rec["search_results"] or [],
+        "images": rec["images"] or [],
+        "related_questions": rec["related_questions"] or [],
+        "usage": rec["usage"],
+        "cost": rec["cost"],
+        "first_token": rec["first_token"],
+        "duration": rec["duration"],
+        "response_id": rec["response_id"],
+    }
+    if "snippet" in rec:
+        doc["snippet"] = rec["snippet"]
+    if request:
+        doc["request"] = rec["request"]
+    return doc
+
+
+def _one_line(text: str, width: int) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 3] + "..."
+
+
+def write_records(out: Sink, records: list[dict[str, Any]], fmt: str) -> None:
+    """A listing: one line per exchange (text), one array (json) or one object a line (ndjson)."""
+    if fmt == "json":
+        out.write(json.dumps([document(r) for r in records], ensure_ascii=False, indent=2) + "\n")
+    elif fmt == "ndjson":
+        for r in records:
+            out.write(json.dumps(document(r), ensure_ascii=False, separators=(",", ":")) + "\n")
+    else:
+        width = max((len(str(r["id"])) for r in records), default=1)
+        models = max((len(r["model"] or "-") for r in records), default=1)
+        statuses = max((len(r["status"]) for r in records), default=1)
+        for r in records:
+            out.write(
+                f"{r['id']:>{width}}  {_when(r['started']):%Y-%m-%d %H:%M}  "
+                f"{r['model'] or '-':<{models}}  {r['status']:<{statuses}}  {r['conversation']}  "
+                f"{_one_line(r['prompt'], PROMPT_WIDTH)}\n"
+            )
+            if r.get("snippet"):
+                out.write(f"{'':>{width}}  {_one_line(r['snippet'], 100)}\n")
+    out.flush()
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+@app.command("list")
+def list_command(
+    limit: LimitOption = 20,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Only this model.", metavar="NAME", show_default=False)] = None,
+    since: SinceOption = None,
+    status: Annotated[Optional[str], typer.Option("--status", help="Only ok, partial, error or interrupted.", metavar="STATUS", show_default=False)] = None,
+    fmt: FormatOption = "text",
+) -> None:
+    """List recent exchanges, newest first (the default)."""
+    from .store import STATUSES
+
+    fmt = _format(fmt)
+    if status is not None and status not in STATUSES:
+        raise UsageError(f"invalid value for --status: {status!r} (choose from {', '.join(STATUSES)})")
+    after = None if since is None else parse_when(since, "--since")
+    with _opened() as store:
+        records = [] if store is None else store.exchanges(
+            limit=limit, model=model, since=after, status=status
+        )
+    write_records(_stdout(fmt), records, fmt)
+
+
+@app.command("show")
+def show_command(
+    exchange_id: Annotated[Optional[int], typer.Argument(metavar="[ID]", help="The exchange (default: the latest).", show_default=False)] = None,
+    fmt: FormatOption = "text",
+) -> None:
+    """Show one exchange: the answer with its sources."""
+    from .output.text import source_lines
+
+    fmt = _format(fmt)
+    with _opened() as store:
+        rec = None if store is None else store.get(exchange_id)
+    if rec is None:
+        what = "the log is empty" if exchange_id is None else f"no exchange {exchange_id} in the log"
+        raise UsageError(what, hint="perplex logs lists the exchanges")
+    out = _stdout(fmt)
+    if fmt != "text":
+        indent = 2 if fmt == "json" else None
+        separators = None if indent else (",", ":")
+        doc = document(rec, request=True)
+        out.write(json.dumps(doc, ensure_ascii=False, indent=indent, separators=separators) + "\n")
+        out.flush()
+        return
+    if rec["status"] != "ok":
+        detail = f": {rec['error']}" if rec["error"] else ""
+        _say(f"perplex: exchange {rec['id']} is {rec['status']}{detail}")
+    answer = rec["answer"]
+    if answer:
+        out.write(answer if answer.endswith("\n") else answer + "\n")
+    listed = source_lines(
+        {"citations": rec["citations"] or [], "search_results": rec["search_results"] or []}
+    )
+    if listed:
+        out.write("\n" + listed)
+    out.flush()
+
+
+@app.command("search")
+def search_command(
+    words: Annotated[list[str], typer.Argument(metavar="TEXT...", help="Words that must all occur (matched by stem).")],
+    limit: LimitOption = 20,
+    fmt: FormatOption = "text",
+) -> None:
+    """Full-text search of prompts and answers, best match first."""
+    fmt = _format(fmt)
+    with _opened() as store:
+        records = [] if store is None else store.search(words, limit=limit)
+    write_records(_stdout(fmt), records, fmt)
+
+
+@app.command("path")
+def path_command() -> None:
+    """Print where the log is (PERPLEX_LOG_DB overrides)."""
+    from .store import log_path
+
+    typer.echo(str(log_path()))
+
+
+@app.command("stats")
+def stats_command(since: SinceOption = None, fmt: FormatOption = "text") -> None:
+    """Counts, tokens and cost, in total, by model and by day."""
+    fmt = _format(fmt)
+    after = None if since is None else parse_when(since, "--since")
+    with _opened() as store:
+        stats = _empty_stats() if store is None else store.stats(since=after)
+    out = _stdout(fmt)
+    if fmt == "json":
+        out.write(json.dumps(stats, ensure_ascii=False, indent=2) + "\n")
+    elif fmt == "ndjson":
+        out.write(json.dumps({"by": "total", **stats["total"]}) + "\n")
+        for group, key in (("by_model", "model"), ("by_day", "day")):
+            for row in stats[group]:
+                out.write(json.dumps({"by": key, **row}, ensure_ascii=False) + "\n")
+    else:
+        _write_stats_text(out, stats)
+    out.flush()
+
+
+def _empty_stats() -> dict[str, Any]:
+    total = {"exchanges": 0, "ok": 0, "prompt_tokens": 0, "completion_tokens": 0,
+             "total_tokens": 0, "cost": 0.0}
+    return {"total": total, "by_model": [], "by_day": []}
+
+
+def _write_stats_text(out: Sink, stats: dict[str, Any]) -> None:
+    t = stats["total"]
+    out.write(
+        f"{t['exchanges']} exchanges ({t['ok']} ok), {t['total_tokens']} tokens "
+        f"({t['prompt_tokens']} in, {t['completion_tokens']} out), ${t['cost']:.4f}\n"
+    )
+    for group, key in (("by_model", "model"), ("by_day", "day")):
+        rows = stats[group]
+        if not rows:
+            continue
+        width = max(len(key), *(len(str(r[key])) for r in rows))
+        out.write(f"\n{key:<{width}}  {'exchanges':>9}  {'tokens':>9}  {'cost':>10}\n")
+        for r in rows:
+            out.write(
+                f"{r[key] or '-':<{width}}  {r['exchanges']:>9}  {r['total_tokens']:>9}  "
+                f"{'$' + format(r['cost'], '.4f'):>10}\n"
+            )
+
+
+@app.command("rm")
+def rm_command(
+    ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Exchange numbers or conversation ids.")],
+) -> None:
+    """Delete exchanges, or whole conversations, from the log."""
+    numbers = [int(i) for i in ids if i.isdigit()]
+    conversations = [i for i in ids if not i.isdigit()]
+    with _opened() as store:
+        unknown = [str(n) for n in numbers if store is None or store.get(n) is None]
+        unknown += [c for c in conversations if store is None or not store.has_conversation(c)]
+        if unknown:
+            raise UsageError(
+                f"not in the log: {', '.join(unknown)}; nothing was deleted",
+                hint="perplex logs lists the exchanges",
+            )
+        assert store is not None
+        count = store.remove(numbers, conversations)
+    _say(f"perplex: deleted {_exchanges(count)}")
+
+
+@app.command("prune")
+def prune_command(
+    before: Annotated[str, typer.Option("--before", help="Delete what started before this date, time or age (2026-01-01, 90d).", metavar="WHEN")],
+) -> None:
+    """Delete every exchange older than a date."""
+    cutoff = parse_when(before, "--before")
+    with _opened() as store:
+        count = 0 if store is None else store.prune(cutoff)
+    _say(f"perplex: deleted {_exchanges(count)} started before {_when(cutoff):%Y-%m-%d %H:%M}")
+
+
+def _exchanges(count: int) -> str:
+    return f"{count} exchange" + ("" if count == 1 else "s")
