@@ -66,7 +66,7 @@ def root(
     """
 
 
-# Which conversation to continue; the turns come from the local log.
+# Which conversation to continue, for ask and chat; the turns come from the local log.
 ContinueOption = Annotated[bool, typer.Option("-c", "--continue", help="Continue the latest conversation in the log.")]
 CidOption = Annotated[Optional[str], typer.Option("--cid", help="Continue the conversation with this id (perplex logs shows ids).", metavar="ID", show_default=False)]
 
@@ -90,6 +90,20 @@ def ask_command(
     from .run import run_ask
 
     run_ask(prompt or [], opts, ignore_stdin=ignore_stdin, continue_last=continue_last, cid=cid)
+
+
+@app.command("chat", epilog="In the chat: /help lists the commands; Ctrl-C stops an answer, Ctrl-D leaves.")
+@shared_options
+def chat_command(
+    continue_last: ContinueOption = False,
+    cid: CidOption = None,
+    *,
+    opts: Options,
+) -> None:
+    """Talk with Perplexity in the terminal: line editing, history, /commands."""
+    from .chat import run_chat
+
+    run_chat(opts, continue_last=continue_last, cid=cid)
 
 
 app.add_typer(logs_app)

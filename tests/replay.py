@@ -134,8 +134,9 @@ class ReplayServer:
             lines.append("Transfer-Encoding: chunked")
         elif reply.framing == "length":
             lines.append(f"Content-Length: {sum(len(p) for p in pieces)}")
-        else:
-            lines.append("Connection: close")
+        # One request per connection: saying so keeps a client that reuses its session
+        # (chat) from writing its next request into a connection about to be dropped.
+        lines.append("Connection: close")
         lines.extend(f"{k}: {v}" for k, v in reply.headers.items())
         sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
         for i, piece in enumerate(pieces):
