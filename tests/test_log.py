@@ -305,3 +305,22 @@ def test_the_log_is_in_wal_mode(server, cli, env):
     with sqlite3.connect(db_path(env)) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert os.path.getsize(db_path(env)) > 0
+
+
+def test_ctrl_c_during_ask_logs_the_partial_answer_as_interrupted(server, spawn, cli):
+    import signal
+
+    server.reply(Reply(pieces=[sse(c) for c in answer(*[f"part{i} " for i in range(50)])], delay=0.1))
+    proc = spawn("q")
+    seen = b""
+    while b"part1 " not in seen:
+        block = os.read(proc.stdout.fileno(), 4096)
+        assert block, proc.stderr.read()
+        seen += block
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    [entry] = logged(cli)
+    assert entry["status"] == "interrupted"
+    assert entry["answer"].startswith("part0 part1 ")
+    assert len(entry["answer"]) < len("".join(f"part{i} " for i in range(50)))
