@@ -73,7 +73,9 @@ class Chat:
     def run(self) -> None:
         self.history.load()
         turns = len(self.conversation.turns)
-        continued = f", continuing {turns} turns" if turns else ""
+        continued = (
+            f", continuing after {turns} earlier turn{'' if turns == 1 else 's'}" if turns else ""
+        )
         self.session.notice(
             f"perplex chat: {self.session.settings.model}, conversation {self.conversation.id}"
             f"{continued}. /help for commands, Ctrl-D to leave."
@@ -113,7 +115,9 @@ class Chat:
         self.cost += _cost(usage)
         error = outcome.error
         if isinstance(error, Interrupted):
-            self.session.notice("perplex: answer stopped; it is kept in the log, not in the conversation")
+            self.session.notice(
+                "perplex: answer stopped; it is kept in the log, not in the conversation"
+            )
         elif error is not None:
             self.session.notice(f"perplex: error: {error.message}")
             if error.hint:
@@ -178,7 +182,7 @@ def _cost(usage: dict[str, Any]) -> float:
 
 
 class LineHistory:
-    """readline line editing, with the history in a 0600 file beside the log (none with --no-log)."""
+    """readline line editing; the history in a 0600 file beside the log (none with --no-log)."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path

@@ -64,7 +64,7 @@ SinceOption = Annotated[
     Optional[str],
     typer.Option(
         "--since",
-        help="Only from this date or time (YYYY-MM-DD, YYYY-MM-DDTHH:MM) or age (30m, 12h, 7d, 2w).",
+        help="Only since this date or time (YYYY-MM-DD, YYYY-MM-DDTHH:MM) or age (30m, 7d, 2w).",
         metavar="WHEN",
         show_default=False,
     ),
@@ -132,7 +132,9 @@ def _say(line: str) -> None:
 
 def _format(value: str) -> str:
     if value not in FORMATS:
-        raise UsageError(f"invalid value for -f/--format: {value!r} (choose from {', '.join(FORMATS)})")
+        raise UsageError(
+            f"invalid value for -f/--format: {value!r} (choose from {', '.join(FORMATS)})"
+        )
     return value
 
 
@@ -249,9 +251,20 @@ def write_records(out: Sink, records: list[dict[str, Any]], fmt: str) -> None:
 @app.command("list")
 def list_command(
     limit: LimitOption = 20,
-    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Only this model.", metavar="NAME", show_default=False)] = None,
+    model: Annotated[
+        Optional[str],
+        typer.Option("--model", "-m", help="Only this model.", metavar="NAME", show_default=False),
+    ] = None,
     since: SinceOption = None,
-    status: Annotated[Optional[str], typer.Option("--status", help="Only ok, partial, error or interrupted.", metavar="STATUS", show_default=False)] = None,
+    status: Annotated[
+        Optional[str],
+        typer.Option(
+            "--status",
+            help="Only ok, partial, error or interrupted.",
+            metavar="STATUS",
+            show_default=False,
+        ),
+    ] = None,
     fmt: FormatOption = "text",
 ) -> None:
     """List recent exchanges, newest first (the default)."""
@@ -259,18 +272,27 @@ def list_command(
 
     fmt = _format(fmt)
     if status is not None and status not in STATUSES:
-        raise UsageError(f"invalid value for --status: {status!r} (choose from {', '.join(STATUSES)})")
+        raise UsageError(
+            f"invalid value for --status: {status!r} (choose from {', '.join(STATUSES)})"
+        )
     after = None if since is None else parse_when(since, "--since")
     with _opened() as store:
-        records = [] if store is None else store.exchanges(
-            limit=limit, model=model, since=after, status=status
+        records = (
+            []
+            if store is None
+            else store.exchanges(limit=limit, model=model, since=after, status=status)
         )
     write_records(_stdout(fmt), records, fmt)
 
 
 @app.command("show")
 def show_command(
-    exchange_id: Annotated[Optional[int], typer.Argument(metavar="[ID]", help="The exchange (default: the latest).", show_default=False)] = None,
+    exchange_id: Annotated[
+        Optional[int],
+        typer.Argument(
+            metavar="[ID]", help="The exchange (default: the latest).", show_default=False
+        ),
+    ] = None,
     fmt: FormatOption = "text",
 ) -> None:
     """Show one exchange: the answer with its sources."""
@@ -280,7 +302,9 @@ def show_command(
     with _opened() as store:
         rec = None if store is None else store.get(exchange_id)
     if rec is None:
-        what = "the log is empty" if exchange_id is None else f"no exchange {exchange_id} in the log"
+        what = (
+            "the log is empty" if exchange_id is None else f"no exchange {exchange_id} in the log"
+        )
         raise UsageError(what, hint="perplex logs lists the exchanges")
     out = _stdout(fmt)
     if fmt != "text":
@@ -292,7 +316,7 @@ def show_command(
         return
     if rec["status"] != "ok":
         detail = f": {rec['error']}" if rec["error"] else ""
-        _say(f"perplex: exchange {rec['id']} is {rec['status']}{detail}")
+        _say(neutralise(f"perplex: exchange {rec['id']} is {rec['status']}{detail}"))
     answer = rec["answer"]
     if answer:
         out.write(answer if answer.endswith("\n") else answer + "\n")
@@ -306,7 +330,10 @@ def show_command(
 
 @app.command("search")
 def search_command(
-    words: Annotated[list[str], typer.Argument(metavar="TEXT...", help="Words that must all occur (matched by stem).")],
+    words: Annotated[
+        list[str],
+        typer.Argument(metavar="TEXT...", help="Words that must all occur (matched by stem)."),
+    ],
     limit: LimitOption = 20,
     fmt: FormatOption = "text",
 ) -> None:
@@ -346,8 +373,14 @@ def stats_command(since: SinceOption = None, fmt: FormatOption = "text") -> None
 
 
 def _empty_stats() -> dict[str, Any]:
-    total = {"exchanges": 0, "ok": 0, "prompt_tokens": 0, "completion_tokens": 0,
-             "total_tokens": 0, "cost": 0.0}
+    total = {
+        "exchanges": 0,
+        "ok": 0,
+        "prompt_tokens": 0,
+        "completion_tokens": 0,
+        "total_tokens": 0,
+        "cost": 0.0,
+    }
     return {"total": total, "by_model": [], "by_day": []}
 
 
@@ -372,7 +405,9 @@ def _write_stats_text(out: Sink, stats: dict[str, Any]) -> None:
 
 @app.command("rm")
 def rm_command(
-    ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Exchange numbers or conversation ids.")],
+    ids: Annotated[
+        list[str], typer.Argument(metavar="ID...", help="Exchange numbers or conversation ids.")
+    ],
 ) -> None:
     """Delete exchanges, or whole conversations, from the log."""
     numbers = [int(i) for i in ids if i.isdigit()]
@@ -392,7 +427,14 @@ def rm_command(
 
 @app.command("prune")
 def prune_command(
-    before: Annotated[str, typer.Option("--before", help="Delete what started before this date, time or age (2026-01-01, 90d).", metavar="WHEN")],
+    before: Annotated[
+        str,
+        typer.Option(
+            "--before",
+            help="Delete what started before this date, time or age (2026-01-01, 90d).",
+            metavar="WHEN",
+        ),
+    ],
 ) -> None:
     """Delete every exchange older than a date."""
     cutoff = parse_when(before, "--before")

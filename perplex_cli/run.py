@@ -1,4 +1,4 @@
-"""What `ask` and `chat` do once argv is parsed: settings, conversation, request, stream, output, log.
+"""What `ask` and `chat` do once argv is parsed: conversation, request, stream, output, log.
 
 A `Session` holds what stays the same between the questions of one run (settings, key,
 transport, log). `Session.ask` is one exchange: the messages (system, earlier turns, the
@@ -191,7 +191,9 @@ class Session:
                 started=clock.started,
                 status=status,
                 model=self.settings.model,
-                system=None if conversation.system is None else redact(conversation.system, secrets),
+                system=None
+                if conversation.system is None
+                else redact(conversation.system, secrets),
                 answer=redact(answer, secrets),
                 reasoning=redact(reasoning, secrets),
                 request=loggable_request(body, secrets),

@@ -105,7 +105,9 @@ def log_path() -> Path:
     override = os.environ.get("PERPLEX_LOG_DB")
     if override:
         return Path(override).expanduser()
-    data = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    data = os.environ.get("XDG_DATA_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "share"
+    )
     return Path(data) / "perplex" / "logs.db"
 
 
@@ -227,7 +229,9 @@ class Store:
         if exchange_id is None:
             row = self.conn.execute("SELECT * FROM exchanges ORDER BY id DESC LIMIT 1").fetchone()
         else:
-            row = self.conn.execute("SELECT * FROM exchanges WHERE id = ?", (exchange_id,)).fetchone()
+            row = self.conn.execute(
+                "SELECT * FROM exchanges WHERE id = ?", (exchange_id,)
+            ).fetchone()
         return None if row is None else record(row)
 
     def exchanges(
@@ -264,7 +268,7 @@ class Store:
         if not query:
             raise UsageError("nothing to search for: give one or more words")
         sql = (
-            "SELECT e.*, snippet(exchanges_text, -1, '»', '«', '…', 12) AS snippet "
+            "SELECT e.*, snippet(exchanges_text, -1, '«', '»', '…', 12) AS snippet "
             "FROM exchanges_text JOIN exchanges e ON e.id = exchanges_text.rowid "
             "WHERE exchanges_text MATCH ? ORDER BY bm25(exchanges_text, 2.0, 1.0), e.id DESC"
         )
@@ -273,13 +277,16 @@ class Store:
         return [record(row) for row in self.conn.execute(sql, (query,))]
 
     def latest_conversation(self) -> str | None:
-        row = self.conn.execute("SELECT conversation FROM exchanges ORDER BY id DESC LIMIT 1").fetchone()
+        row = self.conn.execute(
+            "SELECT conversation FROM exchanges ORDER BY id DESC LIMIT 1"
+        ).fetchone()
         return None if row is None else str(row[0])
 
     def conversation(self, conversation_id: str) -> Conversation | None:
         """The conversation with its complete turns, or None when the log has no such id."""
         rows = self.conn.execute(
-            "SELECT prompt, answer, status, system FROM exchanges WHERE conversation = ? ORDER BY id",
+            "SELECT prompt, answer, status, system FROM exchanges"
+            " WHERE conversation = ? ORDER BY id",
             (conversation_id,),
         ).fetchall()
         if not rows:
@@ -320,7 +327,9 @@ class Store:
         with self._deleting():
             count = 0
             for exchange_id in ids:
-                count += self.conn.execute("DELETE FROM exchanges WHERE id = ?", (exchange_id,)).rowcount
+                count += self.conn.execute(
+                    "DELETE FROM exchanges WHERE id = ?", (exchange_id,)
+                ).rowcount
             for conversation_id in conversations:
                 count += self.conn.execute(
                     "DELETE FROM exchanges WHERE conversation = ?", (conversation_id,)
@@ -426,6 +435,9 @@ class Log:
         except (sqlite3.Error, OSError, LogError) as exc:
             self._failed(exc)
             return None
+        except Exception as exc:  # noqa: BLE001 - whatever goes wrong here, the answer stands
+            self._failed(exc)
+            return None
 
     def conversation(self, conversation_id: str | None) -> Conversation:
         """The given conversation, or the latest one; unknown is a usage error (exit 2)."""
@@ -468,7 +480,12 @@ class Log:
             self._store = None
         if not self._warned:
             self._warned = True
-            message = exc.message if isinstance(exc, LogError) else _reason(exc)
+            if isinstance(exc, LogError):
+                message = exc.message
+            elif isinstance(exc, (sqlite3.Error, OSError)):
+                message = _reason(exc)
+            else:
+                message = f"{type(exc).__name__}: {exc} (a bug; please report it)"
             self.warn(f"perplex: warning: not logged ({self.path}): {message}")
 
 

@@ -23,8 +23,11 @@ def chat(env):
 
     def start(*args: str) -> pexpect.spawn:
         child = pexpect.spawn(
-            sys.executable, ["-m", "perplex_cli", "chat", *args],
-            env={**os.environ, "TERM": "dumb"}, encoding="utf-8", timeout=15,
+            sys.executable,
+            ["-m", "perplex_cli", "chat", *args],
+            env={**os.environ, "TERM": "dumb"},
+            encoding="utf-8",
+            timeout=15,
         )
         children.append(child)
         return child
@@ -42,7 +45,9 @@ def logged(cli) -> list[dict]:
     return json.loads(cli("logs", "-n", "0", "-f", "json").stdout)[::-1]
 
 
-def test_two_turns_model_switch_ctrl_c_mid_answer_then_a_new_question_then_ctrl_d(server, chat, cli):
+def test_two_turns_model_switch_ctrl_c_mid_answer_then_a_new_question_then_ctrl_d(
+    server, chat, cli
+):
     server.reply(
         Reply(body=sse(*answer("Hello there [1].", citations=["https://a.example/1"]))),
         Reply(body=sse(*answer("Second answer."))),
@@ -91,9 +96,15 @@ def test_two_turns_model_switch_ctrl_c_mid_answer_then_a_new_question_then_ctrl_
 
 
 def test_slash_commands_new_system_sources_usage_and_help(server, chat, cli):
-    usage = {"prompt_tokens": 4, "completion_tokens": 6, "total_tokens": 10,
-             "cost": {"total_cost": 0.0051}}
-    server.reply(Reply(body=sse(*answer("One [1].", citations=["https://s.example/x"], usage=usage))))
+    usage = {
+        "prompt_tokens": 4,
+        "completion_tokens": 6,
+        "total_tokens": 10,
+        "cost": {"total_cost": 0.0051},
+    }
+    server.reply(
+        Reply(body=sse(*answer("One [1].", citations=["https://s.example/x"], usage=usage)))
+    )
     child = chat("-s", "Be brief.")
     child.expect_exact("sonar> ")
     child.sendline("first")
@@ -119,8 +130,10 @@ def test_slash_commands_new_system_sources_usage_and_help(server, chat, cli):
     assert child.exitstatus == 0
     assert messages(server) == [
         [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "first"}],
-        [{"role": "system", "content": "Answer in French."},
-         {"role": "user", "content": "/etc/hosts is what?"}],
+        [
+            {"role": "system", "content": "Answer in French."},
+            {"role": "user", "content": "/etc/hosts is what?"},
+        ],
     ]
     first, second = logged(cli)
     assert first["conversation"] != second["conversation"]
@@ -130,7 +143,7 @@ def test_chat_continues_the_latest_conversation_and_keeps_a_private_history(serv
     server.reply(Reply(body=sse(*answer("Earlier answer."))))
     assert cli("earlier question").code == 0
     child = chat("-c")
-    child.expect_exact("continuing 1 turns")
+    child.expect_exact("continuing after 1 earlier turn.")
     child.expect_exact("sonar> ")
     child.sendline("follow-up")
     child.expect_exact("sonar> ")

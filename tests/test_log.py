@@ -51,8 +51,17 @@ def test_round_trip_ask_then_logs_json_shows_answer_sources_usage_and_cost(serve
 
 
 def test_logs_show_prints_the_answer_with_its_numbered_sources(server, cli):
-    server.reply(Reply(body=sse(*answer("Blue light scatters [1].", citations=["https://a.example/1"],
-                                        search_results=[{"title": "A", "url": "https://a.example/1"}]))))
+    server.reply(
+        Reply(
+            body=sse(
+                *answer(
+                    "Blue light scatters [1].",
+                    citations=["https://a.example/1"],
+                    search_results=[{"title": "A", "url": "https://a.example/1"}],
+                )
+            )
+        )
+    )
     cli("why blue")
     shown = cli("logs", "show")
     assert shown.stdout == "Blue light scatters [1].\n\n[1] A - https://a.example/1\n"
@@ -68,8 +77,11 @@ def test_reasoning_is_kept_apart_from_the_answer(server, cli):
 
 
 def test_continue_sends_the_earlier_turns_in_api_order(server, cli):
-    server.reply(Reply(body=sse(*answer("Paris."))), Reply(body=sse(*answer("About 2.1 million."))),
-                 Reply(body=sse(*answer("Yes."))))
+    server.reply(
+        Reply(body=sse(*answer("Paris."))),
+        Reply(body=sse(*answer("About 2.1 million."))),
+        Reply(body=sse(*answer("Yes."))),
+    )
     assert cli("-s", "Be brief.", "capital of France?").code == 0
     assert cli("-c", "population?").code == 0
     assert cli("-c", "sure?").code == 0
@@ -122,7 +134,9 @@ def test_continue_with_an_empty_log_is_a_usage_error(server, cli):
 
 def test_partial_answer_is_logged_as_partial_and_left_out_of_the_history(server, cli):
     cut = sse(chunk("The first half"), chunk(" and more"))
-    server.reply(Reply(body=sse(*answer("Hello."))), Reply(body=cut), Reply(body=sse(*answer("ok"))))
+    server.reply(
+        Reply(body=sse(*answer("Hello."))), Reply(body=cut), Reply(body=sse(*answer("ok")))
+    )
     cli("greet")
     assert cli("-c", "go on").code == 7
     latest = logged(cli)[0]
@@ -182,7 +196,9 @@ def test_perplex_log_db_overrides_the_path(server, cli, env, tmp_path, monkeypat
     assert cli("logs", "path").stdout == f"{target}\n"
 
 
-def test_unwritable_log_path_still_prints_the_answer_with_one_warning(server, cli, tmp_path, monkeypatch):
+def test_unwritable_log_path_still_prints_the_answer_with_one_warning(
+    server, cli, tmp_path, monkeypatch
+):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     monkeypatch.setenv("PERPLEX_LOG_DB", str(blocker / "logs.db"))
@@ -282,8 +298,11 @@ def test_two_processes_write_the_same_log_at_once(tmp_path):
     path = tmp_path / "data" / "logs.db"
     go = tmp_path / "go"
     writers = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(path), name, str(go)],
-                         stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), name, str(go)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for name in ("writera", "writerb")
     ]
     go.touch()
@@ -310,7 +329,9 @@ def test_the_log_is_in_wal_mode(server, cli, env):
 def test_ctrl_c_during_ask_logs_the_partial_answer_as_interrupted(server, spawn, cli):
     import signal
 
-    server.reply(Reply(pieces=[sse(c) for c in answer(*[f"part{i} " for i in range(50)])], delay=0.1))
+    server.reply(
+        Reply(pieces=[sse(c) for c in answer(*[f"part{i} " for i in range(50)])], delay=0.1)
+    )
     proc = spawn("q")
     seen = b""
     while b"part1 " not in seen:

@@ -31,8 +31,12 @@ def three(server, cli):
 
 
 def _usage(tokens: int, cost: float) -> dict:
-    return {"prompt_tokens": 1, "completion_tokens": tokens - 1, "total_tokens": tokens,
-            "cost": {"total_cost": cost}}
+    return {
+        "prompt_tokens": 1,
+        "completion_tokens": tokens - 1,
+        "total_tokens": tokens,
+        "cost": {"total_cost": cost},
+    }
 
 
 def prompts(result) -> list[str]:
@@ -42,7 +46,11 @@ def prompts(result) -> list[str]:
 
 def test_list_is_newest_first_and_one_line_each(three):
     lines = three("logs").stdout.splitlines()
-    assert [line.split("  ")[-1] for line in lines] == ["volcanoes", "how do plants eat", "why is the sky blue"]
+    assert [line.split("  ")[-1] for line in lines] == [
+        "volcanoes",
+        "how do plants eat",
+        "why is the sky blue",
+    ]
     assert "partial" in lines[0] and "sonar-pro" in lines[1]
 
 
@@ -64,7 +72,10 @@ def test_list_refuses_bad_values_with_exit_2(three):
 def test_ndjson_is_one_exchange_per_line(three):
     lines = three("logs", "-f", "ndjson").stdout.splitlines()
     assert [json.loads(line)["prompt"] for line in lines] == [
-        "volcanoes", "how do plants eat", "why is the sky blue"]
+        "volcanoes",
+        "how do plants eat",
+        "why is the sky blue",
+    ]
 
 
 def test_search_finds_a_word_from_an_answer_by_its_stem(three):
@@ -72,12 +83,14 @@ def test_search_finds_a_word_from_an_answer_by_its_stem(three):
     assert prompts(three("logs", "search", "light", "sugar", "-f", "json")) == ["how do plants eat"]
     assert prompts(three("logs", "search", "nothing-like-this", "-f", "json")) == []
     text = three("logs", "search", "rayleigh").stdout
-    assert "why is the sky blue" in text and "»Rayleigh«" in text
+    assert "why is the sky blue" in text and "«Rayleigh»" in text
 
 
 def test_search_ranks_the_better_match_first(server, cli):
-    server.reply(Reply(body=sse(*answer("tides tides tides and the moon"))),
-                 Reply(body=sse(*answer("the moon, once"))))
+    server.reply(
+        Reply(body=sse(*answer("tides tides tides and the moon"))),
+        Reply(body=sse(*answer("the moon, once"))),
+    )
     cli("first")
     cli("second")
     assert prompts(cli("logs", "search", "tides", "-f", "json")) == ["first"]
@@ -108,7 +121,9 @@ def test_stats_count_tokens_and_cost_by_model_and_day(three):
     assert [row["day"] for row in stats["by_day"]] == [time.strftime("%Y-%m-%d")]
     text = three("logs", "stats").stdout
     assert text.startswith("3 exchanges (2 ok)") and "sonar-pro" in text and "$0.0300" in text
-    lines = [json.loads(line) for line in three("logs", "stats", "-f", "ndjson").stdout.splitlines()]
+    lines = [
+        json.loads(line) for line in three("logs", "stats", "-f", "ndjson").stdout.splitlines()
+    ]
     assert [line["by"] for line in lines] == ["total", "model", "model", "day"]
 
 
@@ -133,7 +148,9 @@ def test_rm_of_an_unknown_id_deletes_nothing(three):
 def test_prune_deletes_what_started_before_the_date(three, env):
     db = Path(env["XDG_DATA_HOME"]) / "perplex" / "logs.db"
     with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE exchanges SET started = started - 40 * 86400 WHERE prompt = 'volcanoes'")
+        conn.execute(
+            "UPDATE exchanges SET started = started - 40 * 86400 WHERE prompt = 'volcanoes'"
+        )
     result = three("logs", "prune", "--before", "30d")
     assert result.code == 0 and "deleted 1 exchange " in result.stderr
     assert prompts(three("logs", "-f", "json")) == ["how do plants eat", "why is the sky blue"]
@@ -154,12 +171,20 @@ def test_logs_path_defaults_under_xdg_data_home(cli, env):
 
 def test_logs_never_imports_the_network_or_rendering_libraries(three, env):
     for args in (["logs", "-n", "1"], ["logs", "search", "sky"]):
-        proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "perplex_cli", *args],
-                              capture_output=True, text=True, env=dict(os.environ), timeout=30,
-                              check=False)
+        proc = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "perplex_cli", *args],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ),
+            timeout=30,
+            check=False,
+        )
         assert proc.returncode == 0, proc.stderr
-        imported = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines()
-                    if line.startswith("import time:")}
+        imported = {
+            line.split("|")[-1].strip().split(".")[0]
+            for line in proc.stderr.splitlines()
+            if line.startswith("import time:")
+        }
         assert "sqlite3" in imported
         assert not imported & {"requests", "sseclient", "rich", "urllib3"}
 
@@ -170,8 +195,13 @@ HOSTILE = "Safe \x1b]0;owned\x07title \x1b[31mred\x1b[0m\r\n"
 def test_control_characters_are_shown_not_obeyed_on_a_terminal(server, cli, env):
     server.reply(Reply(body=sse(*answer(HOSTILE))))
     cli("q")
-    child = pexpect.spawn(sys.executable, ["-m", "perplex_cli", "logs", "show"], env=dict(os.environ),
-                          encoding="utf-8", timeout=20)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "perplex_cli", "logs", "show"],
+        env=dict(os.environ),
+        encoding="utf-8",
+        timeout=20,
+    )
     child.expect(pexpect.EOF)
     shown = child.before
     assert "\x1b" not in shown and "\x07" not in shown
