@@ -7,31 +7,21 @@ that `perplex "q"` runs `ask`. A question that is exactly a command name runs th
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import click
 import typer
-from click_default_group import DefaultGroup
-from typer.core import TyperGroup
 
 from . import __version__
+from .groups import DefaultCommandGroup
 from .logs import app as logs_app
 from .options import Options, shared_options
 
 
-class PerplexGroup(DefaultGroup, TyperGroup):
+class PerplexGroup(DefaultCommandGroup):
     """The root group: `ask` is the default command."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("default", "ask")
-        kwargs.setdefault("default_if_no_args", True)
-        super().__init__(*args, **kwargs)
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if ctx.resilient_parsing and not args:
-            # Completing the first word: offer the command names, not ask's arguments.
-            return TyperGroup.parse_args(self, ctx, args)
-        return super().parse_args(ctx, args)
+    default_command = "ask"
 
 
 app = typer.Typer(

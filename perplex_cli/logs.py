@@ -8,41 +8,29 @@ into a pipe are exact. This module must not import requests, sseclient or rich (
 
 from __future__ import annotations
 
-import json
-import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Optional, Protocol
 
-import click
 import typer
-from click_default_group import DefaultGroup
-from typer.core import TyperGroup
 
 from .errors import UsageError
+from .groups import DefaultCommandGroup
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from .store import Store
 
 FORMATS = ("text", "json", "ndjson")
 PROMPT_WIDTH = 60
 
 
-class LogsGroup(DefaultGroup, TyperGroup):
+class LogsGroup(DefaultCommandGroup):
     """`list` is the default subcommand of `logs`."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("default", "list")
-        kwargs.setdefault("default_if_no_args", True)
-        super().__init__(*args, **kwargs)
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if ctx.resilient_parsing and not args:
-            # Completing the first word: offer the subcommand names (as the root group does).
-            return TyperGroup.parse_args(self, ctx, args)
-        return super().parse_args(ctx, args)
+    default_command = "list"
 
 
 app = typer.Typer(
@@ -138,16 +126,18 @@ def _format(value: str) -> str:
     return value
 
 
-_AGE = re.compile(r"(\d+)\s*([mhdw])")
+_AGE = r"(\d+)\s*([mhdw])"
 _UNIT = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
 def parse_when(text: str, option: str) -> float:
     """A date (local midnight), a local date and time, or an age before now, as unix time."""
+    import re
     import time
+    from datetime import datetime
 
     text = text.strip()
-    age = _AGE.fullmatch(text)
+    age = re.fullmatch(_AGE, text)
     if age:
         return time.time() - int(age.group(1)) * _UNIT[age.group(2)]
     try:
@@ -184,7 +174,18 @@ def _opened(*, create: bool = False) -> Iterator[Store | None]:
 
 
 def _when(started: float) -> datetime:
+    from datetime import datetime
+
     return datetime.fromtimestamp(started).astimezone()
+
+
+def _json(value: Any, *, pretty: bool) -> str:
+    """One JSON document and a newline: indented (json) or compact (ndjson), UTF-8 as is."""
+    import json
+
+    if pretty:
+        return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def document(rec: dict[str, Any], *, request: bool = False) -> dict[str, Any]:
@@ -226,10 +227,10 @@ def _one_line(text: str, width: int) -> str:
 def write_records(out: Sink, records: list[dict[str, Any]], fmt: str) -> None:
     """A listing: one line per exchange (text), one array (json) or one object a line (ndjson)."""
     if fmt == "json":
-        out.write(json.dumps([document(r) for r in records], ensure_ascii=False, indent=2) + "\n")
+        out.write(_json([document(r) for r in records], pretty=True))
     elif fmt == "ndjson":
         for r in records:
-            out.write(json.dumps(document(r), ensure_ascii=False, separators=(",", ":")) + "\n")
+            out.write(_json(document(r), pretty=False))
     else:
         width = max((len(str(r["id"])) for r in records), default=1)
         models = max((len(r["model"] or "-") for r in records), default=1)
@@ -308,10 +309,7 @@ def show_command(
         raise UsageError(what, hint="perplex logs lists the exchanges")
     out = _stdout(fmt)
     if fmt != "text":
-        indent = 2 if fmt == "json" else None
-        separators = None if indent else (",", ":")
-        doc = document(rec, request=True)
-        out.write(json.dumps(doc, ensure_ascii=False, indent=indent, separators=separators) + "\n")
+        out.write(_json(document(rec, request=True), pretty=fmt == "json"))
         out.flush()
         return
     if rec["status"] != "ok":
@@ -361,12 +359,12 @@ def stats_command(since: SinceOption = None, fmt: FormatOption = "text") -> None
         stats = _empty_stats() if store is None else store.stats(since=after)
     out = _stdout(fmt)
     if fmt == "json":
-        out.write(json.dumps(stats, ensure_ascii=False, indent=2) + "\n")
+        out.write(_json(stats, pretty=True))
     elif fmt == "ndjson":
-        out.write(json.dumps({"by": "total", **stats["total"]}) + "\n")
+        out.write(_json({"by": "total", **stats["total"]}, pretty=False))
         for group, key in (("by_model", "model"), ("by_day", "day")):
             for row in stats[group]:
-                out.write(json.dumps({"by": key, **row}, ensure_ascii=False) + "\n")
+                out.write(_json({"by": key, **row}, pretty=False))
     else:
         _write_stats_text(out, stats)
     out.flush()

@@ -37,6 +37,15 @@ def chat(env):
         child.close(force=True)
 
 
+def leave(child: pexpect.spawn, prompt: str = "sonar> ") -> None:
+    """Wait for the prompt (Ctrl-D typed earlier is lost with the line), press Ctrl-D, exit 0."""
+    child.expect_exact(prompt)
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
 def messages(server) -> list[list[dict]]:
     return [r.json()["messages"] for r in server.requests]
 
@@ -72,11 +81,7 @@ def test_two_turns_model_switch_ctrl_c_mid_answer_then_a_new_question_then_ctrl_
     child.expect_exact("sonar-pro> ")
     child.sendline("new question")
     child.expect_exact("After the stop.")
-    child.expect_exact("sonar-pro> ")
-    child.sendeof()
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    leave(child, "sonar-pro> ")
 
     models = [r.json()["model"] for r in server.requests]
     assert models == ["sonar", "sonar-pro", "sonar-pro", "sonar-pro"]
@@ -146,9 +151,7 @@ def test_chat_continues_the_latest_conversation_and_keeps_a_private_history(serv
     child.expect_exact("continuing after 1 earlier turn.")
     child.expect_exact("sonar> ")
     child.sendline("follow-up")
-    child.expect_exact("sonar> ")
-    child.sendeof()
-    child.expect(pexpect.EOF)
+    leave(child)
     assert messages(server)[-1] == [
         {"role": "user", "content": "earlier question"},
         {"role": "assistant", "content": "Earlier answer."},
@@ -168,11 +171,7 @@ def test_ctrl_c_at_the_prompt_clears_the_line_and_keeps_chatting(server, chat):
     child.expect_exact("sonar> ")
     child.sendline("whole question")
     child.expect_exact("Still here.")
-    child.expect_exact("sonar> ")
-    child.sendeof()
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    leave(child)
     assert messages(server) == [[{"role": "user", "content": "whole question"}]]
 
 
@@ -189,3 +188,13 @@ def test_chat_refuses_json_output(chat, server):
     child.close()
     assert child.exitstatus == 2
     assert "perplex ask -f json" in child.before
+
+
+def test_no_log_chat_leaves_no_log_and_no_history(server, chat, env):
+    server.reply(Reply(body=sse(*answer("Unrecorded."))))
+    child = chat("--no-log")
+    child.expect_exact("sonar> ")
+    child.sendline("private question")
+    child.expect_exact("Unrecorded.")
+    leave(child)
+    assert not (Path(env["XDG_DATA_HOME"]) / "perplex").exists()

@@ -208,3 +208,13 @@ def test_control_characters_are_shown_not_obeyed_on_a_terminal(server, cli, env)
     assert "\\x1b]0;owned\\x07title \\x1b[31mred\\x1b[0m\\x0d" in shown
     piped = cli("logs", "show")
     assert piped.stdout == HOSTILE  # into a pipe the text stays exact
+
+
+def test_completion_offers_the_logs_subcommands(env):
+    e = dict(
+        os.environ, _PERPLEX_COMPLETE="complete_bash", COMP_WORDS="perplex logs s", COMP_CWORD="2"
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "perplex_cli"], env=e, capture_output=True, text=True, check=False
+    )
+    assert out.stdout.splitlines() == ["plain,show", "plain,search", "plain,stats"]
