@@ -3,6 +3,8 @@
 The answer is complete at a `finish_reason`, an `object` of `chat.completion.done`, or
 `data: [DONE]`; reading goes on until the body ends or `[DONE]`. Whatever happens, the
 formatter's `end` runs with what was received, and the error is raised after it.
+The accumulator decides the protocol: the chat one by default, or the agent API's
+(`agent_events.AgentAccumulator`, complete at `response.completed`).
 """
 
 from __future__ import annotations
@@ -37,12 +39,14 @@ class Outcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def stream_answer(response: requests.Response, formatter: Formatter) -> Outcome:
+def stream_answer(
+    response: requests.Response, formatter: Formatter, acc: Accumulator | None = None
+) -> Outcome:
     """Read the whole event stream of `response` through `formatter`; always closes it."""
     from .sse import NormalisedBytes, iter_events
     from .transport import body_reads, first_line
 
-    acc = Accumulator()
+    acc = Accumulator() if acc is None else acc
     source = NormalisedBytes(body_reads(response))
     error: PerplexError | None = None
     try:
@@ -60,9 +64,11 @@ def stream_answer(response: requests.Response, formatter: Formatter) -> Outcome:
                     ) from None
                 if not isinstance(chunk, dict):
                     raise ProtocolError(f"an event is not a JSON object: {first_line(data, 80)!r}")
-                if "error" in chunk and "choices" not in chunk:
-                    raise stream_error(chunk["error"])
-                formatter.chunk(chunk, acc.feed(chunk))
+                raw = acc.envelope(event.event, chunk)
+                failure = acc.error_in(raw)
+                if failure is not None:
+                    raise stream_error(failure)
+                formatter.chunk(raw, acc.feed(raw))
             if not acc.complete:
                 if acc.events == 0:
                     raise not_a_stream(source)

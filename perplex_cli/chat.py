@@ -47,6 +47,8 @@ def run_chat(opts: Options, *, continue_last: bool = False, cid: str | None = No
         raise UsageError(
             f"chat shows text answers; for -f {opts.format} use: perplex ask -f {opts.format}"
         )
+    if opts.dry_run:
+        raise UsageError("chat sends every question; to see a request use: perplex ask --dry-run")
     session = Session(opts)
     try:
         chat = Chat(session, session.conversation(continue_last=continue_last, cid=cid))

@@ -15,6 +15,7 @@ import typer
 from . import __version__
 from .groups import DefaultCommandGroup
 from .logs import app as logs_app
+from .models import models_command
 from .options import Options, shared_options
 
 
@@ -28,7 +29,8 @@ app = typer.Typer(
     cls=PerplexGroup,
     name="perplex",
     help="Ask Perplexity from the command line: cited answers, streamed. "
-    "'ask' is the default command: perplex \"why is the sky blue\".",
+    "'ask' is the default command: perplex \"why is the sky blue\". "
+    "The request options and search filters are listed by: perplex ask --help.",
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -96,4 +98,5 @@ def chat_command(
     run_chat(opts, continue_last=continue_last, cid=cid)
 
 
+app.command("models")(models_command)
 app.add_typer(logs_app)

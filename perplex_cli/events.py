@@ -3,6 +3,11 @@
 Plain data and plain functions: no I/O here. The accumulator keeps only what the final
 document needs: the text of `delta.content` (never the cumulative `message.content`), the
 last non-empty value of each metadata field, and the last `usage`.
+
+Concise streams (`stream_mode: "concise"`) use the same path: `chat.reasoning` chunks carry
+`delta.reasoning_steps`, `chat.reasoning.done` and `chat.completion.done` repeat the steps
+so far in `message.reasoning_steps`, `chat.completion.chunk` carries text deltas. A
+non-streaming response goes through `feed_response`, as one chunk.
 """
 
 from __future__ import annotations
@@ -107,9 +112,20 @@ class Accumulator:
     reasoning_steps: list[Any] = field(default_factory=list)
     complete: bool = False
     events: int = 0
+    response: dict[str, Any] | None = None  # the document of a non-streaming request
     _content: io.StringIO = field(default_factory=io.StringIO)
     _reasoning: io.StringIO = field(default_factory=io.StringIO)
     _think: ThinkSplitter = field(default_factory=ThinkSplitter)
+
+    def envelope(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
+        """The event as the formatters get it: a chat chunk as it came (its SSE name unused)."""
+        return data
+
+    def error_in(self, raw: dict[str, Any]) -> Any:
+        """The error an event carries instead of an answer, or None."""
+        if "error" in raw and "choices" not in raw:
+            return raw["error"] or "the API reported an error"
+        return None
 
     def feed(self, chunk: dict[str, Any]) -> Update:
         """Take one chunk; return the text it adds."""
@@ -154,6 +170,31 @@ class Accumulator:
                     if split.reasoning:
                         self._reasoning.write(split.reasoning)
                         update.reasoning += split.reasoning
+            message = choice.get("message")
+            steps = message.get("reasoning_steps") if isinstance(message, dict) else None
+            if steps and isinstance(steps, list):
+                # Concise done chunks repeat all the steps so far: keep that list, and
+                # show only the steps that no delta has shown yet.
+                unseen = steps[len(self.reasoning_steps) :]
+                self.reasoning_steps = list(steps)
+                update.reasoning = _steps_text(unseen) + update.reasoning
+        return update
+
+    def feed_response(self, doc: dict[str, Any]) -> Update:
+        """Take a whole non-streaming response, as one chunk whose delta is the answer."""
+        self.response = doc
+        chunk = dict(doc)
+        choices = doc.get("choices")
+        if choices and isinstance(choices[0], dict):
+            choice = dict(choices[0])
+            message = choice.pop("message", None) or {}
+            delta = {"content": message.get("content") or ""}
+            if message.get("reasoning_steps"):
+                delta["reasoning_steps"] = message["reasoning_steps"]
+            choice["delta"] = delta
+            chunk["choices"] = [choice]
+        update = self.feed(chunk)
+        self.complete = True  # a whole document is complete by definition
         return update
 
     def finish(self) -> Update:
@@ -178,6 +219,8 @@ class Accumulator:
 
     def completion(self) -> dict[str, Any]:
         """The chat.completion document that a non-streaming request would have returned."""
+        if self.response is not None:
+            return dict(self.response)  # it was one: as the API returned it
         doc: dict[str, Any] = {
             "id": self.id,
             "model": self.model,
@@ -202,11 +245,16 @@ class Accumulator:
 
 
 def _steps_text(steps: list[Any]) -> str:
+    """One line per reasoning step (its thought), and the search keywords of a web search."""
     lines = []
     for step in steps:
         if isinstance(step, dict):
             thought = step.get("thought") or step.get("type") or ""
             lines.append(str(thought))
+            search = step.get("web_search")
+            keywords = search.get("search_keywords") if isinstance(search, dict) else None
+            if keywords and isinstance(keywords, list):
+                lines.append("searching: " + ", ".join(str(k) for k in keywords))
         else:
             lines.append(str(step))
     return "".join(line + "\n" for line in lines if line)
@@ -226,10 +274,12 @@ def answer_and_reasoning(acc: Accumulator) -> tuple[str, str]:
     """The answer without its reasoning, and the reasoning, as the text output separated them.
 
     Computed once from the whole content after the stream, so that keeping the answer for
-    the log costs nothing per event.
+    the log costs nothing per event. Reasoning is the concise mode's steps, then the
+    `<think>` block of the content or, where the protocol sends it apart (the agent API's
+    reasoning events), what the accumulator collected.
     """
     splitter = ThinkSplitter()
     head = splitter.feed(acc.content)
     tail = splitter.finish()
-    reasoning = _steps_text(acc.reasoning_steps) + head.reasoning + tail.reasoning
-    return head.answer + tail.answer, reasoning
+    think = head.reasoning + tail.reasoning
+    return head.answer + tail.answer, _steps_text(acc.reasoning_steps) + (think or acc.reasoning)

@@ -23,4 +23,11 @@ class DefaultCommandGroup(DefaultGroup, TyperGroup):
         if ctx.resilient_parsing and not args:
             # Completing the first word: offer the command names, not the default's arguments.
             return TyperGroup.parse_args(self, ctx, args)
+        if args and args[0] not in self.commands and args[0] not in self._own_options(ctx):
+            # All of argv belongs to the default command: the group must not read an option
+            # value such as the '-huffpost.com' of '--search-domain -huffpost.com' as its -h.
+            args = [str(self.default_cmd_name), *args]
         return super().parse_args(ctx, args)
+
+    def _own_options(self, ctx: click.Context) -> set[str]:
+        return {name for p in self.get_params(ctx) for name in (*p.opts, *p.secondary_opts)}

@@ -16,6 +16,17 @@ from typing import Annotated, Any, Optional
 import typer
 
 FORMATS = ("text", "ndjson", "json")
+APIS = ("chat", "agent")
+
+# Allowed values of the enumerated request options (product.md section 4); request.validate
+# checks them and the help text lists them, so both read these.
+RECENCIES = ("hour", "day", "week", "month", "year")
+SEARCH_MODES = ("web", "academic", "sec")
+CONTEXT_SIZES = ("low", "medium", "high")
+SEARCH_TYPES = ("fast", "pro", "auto")
+IMAGE_FORMATS = ("gif", "jpg", "png", "webp")
+REASONING_EFFORTS = ("minimal", "low", "medium", "high")
+STREAM_MODES = ("full", "concise")
 
 
 @dataclass
@@ -24,9 +35,37 @@ class Options:
 
     # request fields
     model: str | None = None
+    api: str | None = None
+    preset: str | None = None
     system: str | None = None
     max_tokens: int | None = None
     temperature: float | None = None
+    top_p: float | None = None
+    stop: list[str] | None = None
+    search_domain: list[str] | None = None
+    search_recency: str | None = None
+    search_after: str | None = None
+    search_before: str | None = None
+    updated_after: str | None = None
+    updated_before: str | None = None
+    search_mode: str | None = None
+    search_context_size: str | None = None
+    search_type: str | None = None
+    location: str | None = None
+    language: str | None = None
+    images: bool | None = None
+    image_domain: list[str] | None = None
+    image_format: list[str] | None = None
+    related_questions: bool | None = None
+    reasoning_effort: str | None = None
+    no_search: bool | None = None
+    json_schema: str | None = None
+    stream_mode: str | None = None
+    option: list[str] | None = None
+    attach: list[str] | None = None
+    # what to do with the request
+    dry_run: bool | None = None
+    no_stream: bool | None = None
     # output
     format: str | None = None
     reasoning: bool | None = None
@@ -46,12 +85,48 @@ def _opt(*names: str, help: str, metavar: str | None = None, **kw: Any) -> Any:
     return typer.Option(*names, help=help, metavar=metavar, show_default=False, **kw)
 
 
+def _one_of(values: tuple[str, ...]) -> str:
+    return ", ".join(values)
+
+
+_Str = Optional[str]
+_Strs = Optional[list[str]]
+_Flag = Optional[bool]
+
+
 # (name, annotation) in the order --help lists them.
 SHARED_PARAMETERS: list[tuple[str, Any]] = [
-    ("model", Annotated[Optional[str], _opt("-m", "--model", help="Model [model] (default sonar; see perplex models).", metavar="NAME")]),
+    ("model", Annotated[Optional[str], _opt("-m", "--model", help="Model [model]: sonar (default), sonar-pro, sonar-reasoning-pro, sonar-deep-research (perplex models); other names are sent as given.", metavar="NAME")]),
+    ("api", Annotated[Optional[str], _opt("--api", help="Protocol: chat (/chat/completions) or agent (/v1/agent) (default chat; a provider/model name or --preset picks agent).", metavar="API")]),
+    ("preset", Annotated[Optional[str], _opt("--preset", help="Agent API preset [preset]: fast, low, medium, high or xhigh (picks --api agent).", metavar="NAME")]),
     ("system", Annotated[Optional[str], _opt("-s", "--system", help="System message [messages].", metavar="TEXT")]),
-    ("max_tokens", Annotated[Optional[int], _opt("--max-tokens", help="Longest answer in tokens [max_tokens], > 0.", metavar="N")]),
+    ("max_tokens", Annotated[Optional[int], _opt("--max-tokens", help="Longest answer in tokens [max_tokens], > 0; on the agent API [max_output_tokens], default 8192 for anthropic/* models, which require it.", metavar="N")]),
     ("temperature", Annotated[Optional[float], _opt("--temperature", help="Randomness 0..2 [temperature].", metavar="X")]),
+    ("top_p", Annotated[Optional[float], _opt("--top-p", help="Nucleus sampling [top_p]: 0..1.", metavar="X")]),
+    ("stop", Annotated[_Strs, _opt("--stop", help="Stop generating at this text [stop]: a string; repeated, a list.", metavar="TEXT")]),
+    ("search_domain", Annotated[_Strs, _opt("--search-domain", help="Search only this domain, or never it with a leading '-' (-pinterest.com); repeatable, at most 20 [search_domain_filter].", metavar="DOMAIN")]),
+    ("search_recency", Annotated[_Str, _opt("--search-recency", help=f"Only results published in the last [search_recency_filter]: {_one_of(RECENCIES)}. Not with --search-after/--search-before.", metavar="PERIOD")]),
+    ("search_after", Annotated[_Str, _opt("--search-after", help="Only results published after [search_after_date_filter]: YYYY-MM-DD or M/D/YYYY.", metavar="DATE")]),
+    ("search_before", Annotated[_Str, _opt("--search-before", help="Only results published before [search_before_date_filter]: YYYY-MM-DD or M/D/YYYY.", metavar="DATE")]),
+    ("updated_after", Annotated[_Str, _opt("--updated-after", help="Only pages updated after [last_updated_after_filter]: YYYY-MM-DD or M/D/YYYY.", metavar="DATE")]),
+    ("updated_before", Annotated[_Str, _opt("--updated-before", help="Only pages updated before [last_updated_before_filter]: YYYY-MM-DD or M/D/YYYY.", metavar="DATE")]),
+    ("search_mode", Annotated[_Str, _opt("--search-mode", help=f"Where to search [search_mode]: {_one_of(SEARCH_MODES)}.", metavar="MODE")]),
+    ("search_context_size", Annotated[_Str, _opt("--search-context-size", help=f"How much search context [web_search_options.search_context_size]: {_one_of(CONTEXT_SIZES)}.", metavar="SIZE")]),
+    ("search_type", Annotated[_Str, _opt("--search-type", help=f"Search depth [web_search_options.search_type]: {_one_of(SEARCH_TYPES)} (pro needs streaming).", metavar="TYPE")]),
+    ("location", Annotated[_Str, _opt("--location", help="Search as if from here [web_search_options.user_location]: LAT,LON[,CC], e.g. 48.85,2.35,FR.", metavar="LAT,LON[,CC]")]),
+    ("language", Annotated[_Str, _opt("--language", help="Answer language [language_preference]: an ISO 639-1 code (en, de, fr, ...).", metavar="LANG")]),
+    ("images", Annotated[_Flag, _opt("--images", help="Return images with the answer [return_images: true].")]),
+    ("image_domain", Annotated[_Strs, _opt("--image-domain", help="Images only from this domain, or never from it with '-'; repeatable, at most 10 [image_domain_filter].", metavar="DOMAIN")]),
+    ("image_format", Annotated[_Strs, _opt("--image-format", help=f"Images only in this format; repeatable [image_format_filter]: {_one_of(IMAGE_FORMATS)}.", metavar="FORMAT")]),
+    ("related_questions", Annotated[_Flag, _opt("--related-questions", help="Return related questions [return_related_questions: true].")]),
+    ("reasoning_effort", Annotated[_Str, _opt("--reasoning-effort", help=f"How hard reasoning models think [reasoning_effort]: {_one_of(REASONING_EFFORTS)}.", metavar="EFFORT")]),
+    ("no_search", Annotated[_Flag, _opt("--no-search", help="Answer without searching the web [disable_search: true].")]),
+    ("json_schema", Annotated[_Str, _opt("--json-schema", help="Answer as JSON matching the JSON Schema in FILE [response_format: json_schema].", metavar="FILE")]),
+    ("stream_mode", Annotated[_Str, _opt("--stream-mode", help=f"Stream format [stream_mode]: {_one_of(STREAM_MODES)} (concise streams reasoning steps).", metavar="MODE")]),
+    ("option", Annotated[_Strs, _opt("-o", "--option", help="Set any body field; VALUE is JSON when it parses, else a string; dotted keys nest (-o web_search_options.search_context_size=high); overrides the flags; repeatable.", metavar="KEY=VALUE")]),
+    ("attach", Annotated[_Strs, _opt("-a", "--attach", help="Attach an image (png, jpeg, webp, gif) or a document (pdf, doc, docx, txt, rtf), a local file up to 50 MB or an https URL; repeatable [messages: image_url, file_url].", metavar="PATH|URL")]),
+    ("no_stream", Annotated[_Flag, _opt("--no-stream", help="One non-streaming request [stream: false]; the answer prints when complete.")]),
+    ("dry_run", Annotated[_Flag, _opt("--dry-run", help="Print the request (method, URL, headers, JSON body) and send nothing; needs no key.")]),
     ("format", Annotated[Optional[str], _opt("-f", "--format", help="Output: text, ndjson or json (default text).", metavar="FORMAT")]),
     ("reasoning", Annotated[Optional[bool], _opt("--reasoning", help="Show the model's reasoning on stderr.")]),
     ("no_citations", Annotated[Optional[bool], _opt("--no-citations", help="Do not list the sources after a text answer.")]),

@@ -1,13 +1,15 @@
 """What `ask` and `chat` do once argv is parsed: conversation, request, stream, output, log.
 
-A `Session` holds what stays the same between the questions of one run (settings, key,
-transport, log). `Session.ask` is one exchange: the messages (system, earlier turns, the
-new question), the request, the event stream through a formatter, and the log record,
-written after the answer from the same accumulated events.
+A `Session` holds what stays the same between the questions of one run (settings, API,
+key, transport, log). `Session.ask` is one exchange: the messages (system, earlier turns,
+the new question), the request on the chosen API, the answer (streamed, or one document
+with --no-stream) through a formatter, and the log record, written after the answer from
+the same accumulator.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import replace
@@ -15,16 +17,17 @@ from typing import IO, TYPE_CHECKING, Any
 
 from .conversation import Conversation
 from .options import Options
-from .settings import api_key, resolve
+from .settings import Settings, api_key, resolve
 
 if TYPE_CHECKING:
     from .ask import Outcome
-    from .events import Update
+    from .events import Accumulator, Update
     from .output import Formatter
     from .transport import Transport
 
-# An attached file travels as a data URI; the log keeps its type and size, not its bytes.
-DATA_URI_KEPT = 1024
+# An attached local file travels inline (a data URI or bare base64 under "url"); the log
+# keeps its type and size, not its bytes.
+ATTACHMENT_KEPT = 1024
 
 
 def text_stream(stream: Any) -> IO[str]:
@@ -36,6 +39,25 @@ def text_stream(stream: Any) -> IO[str]:
         except (ValueError, OSError):
             pass
     return stream  # type: ignore[no-any-return]
+
+
+def request_for(
+    api: str, messages: list[dict[str, Any]], opts: Options, settings: Settings, *, stream: bool
+) -> tuple[str, dict[str, Any], Accumulator]:
+    """The path, body and accumulator of one request on the chosen API ("chat" or "agent")."""
+    if api == "agent":
+        from .agent_events import AgentAccumulator
+        from .agent_request import AGENT_PATH, build_agent_body
+
+        return (
+            AGENT_PATH,
+            build_agent_body(messages, opts, settings, stream=stream),
+            AgentAccumulator(),
+        )
+    from .events import Accumulator
+    from .request import build_body
+
+    return "/chat/completions", build_body(messages, opts, settings, stream=stream), Accumulator()
 
 
 def run_ask(
@@ -54,6 +76,9 @@ def run_ask(
         conversation = session.conversation(continue_last=continue_last, cid=cid)
         prompt = build_prompt(words, ignore_stdin=ignore_stdin)
         session.connect()
+        if opts.dry_run:
+            session.show_request(conversation, prompt)
+            return
         outcome = session.ask(conversation, prompt, session.formatter())
     finally:
         session.close()
@@ -63,15 +88,19 @@ def run_ask(
 
 
 class Session:
-    """Settings, key, transport and log, shared by the questions of one run."""
+    """Settings, API, key, transport and log, shared by the questions of one run."""
 
     def __init__(self, opts: Options) -> None:
+        from .agent_request import choose_api, validate_agent
         from .request import validate
         from .store import Log, log_path
 
         self.opts = opts
         self.settings = resolve(opts)
         validate(opts)
+        self.api = choose_api(opts, self.settings)
+        if self.api == "agent":
+            validate_agent(opts)
         self.out = text_stream(sys.stdout)
         self.err = text_stream(sys.stderr)
         self.log = Log(log_path(), enabled=self.settings.log, warn=self.notice)
@@ -99,10 +128,10 @@ class Session:
         return found
 
     def connect(self) -> None:
-        """Find the key and set up the transport (exit 3 without a key)."""
+        """Find the key and set up the transport (exit 3 without a key, unless a dry run)."""
         from .transport import Transport, TransportSettings, retry_base_from_env
 
-        self.key = api_key()
+        self.key = None if self.opts.dry_run else api_key()
         self.transport = Transport(
             TransportSettings(
                 base_url=self.settings.base_url,
@@ -126,30 +155,59 @@ class Session:
             reasoning=self.settings.reasoning,
         )
 
+    def request(
+        self, conversation: Conversation, prompt: str
+    ) -> tuple[str, dict[str, Any], Accumulator]:
+        """Path, body and accumulator of the next question in this conversation."""
+        from .request import build_messages
+
+        asked = replace(self.opts, system=conversation.system)
+        messages = build_messages(prompt, asked, conversation.history())
+        return request_for(self.api, messages, asked, self.settings, stream=not asked.no_stream)
+
+    def show_request(self, conversation: Conversation, prompt: str) -> None:
+        """--dry-run: print the request instead of sending it (nothing is logged)."""
+        from .dry_run import show_request
+
+        assert self.transport is not None, "connect() first"
+        path, body, _ = self.request(conversation, prompt)
+        stream = body.get("stream") is True
+        show_request(
+            self.out,
+            self.settings.format,
+            "POST",
+            self.transport.url(path),
+            self.transport.headers(stream),
+            body,
+            [self.key],
+        )
+
     def ask(self, conversation: Conversation, prompt: str, formatter: Formatter) -> Outcome:
-        """One exchange: send, stream through formatter, log; a complete turn joins the history.
+        """One exchange: send, read through formatter, log; a complete turn joins the history.
 
         API and network failures come back in the outcome; Ctrl-C before the answer starts
         and a closed stdout are raised, after the exchange is logged.
         """
         from .ask import Outcome, stream_answer
         from .errors import Interrupted, PerplexError
-        from .events import Accumulator
-        from .request import build_body, build_messages
 
         assert self.transport is not None, "connect() first"
-        asked = replace(self.opts, system=conversation.system)
-        messages = build_messages(prompt, asked, conversation.history())
-        body = build_body(messages, asked, self.settings, stream=True)
+        path, body, acc = self.request(conversation, prompt)
+        stream = body.get("stream") is True  # -o stream=false is --no-stream too
         clock = Clock(formatter)
         try:
-            response = self.transport.request("POST", "/chat/completions", body, stream=True)
-            outcome = stream_answer(response, clock)
+            response = self.transport.request("POST", path, body, stream=stream)
+            if stream:
+                outcome = stream_answer(response, clock, acc)
+            else:
+                from .nonstream import read_answer
+
+                outcome = read_answer(response, clock, acc)
         except PerplexError as exc:
-            outcome = Outcome(Accumulator(), exc)
+            outcome = Outcome(acc, exc)
         except BaseException as exc:
             failure = Interrupted("interrupted") if isinstance(exc, KeyboardInterrupt) else None
-            self._record(conversation, prompt, body, Outcome(Accumulator(), failure), clock, exc)
+            self._record(conversation, prompt, body, Outcome(acc, failure), clock, exc)
             raise
         answer = self._record(conversation, prompt, body, outcome, clock)
         if outcome.error is None:
@@ -168,7 +226,6 @@ class Session:
         """Write the exchange to the log (key-free); returns the answer text it kept."""
         from .errors import Interrupted
         from .events import answer_and_reasoning
-        from .redact import redact
         from .store import Exchange
 
         acc = outcome.acc
@@ -177,7 +234,7 @@ class Session:
         message = error.message if error is not None else None
         if raised is not None and error is None:
             message = str(raised) or type(raised).__name__
-        secrets = (self.key,)
+        secrets = self.secrets()
         if error is None and raised is None:
             status = "ok"
         elif isinstance(error, Interrupted):
@@ -187,15 +244,15 @@ class Session:
         self.log.record(
             Exchange(
                 conversation=conversation.id,
-                prompt=redact(prompt, secrets),
+                prompt=keyfree(prompt, secrets),
                 started=clock.started,
                 status=status,
-                model=self.settings.model,
+                model=str(body.get("model") or body.get("preset") or self.settings.model),
                 system=None
                 if conversation.system is None
-                else redact(conversation.system, secrets),
-                answer=redact(answer, secrets),
-                reasoning=redact(reasoning, secrets),
+                else keyfree(conversation.system, secrets),
+                answer=keyfree(answer, secrets),
+                reasoning=keyfree(reasoning, secrets),
                 request=loggable_request(body, secrets),
                 response_id=acc.id,
                 finish_reason=acc.finish_reason,
@@ -203,10 +260,16 @@ class Session:
                 usage=acc.usage,
                 first_token=clock.first_token,
                 duration=clock.elapsed(),
-                error=None if message is None else redact(message, secrets),
+                error=None if message is None else keyfree(message, secrets),
             )
         )
         return answer
+
+    def secrets(self) -> list[str | None]:
+        """The key in use and any key in the environment: none of them may reach the log."""
+        from .settings import KEY_VARIABLES
+
+        return [self.key, *(os.environ.get(name) for name in KEY_VARIABLES)]
 
     def close(self) -> None:
         if self.transport is not None:
@@ -241,20 +304,31 @@ class Clock:
         return time.monotonic() - self._start
 
 
-def loggable_request(body: dict[str, Any], secrets: tuple[str | None, ...]) -> Any:
+def loggable_request(body: dict[str, Any], secrets: list[str | None]) -> Any:
     """The request body as the log keeps it: no key, and no attached file's bytes."""
     import json
 
-    from .redact import redact
-
-    def shrink(value: Any) -> Any:
+    def shrink(value: Any, key: str = "") -> Any:
         if isinstance(value, dict):
-            return {k: shrink(v) for k, v in value.items()}
+            return {k: shrink(v, k) for k, v in value.items()}
         if isinstance(value, list):
             return [shrink(v) for v in value]
-        if isinstance(value, str) and value.startswith("data:") and len(value) > DATA_URI_KEPT:
-            head = value.split(",", 1)[0]
-            return f"{head},... ({len(value)} characters not logged)"
+        inline = isinstance(value, str) and not value.startswith(("https://", "http://"))
+        if key == "url" and inline and len(value) > ATTACHMENT_KEPT:
+            head = value.split(",", 1)[0] + "," if value.startswith("data:") else ""
+            return f"{head}... ({len(value)} characters not logged)"
         return value
 
-    return json.loads(redact(json.dumps(shrink(body), ensure_ascii=False), secrets))
+    return json.loads(keyfree(json.dumps(shrink(body), ensure_ascii=False), secrets))
+
+
+def keyfree(text: str, secrets: list[str | None]) -> str:
+    """The text with any key masked; left untouched when it holds none.
+
+    As for --dry-run, redact runs only when a key is there: its bearer pattern would
+    otherwise rewrite an answer that happens to say "Bearer something".
+    """
+    from .redact import redact
+
+    found = [s for s in secrets if s and s in text]
+    return redact(text, found) if found else text

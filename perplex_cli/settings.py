@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import AuthError, UsageError
-from .options import FORMATS, Options
+from .options import APIS, FORMATS, Options
 
 DEFAULT_BASE_URL = "https://api.perplexity.ai"
 
 DEFAULTS: dict[str, Any] = {
     "model": "sonar",
+    "api": "chat",
     "format": "text",
     "reasoning": False,
     "no_citations": False,
@@ -33,6 +34,7 @@ class Settings:
     """Concrete values for one run."""
 
     model: str
+    api: str
     format: str
     reasoning: bool
     no_citations: bool
@@ -61,6 +63,10 @@ def check(settings: Settings) -> None:
     if settings.format not in FORMATS:
         raise UsageError(
             f"invalid value for -f/--format: {settings.format!r} (choose from {', '.join(FORMATS)})"
+        )
+    if settings.api not in APIS:
+        raise UsageError(
+            f"invalid value for --api: {settings.api!r} (choose from {', '.join(APIS)})"
         )
     if settings.timeout <= 0:
         raise UsageError("invalid value for --timeout: must be > 0 seconds")

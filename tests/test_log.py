@@ -345,3 +345,71 @@ def test_ctrl_c_during_ask_logs_the_partial_answer_as_interrupted(server, spawn,
     assert entry["status"] == "interrupted"
     assert entry["answer"].startswith("part0 part1 ")
     assert len(entry["answer"]) < len("".join(f"part{i} " for i in range(50)))
+
+
+def test_agent_answers_are_logged_and_continue_as_agent_input(server, cli):
+    import agent_streams as a
+
+    server.reply(
+        Reply(body=a.sse(*a.answer("Agent ", "answer."))), Reply(body=a.sse(*a.answer("More.")))
+    )
+    assert cli("--preset", "fast", "first").code == 0
+    [entry] = logged(cli)
+    assert (entry["answer"], entry["model"], entry["cost"]) == ("Agent answer.", "fast", 0.001)
+    assert cli("-c", "--preset", "fast", "second").code == 0
+    assert server.requests[-1].json()["input"] == [
+        {"type": "message", "role": "user", "content": "first"},
+        {"type": "message", "role": "assistant", "content": "Agent answer."},
+        {"type": "message", "role": "user", "content": "second"},
+    ]
+
+
+def test_no_stream_answers_are_logged_like_streamed_ones(server, cli):
+    doc = {
+        "id": "x",
+        "model": "sonar",
+        "object": "chat.completion",
+        "citations": ["https://c.example"],
+        "usage": {"total_tokens": 7, "cost": {"total_cost": 0.002}},
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": "<think>hm</think>Whole."},
+            }
+        ],
+    }
+    server.reply(Reply(body=json.dumps(doc).encode(), content_type="application/json"))
+    assert cli("--no-stream", "q").code == 0
+    [entry] = logged(cli)
+    assert (entry["answer"], entry["reasoning"], entry["status"]) == ("Whole.", "hm", "ok")
+    assert entry["citations"] == ["https://c.example"] and entry["cost"] == 0.002
+
+
+def test_dry_run_with_continue_shows_the_history_and_logs_nothing(server, cli, monkeypatch):
+    server.reply(Reply(body=sse(*answer("Earlier."))))
+    cli("before")
+    monkeypatch.delenv("PERPLEXITY_API_KEY")
+    shown = cli("-c", "--dry-run", "-f", "json", "after")
+    assert shown.code == 0, shown.stderr
+    assert json.loads(shown.stdout)["body"]["messages"] == [
+        {"role": "user", "content": "before"},
+        {"role": "assistant", "content": "Earlier."},
+        {"role": "user", "content": "after"},
+    ]
+    assert len(logged(cli)) == 1 and len(server.requests) == 1
+
+
+def test_an_attached_file_is_logged_by_type_and_size_not_bytes(server, cli, tmp_path):
+    image = tmp_path / "chart.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(3000))
+    server.reply(Reply(body=sse(*answer("A chart."))))
+    assert cli("-a", str(image), "what is this").code == 0
+    sent = server.requests[-1].json()["messages"][-1]["content"][1]["image_url"]["url"]
+    assert sent.startswith("data:image/png;base64,") and len(sent) > 4000
+    [entry] = logged(cli)
+    doc = json.loads(cli("logs", "show", str(entry["id"]), "-f", "json").stdout)
+    kept = doc["request"]["messages"][-1]["content"][1]["image_url"]["url"]
+    assert kept == f"data:image/png;base64,... ({len(sent)} characters not logged)"
+    assert cli("-c", "and now?").code == 0
+    assert server.requests[-1].json()["messages"][0] == {"role": "user", "content": "what is this"}
