@@ -7,12 +7,16 @@ that `perplex "q"` runs `ask`. A question that is exactly a command name runs th
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+import contextlib
+from collections.abc import Iterator
+from typing import Annotated, Any, Optional
 
 import click
 import typer
 
 from . import __version__
+from .debug import enable_option
+from .errors import Interrupted, PipeClosed
 from .groups import DefaultCommandGroup
 from .logs import app as logs_app
 from .models import models_command
@@ -23,6 +27,27 @@ class PerplexGroup(DefaultCommandGroup):
     """The root group: `ask` is the default command."""
 
     default_command = "ask"
+
+    # Click would turn a broken pipe into exit 1 and Ctrl-C into "Aborted!": both are handed
+    # over as the typed errors of D5 before click sees them, while parsing (--help | head)
+    # and while any command runs.
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with _typed_pipe_and_interrupt():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _typed_pipe_and_interrupt():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _typed_pipe_and_interrupt() -> Iterator[None]:
+    try:
+        yield
+    except BrokenPipeError:
+        raise PipeClosed() from None
+    except KeyboardInterrupt:
+        raise Interrupted() from None
 
 
 app = typer.Typer(
@@ -50,6 +75,11 @@ def root(
     version: Annotated[
         Optional[bool],
         typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True),
+    ] = None,
+    debug: Annotated[
+        Optional[bool],
+        typer.Option("--debug", help="Show the HTTP exchange and tracebacks on stderr (key redacted).",
+                     callback=enable_option, is_eager=True),
     ] = None,
 ) -> None:
     """Ask Perplexity from the command line: cited answers, streamed.

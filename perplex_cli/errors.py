@@ -9,7 +9,8 @@
     ├── NetworkError (7)          refused, DNS, TLS, timeouts
     │   └── CutStream (7)         the answer started but the body ended before it was complete
     ├── ProtocolError (8)         not an event stream, or a complete event that is not JSON
-    └── Interrupted (130)         Ctrl-C
+    ├── Interrupted (130)         Ctrl-C
+    └── PipeClosed (141)          the reader of stdout went away (`| head`): silent
 
 Library code raises these; `__main__` turns them into one line on stderr and the exit code.
 """
@@ -94,8 +95,19 @@ class Interrupted(PerplexError):
     exit_code = 130
     kind = "interrupted"
 
+    def __init__(self, message: str = "interrupted (Ctrl-C)") -> None:
+        super().__init__(message)
 
-class PipeClosed(Exception):
-    """Raised when the reader of stdout went away (`| head`): silent exit 141."""
+
+class PipeClosed(PerplexError):
+    """Raised when the reader of stdout went away (`| head`): silent exit 141 (D5).
+
+    Part of the tree so that an answer cut this way is still an outcome with an error
+    (for the log); `__main__` prints nothing for it.
+    """
 
     exit_code = 141
+    kind = "pipe_closed"
+
+    def __init__(self, message: str = "stdout was closed by the reader") -> None:
+        super().__init__(message)

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from .debug import enable_option
+
 FORMATS = ("text", "ndjson", "json")
 APIS = ("chat", "agent")
 
@@ -78,6 +80,7 @@ class Options:
     retries: int | None = None
     # local data
     log: bool | None = None
+    debug: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -136,6 +139,7 @@ SHARED_PARAMETERS: list[tuple[str, Any]] = [
     ("connect_timeout", Annotated[Optional[float], _opt("--connect-timeout", help="Seconds allowed to connect (default 10).", metavar="S")]),
     ("retries", Annotated[Optional[int], _opt("--retries", help="Retries before the answer starts, on connection errors, 408, 409, 429, 5xx (default 2).", metavar="N")]),
     ("log", Annotated[Optional[bool], _opt("--log/--no-log", help="Write the exchange to the local log (default on; config log = false).")]),
+    ("debug", Annotated[Optional[bool], _opt("--debug", help="Show the HTTP exchange and tracebacks on stderr (key redacted).", callback=enable_option, is_eager=True)]),
 ]
 
 SHARED_NAMES = frozenset(name for name, _ in SHARED_PARAMETERS)

@@ -7,11 +7,20 @@ from collections.abc import Iterable
 
 _BEARER = re.compile(r"(Bearer\s+)[^\s'\"]+", re.IGNORECASE)
 _MASK = "***"
+# Keys in use in this process, so that text produced far from the key (a traceback,
+# the --debug exchange) can still be cleaned.
+_REMEMBERED: set[str] = set()
+
+
+def remember(secret: str | None) -> None:
+    """Redact this secret from everything `redact` cleans from now on."""
+    if secret and len(secret) >= 4:
+        _REMEMBERED.add(secret)
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     """Replace every known secret and any bearer token in text with ***."""
-    for secret in secrets:
+    for secret in [*secrets, *_REMEMBERED]:
         if secret and len(secret) >= 4:
             text = text.replace(secret, _MASK)
     return _BEARER.sub(r"\1" + _MASK, text)

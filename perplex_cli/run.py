@@ -31,7 +31,12 @@ ATTACHMENT_KEPT = 1024
 
 
 def text_stream(stream: Any) -> IO[str]:
-    """The given stdout/stderr, writing UTF-8 whatever the locale says."""
+    """The given stdout/stderr, writing UTF-8 whatever the locale says.
+
+    A stream closed before perplex started (`>&-`) can be None in Python: /dev/null then.
+    """
+    if stream is None:
+        return open(os.devnull, "w", encoding="utf-8")
     reconfigure = getattr(stream, "reconfigure", None)
     if reconfigure is not None:
         try:
@@ -206,7 +211,7 @@ class Session:
         except PerplexError as exc:
             outcome = Outcome(acc, exc)
         except BaseException as exc:
-            failure = Interrupted("interrupted") if isinstance(exc, KeyboardInterrupt) else None
+            failure = Interrupted() if isinstance(exc, KeyboardInterrupt) else None
             self._record(conversation, prompt, body, Outcome(acc, failure), clock, exc)
             raise
         answer = self._record(conversation, prompt, body, outcome, clock)
@@ -299,6 +304,11 @@ class Clock:
 
     def end(self, acc: Any, error: Any) -> None:
         self.formatter.end(acc, error)
+
+    def __getattr__(self, name: str) -> Any:
+        # Anything else the pipeline asks of the formatter (its `out`, to watch for a reader
+        # that went away) is the formatter's own.
+        return getattr(self.formatter, name)
 
     def elapsed(self) -> float:
         return time.monotonic() - self._start

@@ -10,6 +10,7 @@ from .errors import AuthError, UsageError
 from .options import APIS, FORMATS, Options
 
 DEFAULT_BASE_URL = "https://api.perplexity.ai"
+MAX_TIMEOUT = 86400.0  # a day: more than any answer needs
 
 DEFAULTS: dict[str, Any] = {
     "model": "sonar",
@@ -68,10 +69,10 @@ def check(settings: Settings) -> None:
         raise UsageError(
             f"invalid value for --api: {settings.api!r} (choose from {', '.join(APIS)})"
         )
-    if settings.timeout <= 0:
-        raise UsageError("invalid value for --timeout: must be > 0 seconds")
-    if settings.connect_timeout <= 0:
-        raise UsageError("invalid value for --connect-timeout: must be > 0 seconds")
+    for name, seconds in (("--timeout", settings.timeout), ("--connect-timeout", settings.connect_timeout)):
+        # Also refuses nan and inf, which the socket layer cannot take.
+        if not 0 < seconds <= MAX_TIMEOUT:
+            raise UsageError(f"invalid value for {name}: must be > 0 and at most {MAX_TIMEOUT:g} seconds")
     if settings.retries < 0:
         raise UsageError("invalid value for --retries: must be >= 0")
     if not settings.base_url.startswith(("http://", "https://")):

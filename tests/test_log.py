@@ -413,3 +413,21 @@ def test_an_attached_file_is_logged_by_type_and_size_not_bytes(server, cli, tmp_
     assert kept == f"data:image/png;base64,... ({len(sent)} characters not logged)"
     assert cli("-c", "and now?").code == 0
     assert server.requests[-1].json()["messages"][0] == {"role": "user", "content": "what is this"}
+
+
+def test_a_reader_that_leaves_a_json_answer_stops_it_and_the_log_keeps_it(server, spawn, cli):
+    import time
+
+    server.reply(
+        Reply(pieces=[sse(c) for c in answer(*[f"w{i} " for i in range(300)])], delay=0.01)
+    )
+    proc = spawn("-f", "json", "q")
+    deadline = time.monotonic() + 10
+    while len(server.writes) < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.stdout.close()  # json writes at the end: only the watch on stdout can notice
+    proc.wait(timeout=10)
+    assert proc.returncode == 141
+    [entry] = logged(cli)
+    assert entry["status"] == "partial" and entry["error"] == "stdout was closed by the reader"
+    assert entry["answer"].startswith("w0 w1 ") and not entry["answer"].endswith("w299 ")

@@ -18,6 +18,8 @@ class JsonFormatter:
         pass
 
     def end(self, acc: Accumulator, error: PerplexError | None) -> None:
+        if error is not None and not acc.events:
+            return  # nothing was received: stderr and the exit status say it all
         doc = acc.completion()
         if error is not None:
             doc["error"] = error_member(error)

@@ -15,12 +15,14 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 class NdjsonFormatter:
     def __init__(self, out: IO[str]) -> None:
         self.out = out
+        self.lines = 0
 
     def chunk(self, raw: dict[str, Any], update: Update) -> None:
         self.out.write(_dumps(raw) + "\n")
         self.out.flush()
+        self.lines += 1
 
     def end(self, acc: Accumulator, error: PerplexError | None) -> None:
-        if error is not None:
+        if error is not None and self.lines:  # nothing shown: no partial answer to end
             self.out.write(_dumps({"error": error_member(error)}) + "\n")
             self.out.flush()
