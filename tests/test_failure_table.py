@@ -75,6 +75,13 @@ PINNED_BY = {
         "test_bad_input::test_unreadable_stdin_counts_as_empty_as_nohup_leaves_it"],
     "stdin is a directory": ["test_bad_input::test_directory_as_stdin_is_refused_by_python_before_perplex_starts"],
     "no API key": ["test_api_errors::test_missing_key_is_exit_3_with_how_to_set_one"],
+    "an unknown `--cid`, or `-c` with an empty log": [
+        "test_log::test_unknown_cid_is_a_usage_error_before_any_request",
+        "test_log::test_continue_with_an_empty_log_is_a_usage_error"],
+    "the log cannot be written (a bad path, a locked or newer database)": [
+        "test_log::test_unwritable_log_path_still_prints_the_answer_with_one_warning",
+        "test_log::test_locked_log_warns_and_never_fails_the_answer",
+        "test_log::test_a_log_from_a_newer_perplex_is_left_alone"],
     "anything else (a bug)": ["test_debug::test_unexpected_error_is_one_line_asking_for_debug",
                               "test_debug::test_unexpected_error_with_debug_shows_the_traceback_without_the_key"],
 }
