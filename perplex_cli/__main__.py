@@ -58,7 +58,12 @@ def run(args: list[str]) -> int:
         return status
     except (PipeClosed, BrokenPipeError):
         return _pipe_closed()
-    except (Interrupted, KeyboardInterrupt, click.exceptions.Abort):
+    except Interrupted as exc:
+        _say("perplex: " + ("interrupted" if exc.message == Interrupted.DEFAULT else exc.message))
+        if exc.hint:
+            _say(f"perplex: hint: {exc.hint}")
+        return 130
+    except (KeyboardInterrupt, click.exceptions.Abort):
         _say("perplex: interrupted")
         return 130
     except PerplexError as exc:

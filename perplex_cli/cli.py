@@ -14,7 +14,10 @@ from typing import Annotated, Any, Optional
 import click
 import typer
 
-from . import __version__
+from . import __version__, batch, research, search
+from .commandtree import examples_epilog
+from .completions import EPILOG as COMPLETIONS_EPILOG
+from .completions import completions_command
 from .debug import enable_option
 from .errors import Interrupted, PipeClosed
 from .groups import DefaultCommandGroup
@@ -53,9 +56,16 @@ def _typed_pipe_and_interrupt() -> Iterator[None]:
 app = typer.Typer(
     cls=PerplexGroup,
     name="perplex",
-    help="Ask Perplexity from the command line: cited answers, streamed. "
-    "'ask' is the default command: perplex \"why is the sky blue\". "
-    "The request options and search filters are listed by: perplex ask --help.",
+    help="Ask Perplexity from the command line: cited answers, streamed.\n\n"
+    "'ask' is the default command (marked *): perplex \"why is the sky blue\" is "
+    "perplex ask \"why is the sky blue\". 'perplex COMMAND --help' tells more; "
+    "the request options and search filters are listed by: perplex ask --help.",
+    epilog=examples_epilog(
+        '  perplex "why is the sky blue"',
+        '  cat notes.md | perplex "summarise this"',
+        "  perplex -f json \"capital of France\" | jq -r '.choices[0].message.content'",
+        "  perplex completions bash > ~/.local/share/bash-completion/completions/perplex",
+    ),
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -82,10 +92,7 @@ def root(
                      callback=enable_option, is_eager=True),
     ] = None,
 ) -> None:
-    """Ask Perplexity from the command line: cited answers, streamed.
-
-    'ask' is the default command, so perplex "why is the sky blue" asks.
-    """
+    """Options of perplex itself; the help text is the app's."""
 
 
 # Which conversation to continue, for ask and chat; the turns come from the local log.
@@ -96,8 +103,13 @@ CidOption = Annotated[Optional[str], typer.Option("--cid", help="Continue the co
 @app.command(
     "ask",
     context_settings={"allow_interspersed_args": True},
-    epilog='Examples: perplex "why is the sky blue" | cat notes.md | perplex "summarise" | '
-    'perplex -f json "q" | jq .citations | perplex ask -- -5 degrees in kelvin',
+    epilog=examples_epilog(
+        '  perplex "why is the sky blue"',
+        '  cat notes.md | perplex "summarise this"      # stdin is the material',
+        "  perplex --render --usage \"how do magnets work\"  # formatted, then tokens and cost",
+        "  perplex -f json \"q\" | jq -r '.citations[]'",
+        "  perplex ask -- -5 degrees in kelvin           # a question that starts with -",
+    ),
 )
 @shared_options
 def ask_command(
@@ -108,13 +120,25 @@ def ask_command(
     *,
     opts: Options,
 ) -> None:
-    """Ask one question and stream the cited answer (the default command)."""
+    """Ask one question and stream the cited answer.
+
+    This is the default command: perplex "q" is perplex ask "q". Piped stdin is read as
+    the material and the words as the instruction; --render formats the answer on a
+    terminal.
+    """
     from .run import run_ask
 
     run_ask(prompt or [], opts, ignore_stdin=ignore_stdin, continue_last=continue_last, cid=cid)
 
 
-@app.command("chat", epilog="In the chat: /help lists the commands; Ctrl-C stops an answer, Ctrl-D leaves.")
+@app.command(
+    "chat",
+    epilog=examples_epilog(
+        "  perplex chat",
+        '  perplex chat -m sonar-pro -s "Be brief."',
+        "  perplex chat -c   # go on with the latest conversation",
+    ),
+)
 @shared_options
 def chat_command(
     continue_last: ContinueOption = False,
@@ -122,11 +146,40 @@ def chat_command(
     *,
     opts: Options,
 ) -> None:
-    """Talk with Perplexity in the terminal: line editing, history, /commands."""
+    """Talk with Perplexity in the terminal: line editing, history, /commands.
+
+    In the chat /help lists the commands; Ctrl-C stops an answer, Ctrl-D leaves.
+    """
     from .chat import run_chat
 
     run_chat(opts, continue_last=continue_last, cid=cid)
 
 
-app.command("models")(models_command)
+app.command(
+    "models",
+    epilog=examples_epilog(
+        "  perplex models",
+        "  perplex models -f json",
+        "  perplex models --api agent",
+        '  perplex -m sonar-pro "a harder question"   # ask with one of them',
+    ),
+)(models_command)
+app.command(
+    "batch",
+    epilog=examples_epilog(
+        "  perplex batch questions.txt > answers.ndjson",
+        "  perplex batch -j 8 --output out.ndjson --resume prompts.jsonl",
+        "  cat prompts.txt | perplex batch --ordered -m sonar-pro -",
+    ),
+)(batch.batch_command)
+app.command(
+    "search",
+    epilog=examples_epilog(
+        '  perplex search "rust web frameworks"',
+        "  perplex search --max-results 5 -f json q | jq -r '.results[].url'",
+        "  perplex search --search-recency week --country US election results",
+    ),
+)(search.search_command)
+app.add_typer(research.app, name="research")
+app.command("completions", epilog=COMPLETIONS_EPILOG)(completions_command)
 app.add_typer(logs_app)

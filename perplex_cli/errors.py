@@ -49,6 +49,7 @@ class ApiError(PerplexError):
 
     exit_code = 4
     kind = "api_error"
+    retry_after: float | None = None  # seconds the server asked us to wait (Retry-After)
 
     def __init__(self, message: str, status: int = 0, hint: str | None = None) -> None:
         super().__init__(message, hint)
@@ -94,9 +95,10 @@ class Interrupted(PerplexError):
 
     exit_code = 130
     kind = "interrupted"
+    DEFAULT = "interrupted (Ctrl-C)"  # what json and ndjson carry; stderr says "interrupted"
 
-    def __init__(self, message: str = "interrupted (Ctrl-C)") -> None:
-        super().__init__(message)
+    def __init__(self, message: str = DEFAULT, hint: str | None = None) -> None:
+        super().__init__(message, hint)
 
 
 class PipeClosed(PerplexError):

@@ -112,7 +112,7 @@ class Accumulator:
     reasoning_steps: list[Any] = field(default_factory=list)
     complete: bool = False
     events: int = 0
-    response: dict[str, Any] | None = None  # the document of a non-streaming request
+    response: dict[str, Any] | None = None  # a whole response document, kept as returned
     _content: io.StringIO = field(default_factory=io.StringIO)
     _reasoning: io.StringIO = field(default_factory=io.StringIO)
     _think: ThinkSplitter = field(default_factory=ThinkSplitter)
@@ -182,6 +182,138 @@ class Accumulator:
 
     def feed_response(self, doc: dict[str, Any]) -> Update:
         """Take a whole non-streaming response, as one chunk whose delta is the answer."""
+        self.response = doc
+        chunk = dict(doc)
+        choices = doc.get("choices")
+        if choices and isinstance(choices[0], dict):
+            choice = dict(choices[0])
+            message = choice.pop("message", None) or {}
+            delta = {"content": message.get("content") or ""}
+            if message.get("reasoning_steps"):
+                delta["reasoning_steps"] = message["reasoning_steps"]
+            choice["delta"] = delta
+            chunk["choices"] = [choice]
+        update = self.feed(chunk)
+        self.complete = True  # a whole document is complete by definition
+        return update
+
+    def finish(self) -> Update:
+        """Flush what was held back when the content ends."""
+        held, self._held = self._held, ""
+        if self.in_think:
+            return Update(reasoning=held)
+        return Update(answer=held.lstrip() if self._after_think else held)
+
+
+def _partial_suffix(text: str, tag: str) -> int:
+    """Length of the longest suffix of text that is a proper prefix of tag."""
+    for n in range(min(len(tag) - 1, len(text)), 0, -1):
+        if text.endswith(tag[:n]):
+            return n
+    return 0
+
+
+@dataclass
+class Accumulator:
+    """Builds the completion from the chunks, in order."""
+
+    id: str | None = None
+    model: str | None = None
+    created: int | None = None
+    object: str | None = None
+    usage: dict[str, Any] | None = None
+    finish_reason: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    reasoning_steps: list[Any] = field(default_factory=list)
+    complete: bool = False
+    events: int = 0
+    response: dict[str, Any] | None = None  # a whole response document, kept as returned
+    _content: io.StringIO = field(default_factory=io.StringIO)
+    _reasoning: io.StringIO = field(default_factory=io.StringIO)
+    _think: ThinkSplitter = field(default_factory=ThinkSplitter)
+
+    def envelope(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
+        """The event as the formatters get it: a chat chunk as it came (its SSE name unused)."""
+        return data
+
+    def error_in(self, raw: dict[str, Any]) -> Any:
+        """The error an event carries instead of an answer, or None."""
+        if "error" in raw and "choices" not in raw:
+            return raw["error"] or "the API reported an error"
+        return None
+
+    def feed(self, chunk: dict[str, Any]) -> Update:
+        """Take one chunk; return the text it adds."""
+        self.events += 1
+        if self.id is None:
+            self.id = chunk.get("id")
+            self.created = chunk.get("created")
+        model = chunk.get("model")
+        if model:
+            self.model = model
+        obj = chunk.get("object")
+        if obj:
+            self.object = obj
+            if obj in DONE_OBJECTS:
+                self.complete = True
+        usage = chunk.get("usage")
+        if usage:
+            self.usage = usage
+        for name in METADATA_FIELDS:
+            value = chunk.get(name)
+            if value:
+                self.metadata[name] = value
+        update = Update()
+        choices = chunk.get("choices")
+        if choices:
+            choice = choices[0]
+            reason = choice.get("finish_reason")
+            if reason:
+                self.finish_reason = reason
+                self.complete = True
+            delta = choice.get("delta")
+            if delta:
+                steps = delta.get("reasoning_steps")
+                if steps:
+                    self.reasoning_steps.extend(steps)
+                    update.reasoning = _steps_text(steps)
+                text = delta.get("content")
+                if text:
+                    self._content.write(text)
+                    split = self._think.feed(text)
+                    update.answer = split.answer
+                    if split.reasoning:
+                        self._reasoning.write(split.reasoning)
+                        update.reasoning += split.reasoning
+            message = choice.get("message")
+            steps = message.get("reasoning_steps") if isinstance(message, dict) else None
+            if steps and isinstance(steps, list):
+                # Concise done chunks repeat all the steps so far: keep that list, and
+                # show only the steps that no delta has shown yet.
+                unseen = steps[len(self.reasoning_steps) :]
+                self.reasoning_steps = list(steps)
+                update.reasoning = _steps_text(unseen) + update.reasoning
+        return update
+
+    def feed_response(self, doc: dict[str, Any]) -> Update:
+        """Take a whole non-streaming response, as one chunk whose delta is the answer."""
+        self.response = doc
+        chunk = dict(doc)
+        choices = doc.get("choices")
+        if choices and isinstance(choices[0], dict):
+            choice = dict(choices[0])
+            message = choice.pop("message", None) or {}
+            delta = {"content": message.get("content") or ""}
+            if message.get("reasoning_steps"):
+                delta["reasoning_steps"] = message["reasoning_steps"]
+            choice["delta"] = delta
+            chunk["choices"] = [choice]
+        update = self.feed(chunk)
+        self.complete = True  # a whole document is complete by definition
+        return update
+
+    def feed_response(self, doc: dict[str, Any]) -> Update:
+        """Take a whole chat.completion document as one chunk whose delta is the answer."""
         self.response = doc
         chunk = dict(doc)
         choices = doc.get("choices")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional, Protocol
 
 import typer
 
+from .commandtree import examples_epilog
 from .errors import UsageError
 from .groups import DefaultCommandGroup
 
@@ -36,7 +37,12 @@ class LogsGroup(DefaultCommandGroup):
 app = typer.Typer(
     cls=LogsGroup,
     name="logs",
-    help="The local log of every exchange: list (default), show, search, stats, rm, prune.",
+    help="Browse, search and prune the local log of every exchange.",
+    epilog=examples_epilog(
+        "  perplex logs -n 5",
+        "  perplex logs search rayleigh scattering",
+        "  perplex logs stats --since 30d",
+    ),
     rich_markup_mode=None,
     no_args_is_help=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -249,7 +255,13 @@ def write_records(out: Sink, records: list[dict[str, Any]], fmt: str) -> None:
 # --- commands -------------------------------------------------------------------------------
 
 
-@app.command("list")
+@app.command(
+    "list",
+    epilog=examples_epilog(
+        "  perplex logs -n 50 --since 7d",
+        "  perplex logs --status partial -f json | jq -r '.[].prompt'",
+    ),
+)
 def list_command(
     limit: LimitOption = 20,
     model: Annotated[
@@ -286,7 +298,10 @@ def list_command(
     write_records(_stdout(fmt), records, fmt)
 
 
-@app.command("show")
+@app.command(
+    "show",
+    epilog=examples_epilog("  perplex logs show", "  perplex logs show 42 -f json | jq .usage"),
+)
 def show_command(
     exchange_id: Annotated[
         Optional[int],
@@ -326,7 +341,13 @@ def show_command(
     out.flush()
 
 
-@app.command("search")
+@app.command(
+    "search",
+    epilog=examples_epilog(
+        "  perplex logs search rayleigh scattering",
+        "  perplex logs search -f json tides | jq -r '.[].answer'",
+    ),
+)
 def search_command(
     words: Annotated[
         list[str],
@@ -342,7 +363,10 @@ def search_command(
     write_records(_stdout(fmt), records, fmt)
 
 
-@app.command("path")
+@app.command(
+    "path",
+    epilog=examples_epilog("  perplex logs path", '  sqlite3 "$(perplex logs path)" .schema'),
+)
 def path_command() -> None:
     """Print where the log is (PERPLEX_LOG_DB overrides)."""
     from .store import log_path
@@ -350,7 +374,10 @@ def path_command() -> None:
     typer.echo(str(log_path()))
 
 
-@app.command("stats")
+@app.command(
+    "stats",
+    epilog=examples_epilog("  perplex logs stats", "  perplex logs stats --since 30d -f json"),
+)
 def stats_command(since: SinceOption = None, fmt: FormatOption = "text") -> None:
     """Counts, tokens and cost, in total, by model and by day."""
     fmt = _format(fmt)
@@ -401,7 +428,12 @@ def _write_stats_text(out: Sink, stats: dict[str, Any]) -> None:
             )
 
 
-@app.command("rm")
+@app.command(
+    "rm",
+    epilog=examples_epilog(
+        "  perplex logs rm 42 43", "  perplex logs rm k3xq7m2pta   # a whole conversation"
+    ),
+)
 def rm_command(
     ids: Annotated[
         list[str], typer.Argument(metavar="ID...", help="Exchange numbers or conversation ids.")
@@ -423,7 +455,12 @@ def rm_command(
     _say(f"perplex: deleted {_exchanges(count)}")
 
 
-@app.command("prune")
+@app.command(
+    "prune",
+    epilog=examples_epilog(
+        "  perplex logs prune --before 2026-01-01", "  perplex logs prune --before 90d"
+    ),
+)
 def prune_command(
     before: Annotated[
         str,

@@ -68,9 +68,45 @@ def models_command(
             show_default=False,
         ),
     ] = None,
+    api: Annotated[
+        Optional[str],
+        typer.Option(
+            "--api",
+            help="chat: the Sonar models, known offline (default); agent: the Agent API's "
+            "catalogue (GET /v1/models, no key needed) and its presets.",
+            metavar="API",
+            show_default=False,
+        ),
+    ] = None,
+    base_url: Annotated[
+        Optional[str],
+        typer.Option("--base-url", help="API base URL (with --api agent).", metavar="URL",
+                     show_default=False),
+    ] = None,
 ) -> None:
-    """List the known models with their context size (in tokens) and what each is for."""
+    """List the known models: context size in tokens and what each is for."""
+    from .options import Options
+    from .settings import resolve
+
     fmt = format or "text"
     if fmt not in FORMATS:
         raise UsageError(f"invalid value for -f/--format: {fmt!r} (choose from text, json, ndjson)")
-    write_models(sys.stdout, fmt)
+    settings = resolve(Options(api=api, base_url=base_url, format=fmt))
+    if settings.api != "agent":
+        write_models(sys.stdout, fmt)
+        return
+    # The one form of `models` that asks the server (and so imports requests).
+    from .agent_models import list_agent_models, write_agent_models
+
+    def announce(line: str) -> None:
+        if not settings.quiet:
+            sys.stderr.write(line + "\n")
+
+    rows = list_agent_models(
+        settings.base_url,
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.timeout,
+        retries=settings.retries,
+        on_retry=announce,
+    )
+    write_agent_models(rows, sys.stdout, fmt)

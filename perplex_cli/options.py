@@ -9,26 +9,25 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, fields
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Optional, get_args, overload
 
 import typer
 
+# The allowed values live in one table, read by validation, help and the completions.
+from .choices import (
+    APIS as APIS,
+    CONTEXT_SIZES as CONTEXT_SIZES,
+    FORMATS as FORMATS,
+    IMAGE_FORMATS as IMAGE_FORMATS,
+    REASONING_EFFORTS as REASONING_EFFORTS,
+    RECENCIES as RECENCIES,
+    SEARCH_MODES as SEARCH_MODES,
+    SEARCH_TYPES as SEARCH_TYPES,
+    STREAM_MODES as STREAM_MODES,
+)
 from .debug import enable_option
-
-FORMATS = ("text", "ndjson", "json")
-APIS = ("chat", "agent")
-
-# Allowed values of the enumerated request options (product.md section 4); request.validate
-# checks them and the help text lists them, so both read these.
-RECENCIES = ("hour", "day", "week", "month", "year")
-SEARCH_MODES = ("web", "academic", "sec")
-CONTEXT_SIZES = ("low", "medium", "high")
-SEARCH_TYPES = ("fast", "pro", "auto")
-IMAGE_FORMATS = ("gif", "jpg", "png", "webp")
-REASONING_EFFORTS = ("minimal", "low", "medium", "high")
-STREAM_MODES = ("full", "concise")
 
 
 @dataclass
@@ -73,6 +72,9 @@ class Options:
     reasoning: bool | None = None
     no_citations: bool | None = None
     quiet: bool | None = None
+    render: bool | None = None
+    usage: bool | None = None
+    no_color: bool | None = None
     # connection
     base_url: str | None = None
     timeout: float | None = None
@@ -133,7 +135,10 @@ SHARED_PARAMETERS: list[tuple[str, Any]] = [
     ("format", Annotated[Optional[str], _opt("-f", "--format", help="Output: text, ndjson or json (default text).", metavar="FORMAT")]),
     ("reasoning", Annotated[Optional[bool], _opt("--reasoning", help="Show the model's reasoning on stderr.")]),
     ("no_citations", Annotated[Optional[bool], _opt("--no-citations", help="Do not list the sources after a text answer.")]),
-    ("quiet", Annotated[Optional[bool], _opt("-q", "--quiet", help="No retry notices, warnings or progress on stderr.")]),
+    ("quiet", Annotated[Optional[bool], _opt("-q", "--quiet", help="No retry notices, warnings or progress on stderr; plain output.")]),
+    ("render", Annotated[Optional[bool], _opt("--render", help="On a terminal, show the answer as formatted Markdown with linked sources.")]),
+    ("usage", Annotated[Optional[bool], _opt("--usage", help="After the answer, print tokens, searches and cost on stderr.")]),
+    ("no_color", Annotated[Optional[bool], _opt("--no-color", help="No colour, styles, links or spinner (as NO_COLOR does).")]),
     ("base_url", Annotated[Optional[str], _opt("--base-url", help="API base URL (default https://api.perplexity.ai; env PERPLEXITY_BASE_URL).", metavar="URL")]),
     ("timeout", Annotated[Optional[float], _opt("--timeout", help="Longest silence allowed between bytes, in seconds (default 300).", metavar="S")]),
     ("connect_timeout", Annotated[Optional[float], _opt("--connect-timeout", help="Seconds allowed to connect (default 10).", metavar="S")]),
@@ -146,14 +151,52 @@ SHARED_NAMES = frozenset(name for name, _ in SHARED_PARAMETERS)
 _OPTION_FIELDS = frozenset(f.name for f in fields(Options))
 
 
-def shared_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Give a command the shared options; it receives them as `opts: Options`."""
+def flags(annotation: Any) -> tuple[str, ...]:
+    """The command-line names of a shared parameter, e.g. ("-m", "--model")."""
+    info = get_args(annotation)[1]
+    # With Annotated, typer takes a string first argument as a name, not as a default.
+    first = (info.default,) if isinstance(info.default, str) else ()
+    return first + tuple(info.param_decls)
+
+
+def given(opts: Options, name: str) -> Any:
+    """The value of a shared option by name, whether it is a field of Options or in extra."""
+    return getattr(opts, name, None) if name in _OPTION_FIELDS else opts.extra.get(name)
+
+
+@overload
+def shared_options(
+    func: Callable[..., Any], *, only: Collection[str] | None = None
+) -> Callable[..., Any]: ...
+
+
+@overload
+def shared_options(
+    *, only: Collection[str] | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]: ...
+
+
+def shared_options(
+    func: Callable[..., Any] | None = None, *, only: Collection[str] | None = None
+) -> Any:
+    """Give a command the shared options; it receives them as `opts: Options`.
+
+    `only` picks a subset by flag (`--search-domain`), for commands such as `search` that
+    take some of the options: the flags are the contract, the Python names are not.
+    """
+    if func is None:
+        return lambda f: shared_options(f, only=only)
+    chosen = [
+        (name, ann)
+        for name, ann in SHARED_PARAMETERS
+        if only is None or set(flags(ann)) & set(only)
+    ]
     own = [
         p for p in inspect.signature(func, eval_str=True).parameters.values() if p.name != "opts"
     ]
     shared = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ann)
-        for name, ann in SHARED_PARAMETERS
+        for name, ann in chosen
     ]
     params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + shared
 

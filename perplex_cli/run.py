@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import IO, TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from .ask import Outcome
     from .events import Accumulator, Update
     from .output import Formatter
+    from .spinner import Spinner
     from .transport import Transport
 
 # An attached local file travels inline (a data URI or bare base64 under "url"); the log
@@ -99,6 +101,7 @@ class Session:
         from .agent_request import choose_api, validate_agent
         from .request import validate
         from .store import Log, log_path
+        from .style import decide
 
         self.opts = opts
         self.settings = resolve(opts)
@@ -108,13 +111,19 @@ class Session:
             validate_agent(opts)
         self.out = text_stream(sys.stdout)
         self.err = text_stream(sys.stderr)
+        quiet, no_color = self.settings.quiet, self.settings.no_color
+        self.out_style = decide(self.out, no_color=no_color, quiet=quiet)
+        self.err_style = decide(self.err, no_color=no_color, quiet=quiet)
+        self.spinner: Spinner | None = None
         self.log = Log(log_path(), enabled=self.settings.log, warn=self.notice)
         self.key: str | None = None
         self.transport: Transport | None = None
 
     def notice(self, line: str) -> None:
-        """A diagnostic line on stderr, unless -q."""
-        if not self.settings.quiet:
+        """A diagnostic line on stderr (on its own line beside a spinner), unless -q."""
+        if self.spinner is not None:
+            self.spinner.say(line)
+        elif not self.settings.quiet:
             self.err.write(line + "\n")
             self.err.flush()
 
@@ -133,21 +142,11 @@ class Session:
         return found
 
     def connect(self) -> None:
-        """Find the key and set up the transport (exit 3 without a key, unless a dry run)."""
-        from .transport import Transport, TransportSettings, retry_base_from_env
-
-        self.key = None if self.opts.dry_run else api_key()
-        self.transport = Transport(
-            TransportSettings(
-                base_url=self.settings.base_url,
-                api_key=self.key,
-                connect_timeout=self.settings.connect_timeout,
-                read_timeout=self.settings.timeout,
-                retries=self.settings.retries,
-                retry_base=retry_base_from_env(),
-            ),
-            on_retry=self.notice,
+        """Find the key and open the transport (exit 3 without a key, unless a dry run)."""
+        self.transport = open_transport(
+            self.settings, self.err, need_key=not self.opts.dry_run, on_retry=self.notice
         )
+        self.key = self.transport.settings.api_key
 
     def formatter(self, name: str | None = None) -> Formatter:
         from .output import make_formatter
@@ -158,6 +157,13 @@ class Session:
             self.err,
             citations=not self.settings.no_citations,
             reasoning=self.settings.reasoning,
+            render=self.out_style if self.settings.render else None,
+        )
+
+    def shows(self, update: Update) -> bool:
+        """Whether the formatter prints something for this event (the spinner must go)."""
+        return self.settings.format == "ndjson" or bool(
+            update.answer or (self.settings.reasoning and update.reasoning)
         )
 
     def request(
@@ -195,11 +201,14 @@ class Session:
         """
         from .ask import Outcome, stream_answer
         from .errors import Interrupted, PerplexError
+        from .spinner import Spinner, until_first_output
 
         assert self.transport is not None, "connect() first"
         path, body, acc = self.request(conversation, prompt)
         stream = body.get("stream") is True  # -o stream=false is --no-stream too
-        clock = Clock(formatter)
+        if self.err_style.live:
+            self.spinner = Spinner(self.err)  # from the request until the first output
+        clock = Clock(until_first_output(formatter, self.spinner, self.shows))
         try:
             response = self.transport.request("POST", path, body, stream=stream)
             if stream:
@@ -214,9 +223,18 @@ class Session:
             failure = Interrupted() if isinstance(exc, KeyboardInterrupt) else None
             self._record(conversation, prompt, body, Outcome(acc, failure), clock, exc)
             raise
+        finally:
+            if self.spinner is not None:
+                self.spinner.stop()
+                self.spinner = None
         answer = self._record(conversation, prompt, body, outcome, clock)
         if outcome.error is None:
             conversation.add(prompt, answer)
+            if self.settings.usage:
+                from .output.usage import usage_line
+
+                self.err.write(usage_line(outcome.acc.usage) + "\n")
+                self.err.flush()
         return outcome
 
     def _record(
@@ -286,8 +304,9 @@ class Session:
 class Clock:
     """Passes the events on to the formatter and notes when the first answer text arrived.
 
-    Once it has, its `chunk` becomes the formatter's own, so that later events go straight
-    to the formatter and timing costs nothing per event.
+    Once it has, its `chunk` becomes the formatter's own (taken after the formatter's
+    first-output wrapper has stepped aside too), so that later events go straight to the
+    formatter and timing costs nothing per event.
     """
 
     def __init__(self, formatter: Formatter) -> None:
@@ -297,10 +316,12 @@ class Clock:
         self.first_token: float | None = None
 
     def chunk(self, raw: dict[str, Any], update: Update) -> None:
-        if update.answer:
-            self.first_token = time.monotonic() - self._start
-            self.chunk = self.formatter.chunk  # type: ignore[method-assign]
+        if not update.answer:
+            self.formatter.chunk(raw, update)
+            return
+        self.first_token = time.monotonic() - self._start
         self.formatter.chunk(raw, update)
+        self.chunk = self.formatter.chunk  # type: ignore[method-assign]
 
     def end(self, acc: Any, error: Any) -> None:
         self.formatter.end(acc, error)
@@ -342,3 +363,41 @@ def keyfree(text: str, secrets: list[str | None]) -> str:
 
     found = [s for s in secrets if s and s in text]
     return redact(text, found) if found else text
+
+
+def open_transport(
+    settings: Settings,
+    err: IO[str],
+    *,
+    retries: int | None = None,
+    pool_size: int = 10,
+    need_key: bool = True,
+    on_retry: Callable[[str], None] | None = None,
+) -> Transport:
+    """The connection for one run: the key, the timeouts, retry notices on stderr unless -q.
+
+    `retries` overrides --retries for callers that retry at their own level (batch);
+    `pool_size` is how many connections to the API stay open for reuse at once;
+    `on_retry` replaces the plain retry notice (the spinner shows it on its own line).
+    """
+    from .transport import Transport, TransportSettings, retry_base_from_env
+
+    key = api_key() if need_key else None
+
+    def announce(line: str) -> None:
+        if not settings.quiet:
+            err.write(line + "\n")
+            err.flush()
+
+    return Transport(
+        TransportSettings(
+            base_url=settings.base_url,
+            api_key=key,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.timeout,
+            retries=settings.retries if retries is None else retries,
+            retry_base=retry_base_from_env(),
+            pool_size=pool_size,
+        ),
+        on_retry=on_retry or announce,
+    )

@@ -19,6 +19,9 @@ DEFAULTS: dict[str, Any] = {
     "reasoning": False,
     "no_citations": False,
     "quiet": False,
+    "render": False,
+    "usage": False,
+    "no_color": False,
     "base_url": DEFAULT_BASE_URL,
     "timeout": 300.0,
     "connect_timeout": 10.0,
@@ -40,6 +43,9 @@ class Settings:
     reasoning: bool
     no_citations: bool
     quiet: bool
+    render: bool
+    usage: bool
+    no_color: bool
     base_url: str
     timeout: float
     connect_timeout: float

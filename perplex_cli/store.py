@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .choices import LOG_STATUSES
 from .conversation import Conversation
 from .errors import PerplexError, UsageError
 
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     import sqlite3
 
 BUSY_TIMEOUT = 5.0  # seconds a writer waits for another process's transaction
-STATUSES = ("ok", "partial", "error", "interrupted")
+STATUSES = LOG_STATUSES
 JSON_COLUMNS = ("request", "citations", "search_results", "images", "related_questions", "usage")
 
 # Each migration is a list of statements; index n brings the schema from version n to n + 1.

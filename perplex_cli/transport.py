@@ -48,6 +48,7 @@ class TransportSettings:
     retries: int = 2
     proxy: str | None = None
     retry_base: float = 1.0
+    pool_size: int = 10  # connections kept for reuse; a batch needs one per worker
 
 
 class Transport:
@@ -62,6 +63,10 @@ class Transport:
         self.on_retry = on_retry
         redact.remember(settings.api_key)
         self.session = requests.Session()
+        if settings.pool_size != requests.adapters.DEFAULT_POOLSIZE:
+            adapter = requests.adapters.HTTPAdapter(pool_maxsize=settings.pool_size)
+            self.session.mount("https://", adapter)
+            self.session.mount("http://", adapter)
         if settings.proxy:
             self.session.proxies = {"http": settings.proxy, "https": settings.proxy}
 
@@ -308,6 +313,8 @@ def error_from_response(response: requests.Response) -> ApiError | AuthError:
         error = ApiError(text, status)
     error.status = status  # type: ignore[union-attr]
     error.reason = response.reason or ""  # type: ignore[union-attr]
+    if isinstance(error, ApiError):
+        error.retry_after = retry_after(response.headers.get("Retry-After"))
     return error
 
 

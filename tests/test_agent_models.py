@@ -61,3 +61,23 @@ def test_importing_the_models_module_does_not_import_requests():
     code = "import sys, perplex_cli.agent_models; print('requests' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_models_api_agent_lists_the_served_catalogue_and_presets(server, cli, fmt):
+    server.reply(Reply(body=CATALOGUE, content_type="application/json"))
+    result = cli("models", "--api", "agent", "-f", fmt)
+    assert result.code == 0, result.stderr
+    [req] = server.requests
+    assert (req.method, req.path) == ("GET", "/v1/models")
+    assert "authorization" not in req.headers
+    listed = result.stdout if fmt == "text" else json.dumps(json.loads(result.stdout))
+    for entry in json.loads(CATALOGUE)["data"]:
+        assert entry["id"] in listed
+    assert all(name in listed for name in PRESETS)
+
+
+def test_models_without_api_agent_asks_no_server(server, cli):
+    result = cli("models")
+    assert result.code == 0 and "sonar-pro" in result.stdout
+    assert server.requests == []

@@ -12,6 +12,12 @@ from . import error_member
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+def write_line(out: IO[str], doc: Any) -> None:
+    """One compact JSON object on its own line, flushed: the unit of every ndjson output."""
+    out.write(_dumps(doc) + "\n")
+    out.flush()
+
+
 class NdjsonFormatter:
     def __init__(self, out: IO[str]) -> None:
         self.out = out
