@@ -3,22 +3,26 @@
 function __perplex_commands
     switch "$argv[1]"
         case ''
-            printf '%s\n' ask models batch search completions research key config
+            printf '%s\n' ask chat models batch search completions research key config logs
         case 'research'
             printf '%s\n' submit run wait status list
         case 'key'
             printf '%s\n' set path status
         case 'config'
             printf '%s\n' path list get set unset
+        case 'logs'
+            printf '%s\n' list show search path stats rm prune
     end
 end
 
 function __perplex_valued
     switch "$argv[1]"
         case ''
-            printf '%s\n' -m --model --api --preset -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
+            printf '%s\n' --cid -m --model --api --preset -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'ask'
-            printf '%s\n' -m --model --api --preset -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
+            printf '%s\n' --cid -m --model --api --preset -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
+        case 'chat'
+            printf '%s\n' --cid -m --model --api --preset -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'models'
             printf '%s\n' -f --format --api --base-url
         case 'batch'
@@ -39,6 +43,18 @@ function __perplex_valued
             printf '%s\n' -f --format
         case 'config list'
             printf '%s\n' -f --format
+        case 'logs'
+            printf '%s\n' -n --limit -m --model --since --status -f --format
+        case 'logs list'
+            printf '%s\n' -n --limit -m --model --since --status -f --format
+        case 'logs show'
+            printf '%s\n' -f --format
+        case 'logs search'
+            printf '%s\n' -n --limit -f --format
+        case 'logs stats'
+            printf '%s\n' --since -f --format
+        case 'logs prune'
+            printf '%s\n' --before
     end
 end
 
@@ -46,6 +62,8 @@ function __perplex_default
     switch "$argv[1]"
         case ''
             printf '%s\n' ask
+        case 'logs'
+            printf '%s\n' list
     end
 end
 
@@ -85,6 +103,7 @@ end
 
 complete -c perplex -f
 complete -c perplex -n '__perplex_at \'\'' -a ask -d 'Ask one question and stream the cited answer'
+complete -c perplex -n '__perplex_at \'\'' -a chat -d 'Talk with Perplexity in the terminal: line editing, history, /commands'
 complete -c perplex -n '__perplex_at \'\'' -a models -d 'List the known models: context size in tokens and what each is for'
 complete -c perplex -n '__perplex_at \'\'' -a batch -d 'Run many prompts concurrently: one NDJSON result line each, resumable'
 complete -c perplex -n '__perplex_at \'\'' -a search -d 'Search the web: ranked results with title, URL, date and snippet, n...'
@@ -92,10 +111,13 @@ complete -c perplex -n '__perplex_at \'\'' -a completions -d 'Print the completi
 complete -c perplex -n '__perplex_at \'\'' -a research -d 'Deep research through the async API: submit a question, wait for th...'
 complete -c perplex -n '__perplex_at \'\'' -a key -d 'Store the API key safely and say where it comes from'
 complete -c perplex -n '__perplex_at \'\'' -a config -d 'Defaults in the config file, typed and checked like the flags'
+complete -c perplex -n '__perplex_at \'\'' -a logs -d 'Browse, search and prune the local log of every exchange'
 complete -c perplex -n '__perplex_at \'\'' -l version -d 'Print the version and exit'
 complete -c perplex -n '__perplex_at \'\'' -l debug -d 'Show the HTTP exchange and tracebacks on stderr (key redacted)'
 complete -c perplex -n '__perplex_at \'\'' -s h -l help -d 'Show this message and exit'
 complete -c perplex -n '__perplex_at \'\'' -l ignore-stdin -d 'Never read stdin'
+complete -c perplex -n '__perplex_at \'\'' -s c -l continue -d 'Continue the latest conversation in the log'
+complete -c perplex -n '__perplex_at \'\'' -l cid -x -d 'Continue the conversation with this id (perplex logs shows ids)'
 complete -c perplex -n '__perplex_at \'\'' -s m -l model -x -a 'sonar sonar-pro sonar-reasoning-pro sonar-deep-research' -d 'Model [model]: sonar (default), sonar-pro, sonar-reasoning-pro, son...'
 complete -c perplex -n '__perplex_at \'\'' -l api -x -a 'chat agent' -d 'Protocol: chat (/chat/completions) or agent (/v1/agent) (default ch...'
 complete -c perplex -n '__perplex_at \'\'' -l preset -x -d 'Agent API preset [preset]: fast, low, medium, high or xhigh (picks...'
@@ -141,7 +163,10 @@ complete -c perplex -n '__perplex_at \'\'' -l retries -x -d 'Retries before the 
 complete -c perplex -n '__perplex_at \'\'' -l proxy -x -d 'Proxy for API requests (default: HTTPS_PROXY, NO_PROXY from the env...'
 complete -c perplex -n '__perplex_at \'\'' -l api-key-file -r -F -d 'Read the API key from FILE; \'-\' reads it from stdin (the prompt mus...'
 complete -c perplex -n '__perplex_at \'\'' -l allow-insecure-http -d 'Allow a plain http:// base URL to a host other than this machine (t...'
+complete -c perplex -n '__perplex_at \'\'' -l log -l no-log -d 'Write the exchange to the local log (default on; config log = false)'
 complete -c perplex -n '__perplex_at \'ask\'' -l ignore-stdin -d 'Never read stdin'
+complete -c perplex -n '__perplex_at \'ask\'' -s c -l continue -d 'Continue the latest conversation in the log'
+complete -c perplex -n '__perplex_at \'ask\'' -l cid -x -d 'Continue the conversation with this id (perplex logs shows ids)'
 complete -c perplex -n '__perplex_at \'ask\'' -s m -l model -x -a 'sonar sonar-pro sonar-reasoning-pro sonar-deep-research' -d 'Model [model]: sonar (default), sonar-pro, sonar-reasoning-pro, son...'
 complete -c perplex -n '__perplex_at \'ask\'' -l api -x -a 'chat agent' -d 'Protocol: chat (/chat/completions) or agent (/v1/agent) (default ch...'
 complete -c perplex -n '__perplex_at \'ask\'' -l preset -x -d 'Agent API preset [preset]: fast, low, medium, high or xhigh (picks...'
@@ -187,8 +212,59 @@ complete -c perplex -n '__perplex_at \'ask\'' -l retries -x -d 'Retries before t
 complete -c perplex -n '__perplex_at \'ask\'' -l proxy -x -d 'Proxy for API requests (default: HTTPS_PROXY, NO_PROXY from the env...'
 complete -c perplex -n '__perplex_at \'ask\'' -l api-key-file -r -F -d 'Read the API key from FILE; \'-\' reads it from stdin (the prompt mus...'
 complete -c perplex -n '__perplex_at \'ask\'' -l allow-insecure-http -d 'Allow a plain http:// base URL to a host other than this machine (t...'
+complete -c perplex -n '__perplex_at \'ask\'' -l log -l no-log -d 'Write the exchange to the local log (default on; config log = false)'
 complete -c perplex -n '__perplex_at \'ask\'' -l debug -d 'Show the HTTP exchange and tracebacks on stderr (key redacted)'
 complete -c perplex -n '__perplex_at \'ask\'' -s h -l help -d 'Show this message and exit'
+complete -c perplex -n '__perplex_at \'chat\'' -s c -l continue -d 'Continue the latest conversation in the log'
+complete -c perplex -n '__perplex_at \'chat\'' -l cid -x -d 'Continue the conversation with this id (perplex logs shows ids)'
+complete -c perplex -n '__perplex_at \'chat\'' -s m -l model -x -a 'sonar sonar-pro sonar-reasoning-pro sonar-deep-research' -d 'Model [model]: sonar (default), sonar-pro, sonar-reasoning-pro, son...'
+complete -c perplex -n '__perplex_at \'chat\'' -l api -x -a 'chat agent' -d 'Protocol: chat (/chat/completions) or agent (/v1/agent) (default ch...'
+complete -c perplex -n '__perplex_at \'chat\'' -l preset -x -d 'Agent API preset [preset]: fast, low, medium, high or xhigh (picks...'
+complete -c perplex -n '__perplex_at \'chat\'' -s s -l system -x -d 'System message [messages]'
+complete -c perplex -n '__perplex_at \'chat\'' -l max-tokens -x -d 'Longest answer in tokens [max_tokens], > 0; on the agent API [max_o...'
+complete -c perplex -n '__perplex_at \'chat\'' -l temperature -x -d 'Randomness 0..2 [temperature]'
+complete -c perplex -n '__perplex_at \'chat\'' -l top-p -x -d 'Nucleus sampling [top_p]: 0..1'
+complete -c perplex -n '__perplex_at \'chat\'' -l stop -x -d 'Stop generating at this text [stop]: a string; repeated, a list'
+complete -c perplex -n '__perplex_at \'chat\'' -l search-domain -x -d 'Search only this domain, or never it with a leading \'-\' (-pinterest...'
+complete -c perplex -n '__perplex_at \'chat\'' -l search-recency -x -a 'hour day week month year' -d 'Only results published in the last [search_recency_filter]: hour, d...'
+complete -c perplex -n '__perplex_at \'chat\'' -l search-after -x -d 'Only results published after [search_after_date_filter]: YYYY-MM-DD...'
+complete -c perplex -n '__perplex_at \'chat\'' -l search-before -x -d 'Only results published before [search_before_date_filter]: YYYY-MM-...'
+complete -c perplex -n '__perplex_at \'chat\'' -l updated-after -x -d 'Only pages updated after [last_updated_after_filter]: YYYY-MM-DD or...'
+complete -c perplex -n '__perplex_at \'chat\'' -l updated-before -x -d 'Only pages updated before [last_updated_before_filter]: YYYY-MM-DD...'
+complete -c perplex -n '__perplex_at \'chat\'' -l search-mode -x -a 'web academic sec' -d 'Where to search [search_mode]: web, academic, sec'
+complete -c perplex -n '__perplex_at \'chat\'' -l search-context-size -x -a 'low medium high' -d 'How much search context [web_search_options.search_context_size]: l...'
+complete -c perplex -n '__perplex_at \'chat\'' -l search-type -x -a 'fast pro auto' -d 'Search depth [web_search_options.search_type]: fast, pro, auto (pro...'
+complete -c perplex -n '__perplex_at \'chat\'' -l location -x -d 'Search as if from here [web_search_options.user_location]: LAT,LON[...'
+complete -c perplex -n '__perplex_at \'chat\'' -l language -x -d 'Answer language [language_preference]: an ISO 639-1 code (en, de, f...'
+complete -c perplex -n '__perplex_at \'chat\'' -l images -d 'Return images with the answer [return_images: true]'
+complete -c perplex -n '__perplex_at \'chat\'' -l image-domain -x -d 'Images only from this domain, or never from it with \'-\'; repeatable...'
+complete -c perplex -n '__perplex_at \'chat\'' -l image-format -x -a 'gif jpg png webp' -d 'Images only in this format; repeatable [image_format_filter]: gif,...'
+complete -c perplex -n '__perplex_at \'chat\'' -l related-questions -d 'Return related questions [return_related_questions: true]'
+complete -c perplex -n '__perplex_at \'chat\'' -l reasoning-effort -x -a 'minimal low medium high' -d 'How hard reasoning models think [reasoning_effort]: minimal, low, m...'
+complete -c perplex -n '__perplex_at \'chat\'' -l no-search -d 'Answer without searching the web [disable_search: true]'
+complete -c perplex -n '__perplex_at \'chat\'' -l json-schema -r -F -d 'Answer as JSON matching the JSON Schema in FILE [response_format: j...'
+complete -c perplex -n '__perplex_at \'chat\'' -l stream-mode -x -a 'full concise' -d 'Stream format [stream_mode]: full, concise (concise streams reasoni...'
+complete -c perplex -n '__perplex_at \'chat\'' -s o -l option -x -d 'Set any body field; VALUE is JSON when it parses, else a string; do...'
+complete -c perplex -n '__perplex_at \'chat\'' -s a -l attach -r -F -d 'Attach an image (png, jpeg, webp, gif) or a document (pdf, doc, doc...'
+complete -c perplex -n '__perplex_at \'chat\'' -l no-stream -d 'One non-streaming request [stream: false]; the answer prints when c...'
+complete -c perplex -n '__perplex_at \'chat\'' -l dry-run -d 'Print the request (method, URL, headers, JSON body) and send nothin...'
+complete -c perplex -n '__perplex_at \'chat\'' -s f -l format -x -a 'text ndjson json' -d 'Output: text, ndjson or json (default text)'
+complete -c perplex -n '__perplex_at \'chat\'' -l reasoning -l no-reasoning -d 'Show the model\'s reasoning on stderr (--no-reasoning overrides the...'
+complete -c perplex -n '__perplex_at \'chat\'' -l no-citations -l citations -d 'Do not list the sources after a text answer (--citations overrides...'
+complete -c perplex -n '__perplex_at \'chat\'' -s q -l quiet -l no-quiet -d 'No retry notices, warnings or progress on stderr; plain output (--n...'
+complete -c perplex -n '__perplex_at \'chat\'' -l render -l no-render -d 'On a terminal, show the answer as formatted Markdown with linked so...'
+complete -c perplex -n '__perplex_at \'chat\'' -l usage -l no-usage -d 'After the answer, print tokens, searches and cost on stderr (--no-u...'
+complete -c perplex -n '__perplex_at \'chat\'' -l no-color -d 'No colour, styles, links or spinner (as NO_COLOR does)'
+complete -c perplex -n '__perplex_at \'chat\'' -l base-url -x -d 'API base URL (default https://api.perplexity.ai; env PERPLEXITY_BAS...'
+complete -c perplex -n '__perplex_at \'chat\'' -l timeout -x -d 'Longest silence allowed between bytes, in seconds (default 300)'
+complete -c perplex -n '__perplex_at \'chat\'' -l connect-timeout -x -d 'Seconds allowed to connect (default 10)'
+complete -c perplex -n '__perplex_at \'chat\'' -l retries -x -d 'Retries before the answer starts, on connection errors, 408, 409, 4...'
+complete -c perplex -n '__perplex_at \'chat\'' -l proxy -x -d 'Proxy for API requests (default: HTTPS_PROXY, NO_PROXY from the env...'
+complete -c perplex -n '__perplex_at \'chat\'' -l api-key-file -r -F -d 'Read the API key from FILE; \'-\' reads it from stdin (the prompt mus...'
+complete -c perplex -n '__perplex_at \'chat\'' -l allow-insecure-http -d 'Allow a plain http:// base URL to a host other than this machine (t...'
+complete -c perplex -n '__perplex_at \'chat\'' -l log -l no-log -d 'Write the exchange to the local log (default on; config log = false)'
+complete -c perplex -n '__perplex_at \'chat\'' -l debug -d 'Show the HTTP exchange and tracebacks on stderr (key redacted)'
+complete -c perplex -n '__perplex_at \'chat\'' -s h -l help -d 'Show this message and exit'
 complete -c perplex -n '__perplex_at \'models\'' -s f -l format -x -a 'text ndjson json' -d 'Output: text, json or ndjson (default text)'
 complete -c perplex -n '__perplex_at \'models\'' -l api -x -a 'chat agent' -d 'chat: the Sonar models, known offline (default); agent: the Agent A...'
 complete -c perplex -n '__perplex_at \'models\'' -l base-url -x -d 'API base URL (with --api agent)'
@@ -243,6 +319,7 @@ complete -c perplex -n '__perplex_at \'batch\'' -l retries -x -d 'Retries before
 complete -c perplex -n '__perplex_at \'batch\'' -l proxy -x -d 'Proxy for API requests (default: HTTPS_PROXY, NO_PROXY from the env...'
 complete -c perplex -n '__perplex_at \'batch\'' -l api-key-file -r -F -d 'Read the API key from FILE; \'-\' reads it from stdin (the prompt mus...'
 complete -c perplex -n '__perplex_at \'batch\'' -l allow-insecure-http -d 'Allow a plain http:// base URL to a host other than this machine (t...'
+complete -c perplex -n '__perplex_at \'batch\'' -l log -l no-log -d 'Write the exchange to the local log (default on; config log = false)'
 complete -c perplex -n '__perplex_at \'batch\'' -l debug -d 'Show the HTTP exchange and tracebacks on stderr (key redacted)'
 complete -c perplex -n '__perplex_at \'batch\'' -s h -l help -d 'Show this message and exit'
 complete -c perplex -n '__perplex_at \'search\'' -l max-results -x -d 'How many results, 1..20 [max_results]'
@@ -319,6 +396,7 @@ complete -c perplex -n '__perplex_at \'research submit\'' -l retries -x -d 'Retr
 complete -c perplex -n '__perplex_at \'research submit\'' -l proxy -x -d 'Proxy for API requests (default: HTTPS_PROXY, NO_PROXY from the env...'
 complete -c perplex -n '__perplex_at \'research submit\'' -l api-key-file -r -F -d 'Read the API key from FILE; \'-\' reads it from stdin (the prompt mus...'
 complete -c perplex -n '__perplex_at \'research submit\'' -l allow-insecure-http -d 'Allow a plain http:// base URL to a host other than this machine (t...'
+complete -c perplex -n '__perplex_at \'research submit\'' -l log -l no-log -d 'Write the exchange to the local log (default on; config log = false)'
 complete -c perplex -n '__perplex_at \'research submit\'' -l debug -d 'Show the HTTP exchange and tracebacks on stderr (key redacted)'
 complete -c perplex -n '__perplex_at \'research submit\'' -s h -l help -d 'Show this message and exit'
 complete -c perplex -n '__perplex_at \'research run\'' -l ignore-stdin -d 'Never read stdin'
@@ -371,6 +449,7 @@ complete -c perplex -n '__perplex_at \'research run\'' -l retries -x -d 'Retries
 complete -c perplex -n '__perplex_at \'research run\'' -l proxy -x -d 'Proxy for API requests (default: HTTPS_PROXY, NO_PROXY from the env...'
 complete -c perplex -n '__perplex_at \'research run\'' -l api-key-file -r -F -d 'Read the API key from FILE; \'-\' reads it from stdin (the prompt mus...'
 complete -c perplex -n '__perplex_at \'research run\'' -l allow-insecure-http -d 'Allow a plain http:// base URL to a host other than this machine (t...'
+complete -c perplex -n '__perplex_at \'research run\'' -l log -l no-log -d 'Write the exchange to the local log (default on; config log = false)'
 complete -c perplex -n '__perplex_at \'research run\'' -l debug -d 'Show the HTTP exchange and tracebacks on stderr (key redacted)'
 complete -c perplex -n '__perplex_at \'research run\'' -s h -l help -d 'Show this message and exit'
 complete -c perplex -n '__perplex_at \'research wait\'' -l interval -x -d 'Seconds before the first poll; later polls slow down to 30 s'
@@ -428,3 +507,34 @@ complete -c perplex -n '__perplex_at \'config list\'' -s h -l help -d 'Show this
 complete -c perplex -n '__perplex_at \'config get\'' -s h -l help -d 'Show this message and exit'
 complete -c perplex -n '__perplex_at \'config set\'' -s h -l help -d 'Show this message and exit'
 complete -c perplex -n '__perplex_at \'config unset\'' -s h -l help -d 'Show this message and exit'
+complete -c perplex -n '__perplex_at \'logs\'' -a list -d 'List recent exchanges, newest first (the default)'
+complete -c perplex -n '__perplex_at \'logs\'' -a show -d 'Show one exchange: the answer with its sources'
+complete -c perplex -n '__perplex_at \'logs\'' -a search -d 'Full-text search of prompts and answers, best match first'
+complete -c perplex -n '__perplex_at \'logs\'' -a path -d 'Print where the log is (PERPLEX_LOG_DB overrides)'
+complete -c perplex -n '__perplex_at \'logs\'' -a stats -d 'Counts, tokens and cost, in total, by model and by day'
+complete -c perplex -n '__perplex_at \'logs\'' -a rm -d 'Delete exchanges, or whole conversations, from the log'
+complete -c perplex -n '__perplex_at \'logs\'' -a prune -d 'Delete every exchange older than a date'
+complete -c perplex -n '__perplex_at \'logs\'' -s h -l help -d 'Show this message and exit'
+complete -c perplex -n '__perplex_at \'logs\'' -s n -l limit -x -d 'At most N exchanges (0: all)'
+complete -c perplex -n '__perplex_at \'logs\'' -s m -l model -x -a 'sonar sonar-pro sonar-reasoning-pro sonar-deep-research' -d 'Only this model'
+complete -c perplex -n '__perplex_at \'logs\'' -l since -x -d 'Only since this date or time (YYYY-MM-DD, YYYY-MM-DDTHH:MM) or age...'
+complete -c perplex -n '__perplex_at \'logs\'' -l status -x -a 'ok partial error interrupted' -d 'Only ok, partial, error or interrupted'
+complete -c perplex -n '__perplex_at \'logs\'' -s f -l format -x -a 'text ndjson json' -d 'Output: text, json or ndjson'
+complete -c perplex -n '__perplex_at \'logs list\'' -s n -l limit -x -d 'At most N exchanges (0: all)'
+complete -c perplex -n '__perplex_at \'logs list\'' -s m -l model -x -a 'sonar sonar-pro sonar-reasoning-pro sonar-deep-research' -d 'Only this model'
+complete -c perplex -n '__perplex_at \'logs list\'' -l since -x -d 'Only since this date or time (YYYY-MM-DD, YYYY-MM-DDTHH:MM) or age...'
+complete -c perplex -n '__perplex_at \'logs list\'' -l status -x -a 'ok partial error interrupted' -d 'Only ok, partial, error or interrupted'
+complete -c perplex -n '__perplex_at \'logs list\'' -s f -l format -x -a 'text ndjson json' -d 'Output: text, json or ndjson'
+complete -c perplex -n '__perplex_at \'logs list\'' -s h -l help -d 'Show this message and exit'
+complete -c perplex -n '__perplex_at \'logs show\'' -s f -l format -x -a 'text ndjson json' -d 'Output: text, json or ndjson'
+complete -c perplex -n '__perplex_at \'logs show\'' -s h -l help -d 'Show this message and exit'
+complete -c perplex -n '__perplex_at \'logs search\'' -s n -l limit -x -d 'At most N exchanges (0: all)'
+complete -c perplex -n '__perplex_at \'logs search\'' -s f -l format -x -a 'text ndjson json' -d 'Output: text, json or ndjson'
+complete -c perplex -n '__perplex_at \'logs search\'' -s h -l help -d 'Show this message and exit'
+complete -c perplex -n '__perplex_at \'logs path\'' -s h -l help -d 'Show this message and exit'
+complete -c perplex -n '__perplex_at \'logs stats\'' -l since -x -d 'Only since this date or time (YYYY-MM-DD, YYYY-MM-DDTHH:MM) or age...'
+complete -c perplex -n '__perplex_at \'logs stats\'' -s f -l format -x -a 'text ndjson json' -d 'Output: text, json or ndjson'
+complete -c perplex -n '__perplex_at \'logs stats\'' -s h -l help -d 'Show this message and exit'
+complete -c perplex -n '__perplex_at \'logs rm\'' -s h -l help -d 'Show this message and exit'
+complete -c perplex -n '__perplex_at \'logs prune\'' -l before -x -d 'Delete what started before this date, time or age (2026-01-01, 90d)'
+complete -c perplex -n '__perplex_at \'logs prune\'' -s h -l help -d 'Show this message and exit'

@@ -20,6 +20,7 @@ REASONING_EFFORTS = ("minimal", "low", "medium", "high")
 STREAM_MODES = ("full", "concise")
 SHELLS = ("bash", "zsh", "fish")
 APIS = ("chat", "agent")
+LOG_STATUSES = ("ok", "partial", "error", "interrupted")
 
 # Keyed by the option's long name; "COMMAND PATH --option" (e.g. "logs --format") overrides
 # the plain entry for one command. Entries for options a command does not have are unused.
@@ -34,6 +35,7 @@ OPTION_VALUES: dict[str, tuple[str, ...]] = {
     "--image-format": IMAGE_FORMATS,
     "--reasoning-effort": REASONING_EFFORTS,
     "--stream-mode": STREAM_MODES,
+    "logs list --status": LOG_STATUSES,
 }
 
 

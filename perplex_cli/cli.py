@@ -13,8 +13,6 @@ from typing import Annotated, Any, Optional
 
 import click
 import typer
-from click_default_group import DefaultGroup
-from typer.core import TyperGroup
 
 from . import __version__, batch, config_command, key_command, research, search
 from .commandtree import examples_epilog
@@ -22,30 +20,16 @@ from .completions import EPILOG as COMPLETIONS_EPILOG
 from .completions import completions_command
 from .debug import enable_option
 from .errors import Interrupted, PipeClosed
+from .groups import DefaultCommandGroup
+from .logs import app as logs_app
 from .models import models_command
 from .options import Options, shared_options
 
 
-class PerplexGroup(DefaultGroup, TyperGroup):
+class PerplexGroup(DefaultCommandGroup):
     """The root group: `ask` is the default command."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("default", "ask")
-        kwargs.setdefault("default_if_no_args", True)
-        super().__init__(*args, **kwargs)
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if ctx.resilient_parsing and not args:
-            # Completing the first word: offer the command names, not ask's arguments.
-            return TyperGroup.parse_args(self, ctx, args)
-        if args and args[0] not in self.commands and args[0] not in self._own_options(ctx):
-            # All of argv belongs to `ask`: the root must not read an option value such
-            # as the '-huffpost.com' of '--search-domain -huffpost.com' as its own -h.
-            args = [str(self.default_cmd_name), *args]
-        return super().parse_args(ctx, args)
-
-    def _own_options(self, ctx: click.Context) -> set[str]:
-        return {name for p in self.get_params(ctx) for name in (*p.opts, *p.secondary_opts)}
+    default_command = "ask"
 
     # Click would turn a broken pipe into exit 1 and Ctrl-C into "Aborted!": both are handed
     # over as the typed errors of D5 before click sees them, while parsing (--help | head)
@@ -111,6 +95,11 @@ def root(
     """Options of perplex itself; the help text is the app's."""
 
 
+# Which conversation to continue, for ask and chat; the turns come from the local log.
+ContinueOption = Annotated[bool, typer.Option("-c", "--continue", help="Continue the latest conversation in the log.")]
+CidOption = Annotated[Optional[str], typer.Option("--cid", help="Continue the conversation with this id (perplex logs shows ids).", metavar="ID", show_default=False)]
+
+
 @app.command(
     "ask",
     context_settings={"allow_interspersed_args": True},
@@ -126,6 +115,8 @@ def root(
 def ask_command(
     prompt: Annotated[Optional[list[str]], typer.Argument(help="The question; '-' reads stdin.", show_default=False)] = None,
     ignore_stdin: Annotated[bool, typer.Option("--ignore-stdin", help="Never read stdin.")] = False,
+    continue_last: ContinueOption = False,
+    cid: CidOption = None,
     *,
     opts: Options,
 ) -> None:
@@ -137,7 +128,31 @@ def ask_command(
     """
     from .run import run_ask
 
-    run_ask(prompt or [], opts, ignore_stdin=ignore_stdin)
+    run_ask(prompt or [], opts, ignore_stdin=ignore_stdin, continue_last=continue_last, cid=cid)
+
+
+@app.command(
+    "chat",
+    epilog=examples_epilog(
+        "  perplex chat",
+        '  perplex chat -m sonar-pro -s "Be brief."',
+        "  perplex chat -c   # go on with the latest conversation",
+    ),
+)
+@shared_options
+def chat_command(
+    continue_last: ContinueOption = False,
+    cid: CidOption = None,
+    *,
+    opts: Options,
+) -> None:
+    """Talk with Perplexity in the terminal: line editing, history, /commands.
+
+    In the chat /help lists the commands; Ctrl-C stops an answer, Ctrl-D leaves.
+    """
+    from .chat import run_chat
+
+    run_chat(opts, continue_last=continue_last, cid=cid)
 
 
 app.command(
@@ -169,3 +184,4 @@ app.add_typer(research.app, name="research")
 app.add_typer(key_command.app, name="key")
 app.add_typer(config_command.app, name="config")
 app.command("completions", epilog=COMPLETIONS_EPILOG)(completions_command)
+app.add_typer(logs_app)

@@ -400,3 +400,18 @@ def sources(metadata: dict[str, Any]) -> list[tuple[str, str]]:
     if citations:
         return [(titles.get(url, "") or "", str(url)) for url in citations]
     return [(r.get("title") or "", str(r.get("url") or "")) for r in results]
+
+
+def answer_and_reasoning(acc: Accumulator) -> tuple[str, str]:
+    """The answer without its reasoning, and the reasoning, as the text output separated them.
+
+    Computed once from the whole content after the stream, so that keeping the answer for
+    the log costs nothing per event. Reasoning is the concise mode's steps, then the
+    `<think>` block of the content or, where the protocol sends it apart (the agent API's
+    reasoning events), what the accumulator collected.
+    """
+    splitter = ThinkSplitter()
+    head = splitter.feed(acc.content)
+    tail = splitter.finish()
+    think = head.reasoning + tail.reasoning
+    return head.answer + tail.answer, _steps_text(acc.reasoning_steps) + (think or acc.reasoning)

@@ -87,6 +87,8 @@ class Options:
     connect_timeout: float | None = None
     retries: int | None = None
     proxy: str | None = None
+    # local data
+    log: bool | None = None
     # key and transport safety: per run only, never from the config file
     api_key_file: str | None = flag_only()
     allow_insecure_http: bool | None = flag_only()
@@ -161,6 +163,7 @@ SHARED_PARAMETERS: list[tuple[str, Any]] = [
     ("proxy", Annotated[Optional[str], _opt("--proxy", help="Proxy for API requests (default: HTTPS_PROXY, NO_PROXY from the environment).", metavar="URL")]),
     ("api_key_file", Annotated[Optional[str], _opt("--api-key-file", help="Read the API key from FILE; '-' reads it from stdin (the prompt must then be in the arguments).", metavar="FILE")]),
     ("allow_insecure_http", Annotated[Optional[bool], _opt("--allow-insecure-http", help="Allow a plain http:// base URL to a host other than this machine (the key travels unencrypted).")]),
+    ("log", Annotated[Optional[bool], _opt("--log/--no-log", help="Write the exchange to the local log (default on; config log = false).")]),
     ("debug", Annotated[Optional[bool], _opt("--debug", help="Show the HTTP exchange and tracebacks on stderr (key redacted).", callback=enable_option, is_eager=True)]),
 ]
 

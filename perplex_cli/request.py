@@ -13,7 +13,7 @@ import datetime
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -347,10 +347,14 @@ def set_path(body: dict[str, Any], path: list[str], value: Any) -> None:
     node[path[-1]] = value
 
 
-def build_messages(prompt: str, opts: Options) -> list[dict[str, Any]]:
+def build_messages(
+    prompt: str, opts: Options, history: Sequence[dict[str, Any]] = ()
+) -> list[dict[str, Any]]:
+    """System first, then the earlier user/assistant turns, then the new user turn."""
     messages: list[dict[str, Any]] = []
     if opts.system:
         messages.append({"role": "system", "content": opts.system})
+    messages.extend(history)
     content: Any = prompt
     if opts.attach:
         from .attach import content_parts

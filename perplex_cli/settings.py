@@ -55,7 +55,7 @@ DEFAULTS: dict[str, Any] = {
 ENVIRONMENT = {"base_url": "PERPLEXITY_BASE_URL"}
 
 # Keys that only the config file sets (with their types): no flag exists for them.
-CONFIG_ONLY: dict[str, Any] = {"api_key_command": str, "log": bool}
+CONFIG_ONLY: dict[str, Any] = {"api_key_command": str}
 
 PROXY_SCHEMES = ("http", "https", "socks4", "socks4a", "socks5", "socks5h")
 
@@ -125,13 +125,9 @@ def resolve(opts: Options) -> Settings:
         from .keys import checked, key_from_stdin
 
         stdin_key = checked(key_from_stdin("--api-key-file -"), "--api-key-file - (stdin)")
-    log = from_file.get("log", DEFAULTS["log"])
-    if getattr(opts, "no_log", None):  # the local log's --no-log flag, where it exists
-        log = False
     own = {f.name for f in fields(Settings)} & {f.name for f in fields(Options)}
     return Settings(
         **{name: _or_default(opts, name) for name in own},
-        log=log,
         api_key_command=from_file.get("api_key_command"),
         config_path=path,
         stdin_key=stdin_key,

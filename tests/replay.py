@@ -145,8 +145,9 @@ class ReplayServer:
         elif reply.framing == "length":
             length = sum(len(p) for p in pieces)
             lines.append(f"Content-Length: {reply.declared_length or length}")
-        else:
-            lines.append("Connection: close")
+        # One request per connection: saying so keeps a client that reuses its session
+        # (chat) from writing its next request into a connection about to be dropped.
+        lines.append("Connection: close")
         lines.extend(f"{k}: {v}" for k, v in reply.headers.items())
         sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
         for i, piece in enumerate(pieces):

@@ -89,6 +89,13 @@ PINNED_BY = {
         "test_config::test_a_bad_config_file_is_exit_3_naming_file_and_key"],
     "an `http://` base URL to another machine": [
         "test_security::test_plain_http_to_another_host_is_refused_before_connecting"],
+    "an unknown `--cid`, or `-c` with an empty log": [
+        "test_log::test_unknown_cid_is_a_usage_error_before_any_request",
+        "test_log::test_continue_with_an_empty_log_is_a_usage_error"],
+    "the log cannot be written (a bad path, a locked or newer database)": [
+        "test_log::test_unwritable_log_path_still_prints_the_answer_with_one_warning",
+        "test_log::test_locked_log_warns_and_never_fails_the_answer",
+        "test_log::test_a_log_from_a_newer_perplex_is_left_alone"],
     "anything else (a bug)": ["test_debug::test_unexpected_error_is_one_line_asking_for_debug",
                               "test_debug::test_unexpected_error_with_debug_shows_the_traceback_without_the_key"],
 }

@@ -91,6 +91,8 @@ def test_the_key_never_appears_in_stdout_stderr_or_files(server, cli, tmp_path, 
     assert SENTINEL_KEY not in result.stdout + result.stderr
     assert SENTINEL_KEY[5:] not in result.stdout + result.stderr  # nor the key without its prefix
     assert files_holding(tmp_path, SENTINEL_KEY) == []
+    if name == "success text":  # the scan above did cover the local log database
+        assert list(tmp_path.rglob("logs.db"))
     if reply is not None and server.requests:
         assert sent_key(server) == SENTINEL_KEY  # it did travel, where it belongs
 

@@ -48,10 +48,20 @@ class TextFormatter:
         """End the answer's last line, then a blank line and the numbered sources."""
         tail = "" if self._last == "\n" else "\n"
         if listed:
-            tail += "\n" + "".join(
-                f"[{n}] {title} - {url}\n" if title else f"[{n}] {url}\n"
-                for n, (title, url) in enumerate(listed, 1)
-            )
+            tail += "\n" + numbered(listed)
         if tail:
             self.out.write(tail)
             self.out.flush()
+
+
+def numbered(listed: list[tuple[str, str]]) -> str:
+    """`[n] Title - URL` a line, numbered from 1 like the answer's markers."""
+    return "".join(
+        f"[{n}] {title} - {url}\n" if title else f"[{n}] {url}\n"
+        for n, (title, url) in enumerate(listed, 1)
+    )
+
+
+def source_lines(metadata: dict[str, Any]) -> str:
+    """The numbered sources of an answer's metadata (for `logs show` and chat's /sources)."""
+    return numbered(sources(metadata))
