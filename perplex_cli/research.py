@@ -141,8 +141,9 @@ def wait_command(
     _check_wait(interval, max_wait)
     with connection(settings) as transport:
         job = wait_for(transport, request_id, interval, max_wait, _status_line(settings))
-    acc = show_answer(job, settings, guard(text_stream(sys.stdout)), guard(text_stream(sys.stderr)))
-    remember(job, acc, prompt=None)
+    err = guard(text_stream(sys.stderr))
+    acc = show_answer(job, settings, guard(text_stream(sys.stdout)), err)
+    remember(job, acc, settings, err, prompt=None)
 
 
 @app.command("status", epilog=examples_epilog('  perplex research status ID', '  perplex research status ID -f json | jq -r .status'))
@@ -221,7 +222,7 @@ def run_research(
             err.flush()
         job = wait_for(transport, job_id, *wait, _status_line(settings))
     acc = show_answer(job, settings, out, err)
-    remember(job, acc, prompt=prompt)
+    remember(job, acc, settings, err, prompt=prompt)
 
 
 @contextmanager
@@ -325,13 +326,46 @@ def show_answer(job: dict[str, Any], settings: Settings, out: IO[str], err: IO[s
     return acc
 
 
-def remember(job: dict[str, Any], acc: Accumulator, *, prompt: str | None) -> None:
-    """Where a completed research answer is handed to the local log.
+def remember(
+    job: dict[str, Any], acc: Accumulator, settings: Settings, err: IO[str], *, prompt: str | None
+) -> None:
+    """Keep a completed research answer in the local log, as `ask` keeps its answers.
 
-    The one seam between research and the log: `job` is the finished job as the API
-    returned it, `acc` the accumulated answer, `prompt` the question when this run asked it
-    (`wait ID` only knows the id). Without a log module in the tree, it keeps nothing.
+    `prompt` is the question when this run asked it; `wait ID` only knows the id, so the
+    request the job echoes is used when there is one. A log failure warns once on stderr.
     """
+    from .conversation import Conversation
+    from .events import answer_and_reasoning
+    from .store import Exchange, Log, log_path
+
+    def warn(line: str) -> None:
+        err.write(line + "\n")
+        err.flush()
+
+    request = job.get("request") if isinstance(job.get("request"), dict) else None
+    if prompt is None and request:
+        messages = [m for m in request.get("messages") or [] if isinstance(m, dict)]
+        users = [m.get("content") for m in messages if m.get("role") == "user"]
+        prompt = users[-1] if users and isinstance(users[-1], str) else None
+    answer, reasoning = answer_and_reasoning(acc)
+    log = Log(log_path(), enabled=bool(settings.log), warn=warn)
+    try:
+        log.record(
+            Exchange(
+                conversation=Conversation().id,
+                prompt=prompt or f"(research {job.get('id')})",
+                started=time.time(),
+                model=acc.model or settings.model,
+                answer=answer,
+                reasoning=reasoning,
+                response_id=str(job.get("id") or acc.id or ""),
+                finish_reason=acc.finish_reason,
+                metadata=acc.metadata,
+                usage=acc.usage,
+            )
+        )
+    finally:
+        log.close()
 
 
 def show(doc: dict[str, Any], fmt: str, text: str) -> None:

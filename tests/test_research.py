@@ -74,6 +74,18 @@ def test_run_submits_polls_through_the_states_and_prints_the_answer(api, cli):
     assert "\r" not in result.stderr and "\x1b" not in result.stderr, "a spinner on a pipe"
 
 
+def test_a_completed_research_answer_goes_to_the_local_log(api, cli):
+    assert cli("research", "run", "--interval", "0.01", "fusion").code == 0
+    assert cli("research", "wait", "--interval", "0.01", "job-1").code == 0
+    result = cli("logs", "-f", "json")
+    assert result.code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    rows = rows if isinstance(rows, list) else [rows]
+    assert len(rows) == 2
+    assert all("Report on fusion" in json.dumps(row) for row in rows)
+    assert any("fusion" == row.get("prompt") for row in rows)
+
+
 @pytest.mark.parametrize("fmt", ["json", "ndjson"])
 def test_wait_prints_the_response_as_returned_in_json_and_ndjson(api, cli, fmt):
     cli("research", "submit", "q")
