@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import pty
-import subprocess
-import sys
 
 import pytest
 from replay import Reply
 from streams import answer, sse
+from terminal import on_terminal
 
 CLIPBOARD = "\x1b]52;c;cm0gLXJmIH4=\x07"  # OSC 52: write to the user's clipboard
 CLEAR = "\x1b[2J"
@@ -22,27 +19,11 @@ SOURCES = dict(  # noqa: C408 - keyword arguments for answer()
 
 
 def run(args: list[str], *, stdout_tty: bool, stderr_tty: bool) -> tuple[bytes, bytes, int]:
-    """Run perplex with stdout and/or stderr on a pseudo-terminal; (tty bytes, pipe bytes, code)."""
-    master, slave = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "perplex_cli", *args],
-        stdin=subprocess.DEVNULL,
-        stdout=slave if stdout_tty else subprocess.PIPE,
-        stderr=slave if stderr_tty else subprocess.PIPE,
-    )
-    os.close(slave)
-    seen = b""
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # EIO: the last writer closed the terminal
-            break
-        if not data:
-            break
-        seen += data
-    os.close(master)
-    piped = (process.stderr if stdout_tty else process.stdout).read()  # type: ignore[union-attr]
-    return seen, piped, process.wait(timeout=10)
+    """(what the terminal showed, what the pipe received, exit code)."""
+    result = on_terminal(*args, stdout_tty=stdout_tty, stderr_tty=stderr_tty)
+    if stdout_tty:
+        return result.out, result.err, result.code
+    return result.err, result.out, result.code
 
 
 def test_answer_and_sources_are_neutralised_on_a_terminal(server, env):
