@@ -103,7 +103,11 @@ def test_neutralise_shows_every_control_but_newline_and_tab(text, shown):
     [
         (["search", "q"], b"\x1b", b"^[[2J"),  # a result title
         (["batch", "PROMPTS"], "\x9b".encode(), b"<U+009B>"),  # NDJSON escapes C0 itself
-        (["research", "run", "-y", f"q{CLEAR}"], b"\x1b", b"^[[2J"),  # the report
+        (
+            ["research", "run", "-y", "--interval", "0.01", f"q{CLEAR}"],
+            b"\x1b",
+            b"^[[2J",
+        ),  # the report
     ],
 )
 def test_other_commands_neutralise_web_text_on_a_terminal(api, env, tmp_path, args, raw, visible):
