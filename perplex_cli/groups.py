@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from click_default_group import DefaultGroup
+from click_default_group import DefaultGroup  # type: ignore[import-untyped]
 from typer.core import TyperGroup
 
 
-class DefaultCommandGroup(DefaultGroup, TyperGroup):
+class DefaultCommandGroup(DefaultGroup, TyperGroup):  # type: ignore[misc]
     """Runs `default_command` when the first word is not a subcommand, or there is none."""
 
     default_command = ""

@@ -230,5 +230,5 @@ def shared_options(
 
     command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     command.__annotations__ = {p.name: p.annotation for p in params}
-    del command.__wrapped__  # type: ignore[attr-defined]
+    del command.__wrapped__
     return command
