@@ -23,6 +23,13 @@ from .errors import UsageError
 
 MAX_BYTES = 50 * 1024 * 1024
 IMAGES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp", "gif": "image/gif"}
+DOCUMENT_TYPES = {
+    "pdf": "application/pdf",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "txt": "text/plain",
+    "rtf": "application/rtf",
+}
 DOCUMENTS = ("pdf", "doc", "docx", "txt", "rtf")
 SUPPORTED = "png, jpeg, webp, gif images; pdf, doc, docx, txt, rtf documents"
 
@@ -87,10 +94,10 @@ def _file_part(source: str) -> dict[str, Any]:
                 f"-a/--attach {source}: the name says {expected}, but the content is not {expected}"
             )
         raise UsageError(f"-a/--attach {source}: unknown file type; attachable are {SUPPORTED}")
+    # Every local file travels as a base64 data URI (product.md section 3), documents too.
+    mime = IMAGES.get(kind) or DOCUMENT_TYPES[kind]
     encoded = base64.b64encode(data).decode("ascii")
-    if kind in IMAGES:
-        return _part(kind, f"data:{IMAGES[kind]};base64,{encoded}", path.name)
-    return _part(kind, encoded, path.name)
+    return _part(kind, f"data:{mime};base64,{encoded}", path.name)
 
 
 def read_file(path: Path, source: str) -> bytes:

@@ -41,8 +41,15 @@ def image_part(mime: str, data: bytes) -> dict:
     return {"type": "image_url", "image_url": {"url": f"data:{mime};base64,{b64(data)}"}}
 
 
+DOC_TYPES = {".pdf": "application/pdf", ".doc": "application/msword", ".txt": "text/plain",
+             ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             ".rtf": "application/rtf", ".md": "text/plain", "": "text/plain"}
+
+
 def file_part(name: str, data: bytes) -> dict:
-    return {"type": "file_url", "file_url": {"url": b64(data)}, "file_name": name}
+    mime = DOC_TYPES.get(Path(name).suffix.lower(), "text/plain")
+    return {"type": "file_url", "file_url": {"url": f"data:{mime};base64,{b64(data)}"},
+            "file_name": name}
 
 
 # (file name, content, the part expected): the type comes from the content
