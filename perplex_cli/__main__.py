@@ -9,16 +9,43 @@ from typing import NoReturn
 
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run perplex; never returns."""
-    sys.exit(run(sys.argv[1:] if argv is None else argv))
+    _plug_closed_descriptors()
+    try:
+        status = run(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:  # Ctrl-C while click itself was still being imported
+        _say("perplex: interrupted")
+        status = 130
+    sys.exit(status)
+
+
+def _plug_closed_descriptors() -> None:
+    """Open /dev/null on a closed stdin, stdout or stderr (`<&-`, `>&-`, `2>&-`).
+
+    Otherwise the next socket takes the free descriptor and a retry notice written to
+    "stderr" would go into the HTTP connection. A closed stdin reads as empty (D6), closed
+    output streams discard what is written, as /dev/null would.
+    """
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                null = os.open(os.devnull, os.O_RDWR)
+                if null != fd:
+                    os.dup2(null, fd)
+                    os.close(null)
+            except OSError:
+                pass
 
 
 def run(args: list[str]) -> int:
     """Run the command line and return the exit status."""
     import click
 
-    from .errors import PerplexError, PipeClosed
+    from . import debug
+    from .errors import Interrupted, PerplexError, PipeClosed
 
-    debug = "--debug" in args
+    debug.set_enabled(False)  # --debug switches it on while argv is parsed
     try:
         from typer.main import get_command
 
@@ -29,47 +56,45 @@ def run(args: list[str]) -> int:
         status = result if isinstance(result, int) else 0
         _flush()
         return status
-    except PipeClosed:
+    except (PipeClosed, BrokenPipeError):
         return _pipe_closed()
-    except BrokenPipeError:
-        return _pipe_closed()
+    except Interrupted as exc:
+        _say("perplex: " + ("interrupted" if exc.message == Interrupted.DEFAULT else exc.message))
+        if exc.hint:
+            _say(f"perplex: hint: {exc.hint}")
+        return 130
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        _say("perplex: interrupted")
+        return 130
     except PerplexError as exc:
         _say(f"perplex: error: {exc.message}")
         if exc.hint:
             _say(f"perplex: hint: {exc.hint}")
-        if debug:
-            _traceback()
+        if debug.enabled():
+            debug.show_traceback()
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.exceptions.Abort:
-        _say("perplex: interrupted")
-        return 130
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
-    except KeyboardInterrupt:
-        _say("perplex: interrupted")
-        return 130
     except Exception as exc:  # a bug: one line, the traceback only with --debug
-        _say(f"perplex: internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
-        if debug:
-            _traceback()
+        _flush_or_silence()  # a failed stdout (a full disk) must not fail again at exit
+        if debug.enabled():
+            debug.show_traceback()
+            _say(f"perplex: internal error: {type(exc).__name__}: {exc}")
+        else:
+            _say(
+                f"perplex: internal error: {type(exc).__name__}: {exc} "
+                "(run with --debug for the details)"
+            )
         return 1
 
 
 def _say(line: str) -> None:
-    try:
-        sys.stderr.write(line + "\n")
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass
+    from .debug import show
 
-
-def _traceback() -> None:
-    import traceback
-
-    traceback.print_exc()
+    show([line])
 
 
 def _flush() -> None:
@@ -78,6 +103,17 @@ def _flush() -> None:
     except BrokenPipeError:
         _silence_stdout()
         raise
+    except (AttributeError, ValueError):  # no stdout at all (closed before we started)
+        pass
+
+
+def _flush_or_silence() -> None:
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        _silence_stdout()
+    except AttributeError:  # no stdout at all
+        pass
 
 
 def _pipe_closed() -> int:
@@ -91,7 +127,7 @@ def _silence_stdout() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):
         pass
 
 

@@ -1,13 +1,20 @@
 """One question: request -> transport -> events -> accumulator -> formatter.
 
 The answer is complete at a `finish_reason`, an `object` of `chat.completion.done`, or
-`data: [DONE]`; reading goes on until the body ends or `[DONE]`. Whatever happens, the
-formatter's `end` runs with what was received, and the error is raised after it.
+`data: [DONE]`; reading goes on until the body ends or `[DONE]`. Whatever happens (a cut,
+a stall, Ctrl-C), the response is closed at once and the formatter's `end` runs with what
+was received; the caller raises the error after it. Only a closed stdout skips `end`:
+nothing more can be shown. The accumulator decides the protocol: the chat one by default,
+or the agent API's (`agent_events.AgentAccumulator`, complete at `response.completed`).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import select
+import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
@@ -17,11 +24,12 @@ from .errors import (
     CutStream,
     Interrupted,
     PerplexError,
+    PipeClosed,
     ProtocolError,
     RateLimited,
     ServerError,
 )
-from .events import Accumulator
+from .events import Accumulator, Update
 from .output import Formatter
 
 if TYPE_CHECKING:
@@ -37,13 +45,16 @@ class Outcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def stream_answer(response: requests.Response, formatter: Formatter) -> Outcome:
+def stream_answer(
+    response: requests.Response, formatter: Formatter, acc: Accumulator | None = None
+) -> Outcome:
     """Read the whole event stream of `response` through `formatter`; always closes it."""
     from .sse import NormalisedBytes, iter_events
     from .transport import body_reads, first_line
 
-    acc = Accumulator()
+    acc = Accumulator() if acc is None else acc
     source = NormalisedBytes(body_reads(response))
+    reader_gone = reader_watch(getattr(formatter, "out", None))
     error: PerplexError | None = None
     try:
         try:
@@ -60,11 +71,17 @@ def stream_answer(response: requests.Response, formatter: Formatter) -> Outcome:
                     ) from None
                 if not isinstance(chunk, dict):
                     raise ProtocolError(f"an event is not a JSON object: {first_line(data, 80)!r}")
-                if "error" in chunk and "choices" not in chunk:
-                    raise stream_error(chunk["error"])
-                update = acc.feed(chunk)
-                update.data = data
-                formatter.chunk(chunk, update)
+                raw = acc.envelope(event.event, chunk)
+                failure = acc.error_in(raw)
+                if failure is not None:
+                    raise stream_error(failure)
+                update = feed(acc, raw)
+                # The event's text, for ndjson to write as it came: only when the formatters
+                # get the event itself (the agent API's envelope is another object).
+                update.data = data if raw is chunk else ""
+                formatter.chunk(raw, update)
+                if reader_gone():
+                    raise PipeClosed()
             if not acc.complete:
                 if acc.events == 0:
                     raise not_a_stream(source)
@@ -77,10 +94,17 @@ def stream_answer(response: requests.Response, formatter: Formatter) -> Outcome:
     except PerplexError as exc:
         error = exc
     except KeyboardInterrupt:
-        error = Interrupted("interrupted")
+        error = Interrupted()
+    except BrokenPipeError:
+        error = PipeClosed()
     finally:
+        # At once, whatever ended the answer: a closed connection stops the generation.
         response.close()
-    formatter.end(acc, error)
+    if not isinstance(error, PipeClosed):
+        try:
+            formatter.end(acc, error)
+        except BrokenPipeError:  # the reader left during the sources or the JSON document
+            error = PipeClosed()
     return Outcome(acc, error)
 
 
@@ -98,6 +122,45 @@ def parse_json(data: str) -> Any:
     except ValueError:
         pass
     return json.loads(data)
+
+
+def feed(acc: Accumulator, chunk: dict[str, Any]) -> Update:
+    """Feed one chunk; a chunk of the wrong shape (valid JSON, not a chunk) is exit 8."""
+    from .transport import first_line
+
+    try:
+        return acc.feed(chunk)
+    except (AttributeError, TypeError, KeyError, IndexError) as exc:
+        raise ProtocolError(
+            f"an event is not a chat completion chunk: {first_line(json.dumps(chunk), 80)!r}"
+        ) from exc
+
+
+def reader_watch(out: Any) -> Callable[[], bool]:
+    """A check, cheap enough for every event, that the reader of a stdout pipe is gone.
+
+    Writing finds that out only when something is written; json writes at the end and text
+    writes nothing while the model reasons, yet the connection must be closed at once so
+    that the API stops generating (and billing). Files and terminals never go away.
+    """
+    try:
+        fd = out.fileno()
+        mode = os.fstat(fd).st_mode
+    except (AttributeError, OSError, ValueError):  # in-memory streams have no descriptor
+        return _never
+    if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)) or not hasattr(select, "poll"):
+        return _never
+    poller = select.poll()
+    poller.register(fd, 0)  # no events asked: poll still reports POLLERR and POLLHUP
+
+    def gone() -> bool:
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+
+    return gone
+
+
+def _never() -> bool:
+    return False
 
 
 def not_a_stream(source: Any) -> ProtocolError:

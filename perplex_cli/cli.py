@@ -7,37 +7,65 @@ that `perplex "q"` runs `ask`. A question that is exactly a command name runs th
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Annotated, Any, Optional
 
 import click
 import typer
-from click_default_group import DefaultGroup
-from typer.core import TyperGroup
 
-from . import __version__
+from . import __version__, batch, config_command, key_command, research, search
+from .commandtree import examples_epilog
+from .completions import EPILOG as COMPLETIONS_EPILOG
+from .completions import completions_command
+from .debug import enable_option
+from .errors import Interrupted, PipeClosed
+from .groups import DefaultCommandGroup
+from .logs import app as logs_app
+from .models import models_command
 from .options import Options, shared_options
 
 
-class PerplexGroup(DefaultGroup, TyperGroup):
+class PerplexGroup(DefaultCommandGroup):
     """The root group: `ask` is the default command."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("default", "ask")
-        kwargs.setdefault("default_if_no_args", True)
-        super().__init__(*args, **kwargs)
+    default_command = "ask"
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if ctx.resilient_parsing and not args:
-            # Completing the first word: offer the command names, not ask's arguments.
-            return TyperGroup.parse_args(self, ctx, args)
-        return super().parse_args(ctx, args)
+    # Click would turn a broken pipe into exit 1 and Ctrl-C into "Aborted!": both are handed
+    # over as the typed errors of D5 before click sees them, while parsing (--help | head)
+    # and while any command runs.
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with _typed_pipe_and_interrupt():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _typed_pipe_and_interrupt():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _typed_pipe_and_interrupt() -> Iterator[None]:
+    try:
+        yield
+    except BrokenPipeError:
+        raise PipeClosed() from None
+    except KeyboardInterrupt:
+        raise Interrupted() from None
 
 
 app = typer.Typer(
     cls=PerplexGroup,
     name="perplex",
-    help="Ask Perplexity from the command line: cited answers, streamed. "
-    "'ask' is the default command: perplex \"why is the sky blue\".",
+    help="Ask Perplexity from the command line: cited answers, streamed.\n\n"
+    "'ask' is the default command (marked *): perplex \"why is the sky blue\" is "
+    "perplex ask \"why is the sky blue\". 'perplex COMMAND --help' tells more; "
+    "the request options and search filters are listed by: perplex ask --help.",
+    epilog=examples_epilog(
+        '  perplex "why is the sky blue"',
+        '  cat notes.md | perplex "summarise this"',
+        "  perplex -f json \"capital of France\" | jq -r '.choices[0].message.content'",
+        "  perplex completions bash > ~/.local/share/bash-completion/completions/perplex",
+    ),
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -58,27 +86,102 @@ def root(
         Optional[bool],
         typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True),
     ] = None,
+    debug: Annotated[
+        Optional[bool],
+        typer.Option("--debug", help="Show the HTTP exchange and tracebacks on stderr (key redacted).",
+                     callback=enable_option, is_eager=True),
+    ] = None,
 ) -> None:
-    """Ask Perplexity from the command line: cited answers, streamed.
+    """Options of perplex itself; the help text is the app's."""
 
-    'ask' is the default command, so perplex "why is the sky blue" asks.
-    """
+
+# Which conversation to continue, for ask and chat; the turns come from the local log.
+ContinueOption = Annotated[bool, typer.Option("-c", "--continue", help="Continue the latest conversation in the log.")]
+CidOption = Annotated[Optional[str], typer.Option("--cid", help="Continue the conversation with this id (perplex logs shows ids).", metavar="ID", show_default=False)]
 
 
 @app.command(
     "ask",
     context_settings={"allow_interspersed_args": True},
-    epilog='Examples: perplex "why is the sky blue" | cat notes.md | perplex "summarise" | '
-    'perplex -f json "q" | jq .citations | perplex ask -- -5 degrees in kelvin',
+    epilog=examples_epilog(
+        '  perplex "why is the sky blue"',
+        '  cat notes.md | perplex "summarise this"      # stdin is the material',
+        "  perplex --render --usage \"how do magnets work\"  # formatted, then tokens and cost",
+        "  perplex -f json \"q\" | jq -r '.citations[]'",
+        "  perplex ask -- -5 degrees in kelvin           # a question that starts with -",
+    ),
 )
 @shared_options
 def ask_command(
     prompt: Annotated[Optional[list[str]], typer.Argument(help="The question; '-' reads stdin.", show_default=False)] = None,
     ignore_stdin: Annotated[bool, typer.Option("--ignore-stdin", help="Never read stdin.")] = False,
+    continue_last: ContinueOption = False,
+    cid: CidOption = None,
     *,
     opts: Options,
 ) -> None:
-    """Ask one question and stream the cited answer (the default command)."""
+    """Ask one question and stream the cited answer.
+
+    This is the default command: perplex "q" is perplex ask "q". Piped stdin is read as
+    the material and the words as the instruction; --render formats the answer on a
+    terminal.
+    """
     from .run import run_ask
 
-    run_ask(prompt or [], opts, ignore_stdin=ignore_stdin)
+    run_ask(prompt or [], opts, ignore_stdin=ignore_stdin, continue_last=continue_last, cid=cid)
+
+
+@app.command(
+    "chat",
+    epilog=examples_epilog(
+        "  perplex chat",
+        '  perplex chat -m sonar-pro -s "Be brief."',
+        "  perplex chat -c   # go on with the latest conversation",
+    ),
+)
+@shared_options
+def chat_command(
+    continue_last: ContinueOption = False,
+    cid: CidOption = None,
+    *,
+    opts: Options,
+) -> None:
+    """Talk with Perplexity in the terminal: line editing, history, /commands.
+
+    In the chat /help lists the commands; Ctrl-C stops an answer, Ctrl-D leaves.
+    """
+    from .chat import run_chat
+
+    run_chat(opts, continue_last=continue_last, cid=cid)
+
+
+app.command(
+    "models",
+    epilog=examples_epilog(
+        "  perplex models",
+        "  perplex models -f json",
+        "  perplex models --api agent",
+        '  perplex -m sonar-pro "a harder question"   # ask with one of them',
+    ),
+)(models_command)
+app.command(
+    "batch",
+    epilog=examples_epilog(
+        "  perplex batch questions.txt > answers.ndjson",
+        "  perplex batch -j 8 --output out.ndjson --resume prompts.jsonl",
+        "  cat prompts.txt | perplex batch --ordered -m sonar-pro -",
+    ),
+)(batch.batch_command)
+app.command(
+    "search",
+    epilog=examples_epilog(
+        '  perplex search "rust web frameworks"',
+        "  perplex search --max-results 5 -f json q | jq -r '.results[].url'",
+        "  perplex search --search-recency week --country US election results",
+    ),
+)(search.search_command)
+app.add_typer(research.app, name="research")
+app.add_typer(key_command.app, name="key")
+app.add_typer(config_command.app, name="config")
+app.command("completions", epilog=COMPLETIONS_EPILOG)(completions_command)
+app.add_typer(logs_app)

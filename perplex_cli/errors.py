@@ -2,14 +2,16 @@
 
     PerplexError                  any failure the user can cause or meet
     ├── UsageError (2)            bad option or value, no prompt, unknown conversation id
-    ├── AuthError (3)             no key, key rejected, bad config file
+    ├── AuthError (3)             no key, key rejected
+    │   └── ConfigError (3)       bad config file, unsafe key or config file mode
     ├── ApiError (4)              the API refused the request (400, 404, 413, 422, other 4xx)
     │   ├── RateLimited (5)       429 after the retries
     │   └── ServerError (6)       5xx after the retries; a research job that FAILED
     ├── NetworkError (7)          refused, DNS, TLS, timeouts
     │   └── CutStream (7)         the answer started but the body ended before it was complete
     ├── ProtocolError (8)         not an event stream, or a complete event that is not JSON
-    └── Interrupted (130)         Ctrl-C
+    ├── Interrupted (130)         Ctrl-C
+    └── PipeClosed (141)          the reader of stdout went away (`| head`): silent
 
 Library code raises these; `__main__` turns them into one line on stderr and the exit code.
 """
@@ -24,6 +26,11 @@ class PerplexError(Exception):
     kind = "error"
 
     def __init__(self, message: str, hint: str | None = None) -> None:
+        from .redact import redact
+
+        # Messages quote the server, which may echo the key: mask it wherever they are shown
+        # (stderr, the error member of json output, batch results, the log).
+        message = redact(message)
         super().__init__(message)
         self.message = message
         self.hint = hint
@@ -43,11 +50,18 @@ class AuthError(PerplexError):
     kind = "authentication_error"
 
 
+class ConfigError(AuthError):
+    """Raised when the config file, the key file or a key source cannot be used."""
+
+    kind = "config_error"
+
+
 class ApiError(PerplexError):
     """Raised when the API answers with an error status."""
 
     exit_code = 4
     kind = "api_error"
+    retry_after: float | None = None  # seconds the server asked us to wait (Retry-After)
 
     def __init__(self, message: str, status: int = 0, hint: str | None = None) -> None:
         super().__init__(message, hint)
@@ -93,9 +107,21 @@ class Interrupted(PerplexError):
 
     exit_code = 130
     kind = "interrupted"
+    DEFAULT = "interrupted (Ctrl-C)"  # what json and ndjson carry; stderr says "interrupted"
+
+    def __init__(self, message: str = DEFAULT, hint: str | None = None) -> None:
+        super().__init__(message, hint)
 
 
-class PipeClosed(Exception):
-    """Raised when the reader of stdout went away (`| head`): silent exit 141."""
+class PipeClosed(PerplexError):
+    """Raised when the reader of stdout went away (`| head`): silent exit 141 (D5).
+
+    Part of the tree so that an answer cut this way is still an outcome with an error
+    (for the log); `__main__` prints nothing for it.
+    """
 
     exit_code = 141
+    kind = "pipe_closed"
+
+    def __init__(self, message: str = "stdout was closed by the reader") -> None:
+        super().__init__(message)

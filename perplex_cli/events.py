@@ -3,6 +3,11 @@
 Plain data and plain functions: no I/O here. The accumulator keeps only what the final
 document needs: the text of `delta.content` (never the cumulative `message.content`), the
 last non-empty value of each metadata field, and the last `usage`.
+
+Concise streams (`stream_mode: "concise"`) use the same path: `chat.reasoning` chunks carry
+`delta.reasoning_steps`, `chat.reasoning.done` and `chat.completion.done` repeat the steps
+so far in `message.reasoning_steps`, `chat.completion.chunk` carries text deltas. A
+non-streaming response goes through `feed_response`, as one chunk.
 """
 
 from __future__ import annotations
@@ -144,10 +149,21 @@ class Accumulator:
     reasoning_steps: list[Any] = field(default_factory=list)
     complete: bool = False
     events: int = 0
+    response: dict[str, Any] | None = None  # a whole response document, kept as returned
     _content: TextBuffer = field(default_factory=TextBuffer)
     _reasoning: TextBuffer = field(default_factory=TextBuffer)
     _think: ThinkSplitter = field(default_factory=ThinkSplitter)
     _update: Update = field(default_factory=Update)
+
+    def envelope(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
+        """The event as the formatters get it: a chat chunk as it came (its SSE name unused)."""
+        return data
+
+    def error_in(self, raw: dict[str, Any]) -> Any:
+        """The error an event carries instead of an answer, or None."""
+        if "error" in raw and "choices" not in raw:
+            return raw["error"] or "the API reported an error"
+        return None
 
     def feed(self, chunk: dict[str, Any]) -> Update:
         """Take one chunk; return the text it adds.
@@ -171,7 +187,7 @@ class Accumulator:
             delta = choice["delta"]
             text = delta["content"]
         except (KeyError, IndexError, TypeError):
-            model, obj, usage, reason, delta, text = _fields(chunk)
+            model, obj, usage, choice, reason, delta, text = _fields(chunk)
         if model:
             self.model = model
         if obj:
@@ -187,8 +203,15 @@ class Accumulator:
         if reason:
             self.finish_reason = reason
             self.complete = True
-        if delta and "reasoning_steps" in delta and delta["reasoning_steps"]:
-            return self._steps(delta["reasoning_steps"], text)
+        message = choice["message"] if "message" in choice else None
+        repeated = (
+            message["reasoning_steps"]
+            if isinstance(message, dict) and "reasoning_steps" in message
+            else None
+        )
+        steps = delta["reasoning_steps"] if delta and "reasoning_steps" in delta else None
+        if steps or repeated:
+            return self._steps(steps, text, repeated)
         update = self._update
         update.reasoning = update.data = ""
         if not text:
@@ -201,21 +224,47 @@ class Accumulator:
             return update
         return self._split(text)
 
-    def _steps(self, steps: Any, text: Any) -> Update:
-        """A chunk with `delta.reasoning_steps` (concise mode), and perhaps content too."""
-        self.reasoning_steps.extend(steps)
-        reasoning = _steps_text(steps)
-        if not text:
-            return Update(reasoning=reasoning)
-        self._content.write(text)
-        update = self._split(text)
-        update.reasoning = reasoning + update.reasoning
+    def _steps(self, steps: Any, text: Any, repeated: Any) -> Update:
+        """A concise-mode chunk: reasoning steps in its delta, or all the steps so far in
+        its message (the done chunks), and perhaps text too."""
+        update = Update()
+        if steps:
+            self.reasoning_steps.extend(steps)
+            update.reasoning = _steps_text(steps)
+        if text:
+            self._content.write(text)
+            split = self._split(text)
+            update.answer = split.answer
+            update.reasoning += split.reasoning
+        if repeated and isinstance(repeated, list):
+            # Concise done chunks repeat all the steps so far: keep that list, and
+            # show only the steps that no delta has shown yet.
+            unseen = repeated[len(self.reasoning_steps) :]
+            self.reasoning_steps = list(repeated)
+            update.reasoning = _steps_text(unseen) + update.reasoning
         return update
 
     def _split(self, text: str) -> Update:
         update = self._think.feed(text)
         if update.reasoning:
             self._reasoning.write(update.reasoning)
+        return update
+
+    def feed_response(self, doc: dict[str, Any]) -> Update:
+        """Take a whole non-streaming response, as one chunk whose delta is the answer."""
+        self.response = doc
+        chunk = dict(doc)
+        choices = doc.get("choices")
+        if choices and isinstance(choices[0], dict):
+            choice = dict(choices[0])
+            message = choice.pop("message", None) or {}
+            delta = {"content": message.get("content") or ""}
+            if message.get("reasoning_steps"):
+                delta["reasoning_steps"] = message["reasoning_steps"]
+            choice["delta"] = delta
+            chunk["choices"] = [choice]
+        update = self.feed(chunk)
+        self.complete = True  # a whole document is complete by definition
         return update
 
     def finish(self) -> Update:
@@ -240,6 +289,8 @@ class Accumulator:
 
     def completion(self) -> dict[str, Any]:
         """The chat.completion document that a non-streaming request would have returned."""
+        if self.response is not None:
+            return dict(self.response)  # it was one: as the API returned it
         doc: dict[str, Any] = {
             "id": self.id,
             "model": self.model,
@@ -263,22 +314,27 @@ class Accumulator:
         return doc
 
 
-def _fields(chunk: dict[str, Any]) -> tuple[Any, Any, Any, Any, Any, Any]:
-    """model, object, usage, finish_reason, delta and content of a chunk of any shape."""
+def _fields(chunk: dict[str, Any]) -> tuple[Any, Any, Any, Any, Any, Any, Any]:
+    """model, object, usage, choices[0], finish_reason, delta and content of any chunk."""
     choices = chunk.get("choices")
     choice = choices[0] if choices else {}
     delta = choice.get("delta")
     text = delta.get("content") if delta else None
-    return (chunk.get("model"), chunk.get("object"), chunk.get("usage"),
+    return (chunk.get("model"), chunk.get("object"), chunk.get("usage"), choice,
             choice.get("finish_reason"), delta, text)
 
 
 def _steps_text(steps: list[Any]) -> str:
+    """One line per reasoning step (its thought), and the search keywords of a web search."""
     lines = []
     for step in steps:
         if isinstance(step, dict):
             thought = step.get("thought") or step.get("type") or ""
             lines.append(str(thought))
+            search = step.get("web_search")
+            keywords = search.get("search_keywords") if isinstance(search, dict) else None
+            if keywords and isinstance(keywords, list):
+                lines.append("searching: " + ", ".join(str(k) for k in keywords))
         else:
             lines.append(str(step))
     return "".join(line + "\n" for line in lines if line)
@@ -292,3 +348,18 @@ def sources(metadata: dict[str, Any]) -> list[tuple[str, str]]:
     if citations:
         return [(titles.get(url, "") or "", str(url)) for url in citations]
     return [(r.get("title") or "", str(r.get("url") or "")) for r in results]
+
+
+def answer_and_reasoning(acc: Accumulator) -> tuple[str, str]:
+    """The answer without its reasoning, and the reasoning, as the text output separated them.
+
+    Computed once from the whole content after the stream, so that keeping the answer for
+    the log costs nothing per event. Reasoning is the concise mode's steps, then the
+    `<think>` block of the content or, where the protocol sends it apart (the agent API's
+    reasoning events), what the accumulator collected.
+    """
+    splitter = ThinkSplitter()
+    head = splitter.feed(acc.content)
+    tail = splitter.finish()
+    think = head.reasoning + tail.reasoning
+    return head.answer + tail.answer, _steps_text(acc.reasoning_steps) + (think or acc.reasoning)

@@ -123,7 +123,7 @@ class Event(Protocol):
 
 def iter_events(source: NormalisedBytes) -> Iterator[Event]:
     """Yield the complete events of the body; a truncated last event is not yielded."""
-    for ev in SSEClient(source).events():
+    for ev in SSEClient(iter(source)).events():
         if source.ended and source.truncated_tail:
             # sseclient hands out the unterminated tail at EOF: it is not an event.
             return

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from . import debug, redact
 from .errors import (
     ApiError,
     AuthError,
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 READ_SIZE = 65536
 RETRY_STATUSES = frozenset({408, 409, 429})
 RETRY_AFTER_CAP = 60.0
+MAX_DELAY = 60.0  # the longest backoff between two attempts, whatever --retries says
+PREFETCH = "perplex_prefetch"  # the response attribute holding the first read (see request)
 
 
 @dataclass
@@ -45,6 +48,7 @@ class TransportSettings:
     retries: int = 2
     proxy: str | None = None
     retry_base: float = 1.0
+    pool_size: int = 10  # connections kept for reuse; a batch needs one per worker
 
 
 class Transport:
@@ -57,9 +61,16 @@ class Transport:
 
         self.settings = settings
         self.on_retry = on_retry
+        redact.remember(settings.api_key)
         self.session = requests.Session()
-        if settings.proxy:
-            self.session.proxies = {"http": settings.proxy, "https": settings.proxy}
+        if settings.pool_size != requests.adapters.DEFAULT_POOLSIZE:
+            adapter = requests.adapters.HTTPAdapter(pool_maxsize=settings.pool_size)
+            self.session.mount("https://", adapter)
+            self.session.mount("http://", adapter)
+        # Given per request, where requests lets it override HTTPS_PROXY (the flag wins);
+        # None leaves the environment's proxies and NO_PROXY to requests. trust_env stays on:
+        # it is also what honours REQUESTS_CA_BUNDLE. TLS verification is never turned off.
+        self.proxies = {"http": settings.proxy, "https": settings.proxy} if settings.proxy else None
 
     def url(self, path: str) -> str:
         return self.settings.base_url.rstrip("/") + path
@@ -77,7 +88,12 @@ class Transport:
     def request(
         self, method: str, path: str, body: Any = None, *, stream: bool = False
     ) -> requests.Response:
-        """Send with retries before any answer byte; return a 2xx response."""
+        """Send with retries before any answer byte; return a 2xx response.
+
+        With `stream=True` the first piece of the body is read here, inside the retry loop,
+        so that a connection that breaks or stays silent before the answer starts is
+        retried like any connection error; `body_reads` hands that piece out first.
+        """
         import requests
 
         attempts = max(0, self.settings.retries) + 1
@@ -86,39 +102,75 @@ class Transport:
             failure: PerplexError
             delay: float | None = None
             try:
-                response = self.session.request(
-                    method,
-                    self.url(path),
-                    data=data,
-                    headers=self.headers(stream),
-                    stream=True,
-                    timeout=(self.settings.connect_timeout, self.settings.read_timeout),
-                )
+                response = self._send(method, path, data, stream)
             except requests.exceptions.RequestException as exc:
                 failure = network_error(exc, self.settings)
             else:
-                if response.status_code < 300:
+                if response.status_code >= 300:
+                    failure = error_from_response(response)
+                    response.close()
+                    if not _retryable_status(response.status_code):
+                        raise failure
+                    delay = retry_after(response.headers.get("Retry-After"))
+                elif not stream:
                     return response
-                failure = error_from_response(response)
-                response.close()
-                if not _retryable_status(response.status_code):
-                    raise failure
-                delay = retry_after(response.headers.get("Retry-After"))
+                else:
+                    try:
+                        _prefetch(response, self.settings.read_timeout)
+                    except NetworkError as exc:  # nothing of the answer has arrived yet
+                        response.close()
+                        failure = NetworkError(exc.message)
+                    except BaseException:
+                        response.close()
+                        raise
+                    else:
+                        return response
             if attempt == attempts:
                 raise failure
             if delay is None:
-                delay = self.settings.retry_base * (2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
+                delay = backoff(self.settings.retry_base, attempt)
             if self.on_retry:
-                reason = failure.message if isinstance(failure, NetworkError) else _status_line(failure)
+                reason = _status_line(failure) if isinstance(failure, ApiError) else failure.message
                 self.on_retry(
-                    f"perplex: retrying in {delay:.1f} s (attempt {attempt + 1} of {attempts}): "
-                    f"{reason}"
+                    f"perplex: retrying in {_seconds(delay)} s (attempt {attempt + 1} of "
+                    f"{attempts}): {reason}"
                 )
             time.sleep(delay)
         raise AssertionError("unreachable")
 
+    def _send(self, method: str, path: str, data: bytes | None, stream: bool) -> requests.Response:
+        """One attempt; the exchange is shown under --debug exactly as it is sent."""
+        import requests
+
+        prepared = self.session.prepare_request(
+            requests.Request(method, self.url(path), data=data, headers=self.headers(stream))
+        )
+        debug.show_request(prepared.method or method, prepared.url or "", prepared.headers, data)
+        # What session.request() would add: proxies from the environment, REQUESTS_CA_BUNDLE.
+        # A proxy of ours goes in first, where the environment's cannot override it.
+        environment = self.session.merge_environment_settings(
+            prepared.url, dict(self.proxies or {}), True, None, None
+        )
+        response = self.session.send(
+            prepared,
+            timeout=(self.settings.connect_timeout, self.settings.read_timeout),
+            **environment,
+        )
+        debug.show_response(response)
+        return response
+
     def close(self) -> None:
         self.session.close()
+
+
+def backoff(base: float, attempt: int) -> float:
+    """Exponential backoff with jitter: about base, 2 base, 4 base ..., capped at MAX_DELAY."""
+    return min(base * 2.0 ** min(attempt - 1, 32), MAX_DELAY) * random.uniform(0.5, 1.0)
+
+
+def _seconds(delay: float) -> str:
+    """A delay as the retry line shows it: 1.0, 12.5, 0.25, 0.0071 (never a misleading 0.0)."""
+    return f"{delay:.1f}" if delay >= 1 else f"{delay:.2g}"
 
 
 def _retryable_status(status: int) -> bool:
@@ -149,29 +201,47 @@ def retry_after(value: str | None) -> float | None:
     return min(max(seconds, 0.0), RETRY_AFTER_CAP)
 
 
+@dataclass
+class _Prefetch:
+    first: bytes
+    read_timeout: float
+
+
+def _prefetch(response: requests.Response, read_timeout: float) -> None:
+    """Read the first piece of the body now (inside the retry loop) and keep it for later."""
+    first = _read_piece(response, read_timeout)
+    setattr(response, PREFETCH, _Prefetch(first, read_timeout))
+
+
 def body_reads(response: requests.Response) -> Iterator[bytes]:
     """The body as it arrives: each read returns what the socket has, decoded (D2)."""
-    import urllib3.exceptions as u3
-    import requests
+    prefetch: _Prefetch | None = getattr(response, PREFETCH, None)
+    read_timeout = prefetch.read_timeout if prefetch else None
+    if prefetch is not None:
+        if not prefetch.first:
+            return
+        yield prefetch.first
+    while True:
+        data = _read_piece(response, read_timeout)
+        if not data:
+            return
+        yield data
 
-    raw = response.raw
+
+def _read_piece(response: requests.Response, read_timeout: float | None) -> bytes:
+    """One read of the body; a stall or a break is CutStream, a bad encoding ProtocolError."""
+    import requests
+    import urllib3.exceptions as u3
+
     try:
-        while True:
-            data = raw.read1(READ_SIZE, decode_content=True)
-            if not data:
-                return
-            yield data
-    except (u3.ReadTimeoutError, requests.exceptions.ReadTimeout) as exc:
-        raise CutStream(f"no data from the server for {_timeout_of(exc)}") from exc
+        return response.raw.read1(READ_SIZE, decode_content=True)
+    except (u3.ReadTimeoutError, requests.exceptions.ReadTimeout, TimeoutError) as exc:
+        silence = f"{read_timeout:g} s" if read_timeout else "longer than --timeout allows"
+        raise CutStream(f"no data from the server for {silence}") from exc
     except u3.DecodeError as exc:
         raise ProtocolError(f"the response body could not be decoded: {exc}") from exc
     except (u3.ProtocolError, u3.HTTPError, requests.exceptions.RequestException, OSError) as exc:
         raise CutStream(f"the connection broke: {_short(exc)}") from exc
-
-
-def _timeout_of(exc: BaseException) -> str:
-    found = re.search(r"read timeout=([\d.]+)", str(exc))
-    return f"{float(found.group(1)):g} s" if found else "too long"
 
 
 def _short(exc: BaseException) -> str:
@@ -198,6 +268,10 @@ def network_error(exc: BaseException, settings: TransportSettings) -> NetworkErr
     if isinstance(exc, requests.exceptions.ProxyError):
         return NetworkError(f"the proxy failed: {_reason(exc)}")
     if isinstance(exc, requests.exceptions.ConnectionError):
+        answered = re.search(r"BadStatusLine\((['\"])(.*?)\1\)", str(exc))
+        if answered:  # something listens there, but not an HTTP server (a wrong port)
+            said = answered.group(2).replace("\\r", "").replace("\\n", "")[:60]
+            return NetworkError(f"{host} is not an HTTP server (it answered {said!r}); check the URL")
         return NetworkError(f"could not connect to {host}: {_reason(exc)}")
     if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
         return NetworkError(f"invalid base URL {host}")
@@ -216,6 +290,9 @@ def _reason(exc: BaseException) -> str:
     ):
         if re.search(pattern, text):
             return reason
+    ssl = re.search(r"\[SSL: \w+\] (.+?) \(_ssl", text)
+    if ssl:  # e.g. "wrong version number": the port does not speak TLS
+        return ssl.group(1)
     return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
@@ -241,6 +318,8 @@ def error_from_response(response: requests.Response) -> ApiError | AuthError:
         error = ApiError(text, status)
     error.status = status  # type: ignore[union-attr]
     error.reason = response.reason or ""  # type: ignore[union-attr]
+    if isinstance(error, ApiError):
+        error.retry_after = retry_after(response.headers.get("Retry-After"))
     return error
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from apiserver import ApiServer
 from replay import ReplayServer
 
 SENTINEL_KEY = "pplx-test-SENTINEL-0123456789abcdef"
@@ -90,3 +91,21 @@ def spawn(env: dict[str, str]):
         )
 
     return start
+
+
+@pytest.fixture
+def api(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiServer]:
+    """The programmable API server (batch, search, research), as the base URL of `env`."""
+    srv = ApiServer()
+    monkeypatch.setenv("PERPLEXITY_BASE_URL", srv.url)
+    env["PERPLEXITY_BASE_URL"] = srv.url
+    yield srv
+    srv.close()
+
+
+def needs_shared_flag(flag: str) -> None:
+    """Skip a test whose option is not a shared request option yet (the option work adds it)."""
+    from perplex_cli.options import SHARED_PARAMETERS, flags
+
+    if flag not in {f for _, annotation in SHARED_PARAMETERS for f in flags(annotation)}:
+        pytest.skip(f"{flag} is not a shared option yet")

@@ -2,7 +2,10 @@
 
 Framings: chunked, close-delimited, content-length, each optionally gzip-encoded, the
 body cut into pieces (every N bytes, or at given boundaries) and paced with delays.
-Faults: reset the connection, close early, stall. Every request received is recorded.
+Faults: reset the connection, close early, stall, promise a longer body than is sent.
+Connections are kept alive between replies, as real servers do. Every request received is
+recorded with the time it arrived; `closed_early` is set when the client went away before
+the reply was sent in full.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class Reply:
     fault: str | None = None  # after the pieces: "reset", "close" (no chunked end), "stall"
     stall: float = 0.0
     wait_before: float = 0.0  # seconds before the status line
+    declared_length: int | None = None  # a Content-Length other than the body's (framing=length)
 
     def chunks(self) -> list[bytes]:
         if self.pieces is not None:
@@ -104,20 +108,26 @@ class ReplayServer:
             return self.replies[0] if self.replies else Reply(status=500, body=b"no reply")
 
     def _handle(self, sock: socket.socket) -> None:
-        try:
-            request = _read_request(sock)
-        except OSError:
-            return
-        if request is None:
-            return
-        self.requests.append(request)
-        reply = self._next()
-        try:
-            self._send(sock, reply)
-        except OSError:
-            self.closed_early.set()
+        # Keep-alive, as real servers do: a client may send its retry on the same connection.
+        while True:
+            sock.settimeout(10.0)  # an idle kept-alive connection is not kept for ever
+            try:
+                request = _read_request(sock)
+            except OSError:
+                return
+            if request is None:
+                return
+            self.requests.append(request)
+            reply = self._next()
+            try:
+                if not self._send(sock, reply):
+                    return
+            except OSError:
+                self.closed_early.set()
+                return
 
-    def _send(self, sock: socket.socket, reply: Reply) -> None:
+    def _send(self, sock: socket.socket, reply: Reply) -> bool:
+        """Send one reply; True when the connection stays open for another request."""
         if reply.wait_before:
             time.sleep(reply.wait_before)
         lines = [f"HTTP/1.1 {reply.status} {reply.reason or _reason(reply.status)}"]
@@ -133,9 +143,11 @@ class ReplayServer:
         if reply.framing == "chunked":
             lines.append("Transfer-Encoding: chunked")
         elif reply.framing == "length":
-            lines.append(f"Content-Length: {sum(len(p) for p in pieces)}")
-        else:
-            lines.append("Connection: close")
+            length = sum(len(p) for p in pieces)
+            lines.append(f"Content-Length: {reply.declared_length or length}")
+        # One request per connection: saying so keeps a client that reuses its session
+        # (chat) from writing its next request into a connection about to be dropped.
+        lines.append("Connection: close")
         lines.extend(f"{k}: {v}" for k, v in reply.headers.items())
         sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
         for i, piece in enumerate(pieces):
@@ -151,16 +163,18 @@ class ReplayServer:
         if reply.fault == "reset":
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             sock.close()
-            return
+            return False
         if reply.fault == "stall":
-            _wait_closed(sock, reply.stall or 30.0)
-            self.closed_early.set()
-            return
+            if _wait_closed(sock, reply.stall or 30.0):
+                self.closed_early.set()
+            return False
         if reply.framing == "chunked" and reply.fault != "close":
             sock.sendall(b"0\r\n\r\n")
-        if reply.fault == "close" or reply.framing == "close":
+        if reply.fault == "close" or reply.framing == "close" or reply.declared_length:
             sock.shutdown(socket.SHUT_WR)
-        _wait_closed(sock, 2.0)
+            _wait_closed(sock, 2.0)
+            return False
+        return True
 
 
 def _gzip_pieces(pieces: list[bytes]) -> list[bytes]:
@@ -171,13 +185,17 @@ def _gzip_pieces(pieces: list[bytes]) -> list[bytes]:
     return out
 
 
-def _wait_closed(sock: socket.socket, limit: float) -> None:
+def _wait_closed(sock: socket.socket, limit: float) -> bool:
+    """Wait until the client closes the connection; False when it did not within limit."""
     sock.settimeout(limit)
     try:
         while sock.recv(4096):
             pass
+    except TimeoutError:
+        return False
     except OSError:
         pass
+    return True
 
 
 def _read_request(sock: socket.socket) -> Received | None:

@@ -11,6 +11,7 @@ from typing import IO, Any, Protocol
 
 from ..errors import PerplexError
 from ..events import Accumulator, Update
+from ..style import StreamStyle
 
 
 class Formatter(Protocol):
@@ -25,9 +26,15 @@ def error_member(error: PerplexError) -> dict[str, str]:
 
 
 def make_formatter(
-    name: str, out: IO[str], err: IO[str], *, citations: bool = True, reasoning: bool = False
+    name: str,
+    out: IO[str],
+    err: IO[str],
+    *,
+    citations: bool = True,
+    reasoning: bool = False,
+    render: StreamStyle | None = None,
 ) -> Formatter:
-    """The formatter for `-f NAME`."""
+    """The formatter for `-f NAME`; `render` (--render) is the style of `out`, which decides."""
     if name == "json":
         from .json import JsonFormatter
 
@@ -36,6 +43,10 @@ def make_formatter(
         from .ndjson import NdjsonFormatter
 
         return NdjsonFormatter(out)
+    if render is not None and render.styled:
+        from .render import RenderFormatter
+
+        return RenderFormatter(out, err, citations=citations, reasoning=reasoning, live=render.live)
     from .text import TextFormatter
 
     return TextFormatter(out, err, citations=citations, reasoning=reasoning)

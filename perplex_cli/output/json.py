@@ -18,10 +18,17 @@ class JsonFormatter:
         pass
 
     def end(self, acc: Accumulator, error: PerplexError | None) -> None:
-        doc = acc.completion()
-        if error is not None:
-            doc["error"] = error_member(error)
-        write_document(self.out, doc)
+        if error is not None and not acc.events:
+            return  # nothing was received: stderr and the exit status say it all
+        write_document(self.out, document(acc, error))
+
+
+def document(acc: Accumulator, error: PerplexError | None) -> dict[str, Any]:
+    """The json format's document: the completion, with an `error` member when it failed."""
+    doc = acc.completion()
+    if error is not None:
+        doc["error"] = error_member(error)
+    return doc
 
 
 def write_document(out: IO[str], doc: Any) -> None:

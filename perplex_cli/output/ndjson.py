@@ -31,16 +31,24 @@ def is_compact_line(data: str) -> bool:
     )
 
 
+def write_line(out: IO[str], doc: Any) -> None:
+    """One compact JSON object on its own line, flushed: the unit of every ndjson output."""
+    out.write(_dumps(doc) + "\n")
+    out.flush()
+
+
 class NdjsonFormatter:
     def __init__(self, out: IO[str]) -> None:
         self.out = out
+        self.lines = 0
 
     def chunk(self, raw: dict[str, Any], update: Update) -> None:
         line = update.data if is_compact_line(update.data) else _dumps(raw)
         self.out.write(line + "\n")
         self.out.flush()
+        self.lines += 1
 
     def end(self, acc: Accumulator, error: PerplexError | None) -> None:
-        if error is not None:
+        if error is not None and self.lines:  # nothing shown: no partial answer to end
             self.out.write(_dumps({"error": error_member(error)}) + "\n")
             self.out.flush()

@@ -1,0 +1,117 @@
+"""Batch benchmark: N prompts against a local server that answers after a fixed latency.
+
+Runs `perplex batch -j J` as a user would (a subprocess, cold start included) against the
+test suite's API server (tests/apiserver.py, in this process) and compares the wall time
+with the ideal, N x latency / J: the time the answers take if the client added nothing.
+
+    python bench/batch.py                  # 500 prompts, 50 ms, -j 8
+    python bench/batch.py --json           # one JSON object, for bench/run.py
+
+`ratio` is wall / ideal (1.00 would be a perfect client); `span_ratio` leaves out the
+start-up: from the first request the server received to the last answer it sent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from apiserver import Answer, ApiServer, echo_answer
+
+
+def measure(prompts: int, latency: float, concurrency: int) -> dict[str, float | int]:
+    server = ApiServer(lifetime=600)
+    sent: list[float] = []
+
+    def chat(request: dict, n: int) -> Answer:
+        reply = echo_answer(request, n)
+        reply.delay = latency
+        sent.append(time.monotonic() + latency)
+        return reply
+
+    server.chat = chat
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "prompts.txt"
+        source.write_text("".join(f"question {i}\n" for i in range(prompts)))
+        env = dict(
+            os.environ,
+            PERPLEXITY_API_KEY="pplx-bench",
+            PERPLEXITY_BASE_URL=server.url,
+            NO_PROXY="127.0.0.1",
+            XDG_CONFIG_HOME=tmp,
+            XDG_DATA_HOME=tmp,
+        )
+        began = time.monotonic()
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "perplex_cli",
+                "batch",
+                "-q",
+                "-j",
+                str(concurrency),
+                str(source),
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            check=False,
+        )
+        wall = time.monotonic() - began
+    server.close()
+    lines = done.stdout.decode().splitlines()
+    if done.returncode != 0 or len(lines) != prompts:
+        raise SystemExit(
+            f"batch failed (exit {done.returncode}, {len(lines)} lines): "
+            f"{done.stderr.decode()[-500:]}"
+        )
+    ideal = prompts * latency / concurrency
+    span = max(sent) - server.chat_requests()[0].at
+    return {
+        "prompts": prompts,
+        "latency_ms": round(latency * 1000),
+        "concurrency": concurrency,
+        "ideal_s": round(ideal, 3),
+        "wall_s": round(wall, 3),
+        "ratio": round(wall / ideal, 3),
+        "span_s": round(span, 3),
+        "span_ratio": round(span / ideal, 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--prompts", type=int, default=500)
+    parser.add_argument("--latency", type=float, default=0.050, help="seconds per answer")
+    parser.add_argument("-j", "--concurrency", type=int, default=8)
+    parser.add_argument("--runs", type=int, default=1, help="report the median of this many")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    runs = sorted(
+        (measure(args.prompts, args.latency, args.concurrency) for _ in range(args.runs)),
+        key=lambda r: r["ratio"],
+    )
+    result = runs[len(runs) // 2]
+    if args.json:
+        print(json.dumps(result))
+        return
+    print(
+        f"batch: {result['prompts']} prompts, {result['latency_ms']} ms latency, "
+        f"-j {result['concurrency']}: wall {result['wall_s']:.2f} s against ideal "
+        f"{result['ideal_s']:.2f} s, ratio {result['ratio']:.2f} "
+        f"(without start-up {result['span_s']:.2f} s, ratio {result['span_ratio']:.2f})"
+    )
+
+
+if __name__ == "__main__":
+    main()

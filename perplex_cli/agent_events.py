@@ -1,0 +1,238 @@
+"""Agent API events -> the same completion the chat accumulator builds.
+
+The agent stream is named SSE events (`event: response.output_text.delta` and one JSON
+line). `AgentAccumulator` is an `Accumulator`, so the formatters, the log and
+`ask.stream_answer` use it as they use the chat one; each event reaches the formatters as
+`{"event": NAME, "data": {...}}`, which is what `-f ndjson` prints.
+
+Where things come from (agent-api.md section 2):
+- text: `response.output_text.delta`; the message text of the final response is
+  authoritative for the json document;
+- reasoning and search progress (`--reasoning`): the `response.reasoning.*` events;
+- sources: every search result seen (the reasoning event, the `search_results` output
+  item and the final output repeat them), de-duplicated by URL in order of arrival, so
+  the n-th source is result id n that the `[n]` markers name; `url_citation` annotations
+  add their URLs after those;
+- model, usage and cost: `response.completed` (`response.created` may name the preset);
+- the answer is complete at `response.completed` or `response.incomplete` (or `[DONE]`);
+  sequence numbers are not checked (they skip).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import PerplexError, ProtocolError
+from .events import Accumulator, Update
+
+DONE_EVENTS = frozenset({"response.completed", "response.incomplete"})
+FAILED_EVENTS = frozenset({"response.failed", "error"})
+STARTED_EVENTS = frozenset({"response.created", "response.in_progress"})
+ENDED = frozenset({"completed", "incomplete", "requires_action"})
+FINISH_REASONS = {"completed": "stop", "incomplete": "length", "requires_action": "tool_calls"}
+
+# Error types and string codes -> the HTTP status they stand for (for the exit code).
+ERROR_STATUSES = {
+    "invalid_api_key": 401,
+    "authentication_error": 401,
+    "permission_denied": 403,
+    "rate_limit_exceeded": 429,
+    "request_rate_limit_exceeded": 429,
+    "invalid_request_error": 400,
+}
+
+
+@dataclass
+class AgentAccumulator(Accumulator):
+    """Builds the chat.completion document from Agent API events, in order."""
+
+    status: str | None = None
+    _urls: set[str] = field(default_factory=set)
+    _final_text: str | None = None
+
+    def envelope(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
+        """The event as the formatters get it; `message` is sseclient's name for none."""
+        if not name or name == "message":
+            name = str(data.get("type") or "message")
+        return {"event": name, "data": data}
+
+    def error_in(self, raw: dict[str, Any]) -> Any:
+        """The error that ends the answer, as {message, code}, or None."""
+        name, data = raw.get("event"), raw.get("data") or {}
+        found = data.get("response")
+        response: dict[str, Any] = found if isinstance(found, dict) else {}
+        if name in FAILED_EVENTS:
+            return agent_error(data.get("error") or response.get("error") or data)
+        status = response.get("status")
+        if name in DONE_EVENTS and status in ("failed", "cancelled"):
+            return agent_error(response.get("error") or f"the response ended {status}")
+        return None
+
+    def feed(self, chunk: dict[str, Any]) -> Update:
+        """Take one event envelope; return the text it adds."""
+        self.events += 1
+        name, data = chunk.get("event") or "", chunk.get("data")
+        if not isinstance(data, dict):
+            return Update()
+        response = data.get("response")
+        if name in STARTED_EVENTS | DONE_EVENTS and isinstance(response, dict):
+            return self._response(response, final=name in DONE_EVENTS)
+        if name == "response.output_text.delta":
+            text = data.get("delta")
+            if isinstance(text, str) and text:
+                self._content.write(text)
+                return Update(answer=text)
+        elif name == "response.output_item.done" and isinstance(data.get("item"), dict):
+            self._item(data["item"])
+        elif name.startswith("response.reasoning."):
+            self._add_sources(data.get("results"))
+            text = progress(name, data)
+            self._reasoning.write(text)
+            return Update(reasoning=text)
+        return Update()
+
+    def feed_response(self, doc: dict[str, Any]) -> Update:
+        """A whole non-streamed response, read as the stream's final event would be."""
+        event = {"type": "response.completed", "response": doc}
+        return self.feed(self.envelope("response.completed", event))
+
+    @property
+    def content(self) -> str:
+        """The answer: the final response's text once it arrived, else what streamed."""
+        return self._final_text if self._final_text is not None else self._content.getvalue()
+
+    def _response(self, response: dict[str, Any], *, final: bool) -> Update:
+        if self.id is None:
+            self.id = response.get("id")
+            self.created = response.get("created_at")
+        if response.get("model") and (final or self.model is None):
+            self.model = response["model"]  # at the end: the model that answered, not the preset
+        self.status = response.get("status") or self.status
+        if not final:
+            return Update()
+        self.complete = self.status in ENDED or self.status is None
+        self.finish_reason = finish_reason(response)
+        usage = response.get("usage")
+        if isinstance(usage, dict):
+            self.usage = chat_usage(usage)
+        texts = []
+        for item in response.get("output") or []:
+            if isinstance(item, dict):
+                self._item(item)
+                if item.get("type") == "message":
+                    texts.append(message_text(item))
+        if not texts:
+            return Update()
+        self._final_text = "".join(texts)
+        streamed = self._content.getvalue()
+        # Text that never streamed (a non-streamed body, or deltas that did not come) is
+        # shown now; text that contradicts what was already printed cannot be taken back.
+        if self._final_text.startswith(streamed):
+            return Update(answer=self._final_text[len(streamed) :])
+        return Update()
+
+    def _item(self, item: dict[str, Any]) -> None:
+        if item.get("type") == "search_results":
+            self._add_sources(item.get("results"))
+        elif item.get("type") == "message":
+            parts = [p for p in item.get("content") or [] if isinstance(p, dict)]
+            notes = [n for p in parts for n in p.get("annotations") or [] if isinstance(n, dict)]
+            self._add_sources(
+                {"title": n.get("title") or "", "url": n.get("url")}
+                for n in notes
+                if n.get("type") == "url_citation"
+            )
+
+    def _add_sources(self, results: Any) -> None:
+        for result in results or []:
+            url = result.get("url") if isinstance(result, dict) else None
+            if not url or url in self._urls:
+                continue
+            self._urls.add(url)
+            self.metadata.setdefault("search_results", []).append(result)
+            self.metadata.setdefault("citations", []).append(url)
+
+
+def message_text(item: dict[str, Any]) -> str:
+    """The text of a `message` output item (there is no output_text field on the wire)."""
+    return "".join(
+        str(part.get("text") or "")
+        for part in item.get("content") or []
+        if isinstance(part, dict) and part.get("type") == "output_text"
+    )
+
+
+def finish_reason(response: dict[str, Any]) -> str | None:
+    status = response.get("status")
+    if status == "incomplete":
+        reason = (response.get("incomplete_details") or {}).get("reason")
+        return "length" if reason in (None, "max_output_tokens") else str(reason)
+    return FINISH_REASONS.get(str(status))
+
+
+def chat_usage(usage: dict[str, Any]) -> dict[str, Any]:
+    """Agent usage in the chat names (prompt/completion/total tokens); cost and the
+    details are kept as the API gave them."""
+    out: dict[str, Any] = {
+        "prompt_tokens": usage.get("input_tokens"),
+        "completion_tokens": usage.get("output_tokens"),
+        "total_tokens": usage.get("total_tokens"),
+    }
+    reasoning = (usage.get("output_tokens_details") or {}).get("reasoning_tokens")
+    if reasoning is not None:
+        out["reasoning_tokens"] = reasoning
+    for name, value in usage.items():
+        if name not in ("input_tokens", "output_tokens", "total_tokens"):
+            out[name] = value
+    return out
+
+
+def progress(name: str, data: dict[str, Any]) -> str:
+    """A reasoning event as lines for stderr: the thought, then the queries or URLs."""
+    thought = data.get("thought")
+    kind = name.rsplit(".", 1)[-1]
+    items: list[Any] = []
+    if kind == "search_queries":
+        thought, items = thought or "Searching the web", data.get("queries") or []
+    elif kind == "search_results":
+        thought = thought or f"Found {len(data.get('results') or [])} results"
+    elif kind == "fetch_url_queries":
+        thought, items = thought or "Reading pages", data.get("urls") or []
+    elif kind == "fetch_url_results":
+        thought = thought or f"Read {len(data.get('contents') or [])} pages"
+    lines = ([str(thought)] if thought else []) + [f"  {item}" for item in items]
+    return "".join(line + "\n" for line in lines)
+
+
+def agent_error(err: Any) -> dict[str, Any]:
+    """An agent error object (code a string or an int) as {message, code: HTTP status}."""
+    if not isinstance(err, dict):
+        return {"message": str(err), "code": None}
+    kind = err.get("type")
+    kind = None if kind in FAILED_EVENTS else kind
+    message = str(err.get("message") or err.get("detail") or "the API reported an error")
+    code = err.get("code")
+    if isinstance(code, str) and code.isdigit():
+        code = int(code)
+    if not isinstance(code, int):
+        code = ERROR_STATUSES.get(str(code)) or ERROR_STATUSES.get(str(kind))
+    return {"message": f"{message} [{kind}]" if kind else message, "code": code}
+
+
+def answer_from_response(
+    response: dict[str, Any],
+) -> tuple[AgentAccumulator, Update, PerplexError | None]:
+    """A non-streamed response object, read as the stream's final event would be: the
+    accumulator, the text to show, and the error it reports (if any)."""
+    from .ask import stream_error
+
+    acc = AgentAccumulator()
+    raw = acc.envelope("response.completed", {"type": "response.completed", "response": response})
+    failure = acc.error_in(raw)
+    update = acc.feed(raw)
+    if failure is not None:
+        return acc, update, stream_error(failure)
+    if not acc.complete:
+        return acc, update, ProtocolError(f"the response is not finished (status {acc.status})")
+    return acc, update, None

@@ -1,0 +1,312 @@
+"""Options -> the Agent API request body (`POST {base}/v1/agent`), checked before any request.
+
+Which API answers: `--api` when given; otherwise a model written `provider/model` or a
+`--preset` means the agent API; otherwise the configured api (default chat).
+
+The options map through a table (`FIELDS`): each row names an option, where its value
+goes in the body, and how it is converted. Options are read with `given()`, so a row may
+name an option that this build does not define yet: it is simply never given.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .errors import UsageError
+from .options import Options
+from .settings import Settings
+
+AGENT_PATH = "/v1/agent"
+
+# Effort levels, lowest first (the API renamed them twice; unknown names are sent as given).
+PRESETS: dict[str, str] = {
+    "fast": "lowest effort: quick lookups, one search",
+    "low": "low effort: a few searches",
+    "medium": "medium effort: more searching and reasoning",
+    "high": "high effort: deep research",
+    "xhigh": "highest effort: long agentic research runs",
+}
+
+# The chat API's model names, as the agent presets that replace them.
+SONAR_PRESETS: dict[str, str] = {
+    "sonar": "fast",
+    "sonar-pro": "low",
+    "sonar-reasoning": "medium",
+    "sonar-reasoning-pro": "medium",
+    "sonar-deep-research": "high",
+}
+
+# anthropic/* models refuse a request without max_output_tokens (400).
+ANTHROPIC_MAX_OUTPUT_TOKENS = 8192
+
+# The first element of a path that puts the value on the web_search tool.
+WEB_SEARCH = "tools[web_search]"
+
+_PRESET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]*\Z")
+
+
+def given(opts: Options, name: str) -> Any:
+    """The option's value, or None when it was not given (or does not exist in this build)."""
+    value = getattr(opts, name, None)
+    if value is None:
+        value = (getattr(opts, "extra", None) or {}).get(name)
+    if value is False or value == [] or value == ():
+        return None
+    return value
+
+
+def choose_api(opts: Options, settings: Settings) -> str:
+    """chat or agent, for this request."""
+    preset = given(opts, "preset")
+    if opts.api is None and (preset is not None or "/" in settings.model):
+        return "agent"
+    if settings.api == "chat" and preset is not None:
+        raise UsageError("--preset needs the agent API: leave out --api chat")
+    return settings.api
+
+
+# --- conversions: (value, flag) -> what the body holds ---------------------------------
+
+
+def _as_is(value: Any, flag: str) -> Any:
+    return value
+
+
+def _as_list(value: Any, flag: str) -> list[Any]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _date(value: Any, flag: str) -> str:
+    """YYYY-MM-DD or M/D/YYYY -> MM/DD/YYYY, the form the agent filters take."""
+    text = str(value).strip()
+    for form in ("%Y-%m-%d", "%m/%d/%Y"):
+        try:
+            return datetime.strptime(text, form).strftime("%m/%d/%Y")
+        except ValueError:
+            continue
+    raise UsageError(f"invalid value for {flag}: {text!r} (expected YYYY-MM-DD or M/D/YYYY)")
+
+
+def _location(value: Any, flag: str) -> dict[str, Any]:
+    """LAT,LON[,CC] -> web_search.user_location."""
+    if isinstance(value, dict):
+        return value
+    parts = [p.strip() for p in str(value).split(",")]
+    try:
+        if len(parts) not in (2, 3):
+            raise ValueError
+        place: dict[str, Any] = {"latitude": float(parts[0]), "longitude": float(parts[1])}
+    except ValueError:
+        raise UsageError(f"invalid value for {flag}: {value!r} (expected LAT,LON[,CC])") from None
+    if len(parts) == 3 and parts[2]:
+        place["country"] = parts[2].upper()
+    return place
+
+
+def _response_format(value: Any, flag: str) -> dict[str, Any]:
+    """A schema (or the file holding it) -> response_format, which needs a schema name."""
+    schema = value
+    if isinstance(value, str):
+        try:
+            with open(value, encoding="utf-8") as f:
+                schema = json.load(f)
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"invalid value for {flag}: cannot read a JSON schema from {value!r}: {exc}") from None
+    if isinstance(schema, dict) and schema.get("type") == "json_schema":
+        schema = (schema.get("json_schema") or {}).get("schema", {})  # already a chat response_format
+    if not isinstance(schema, dict):
+        raise UsageError(f"invalid value for {flag}: the schema must be a JSON object")
+    return {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One option and where it goes in the agent request body."""
+
+    option: str
+    flag: str
+    path: tuple[str, ...]
+    convert: Callable[[Any, str], Any] = _as_is
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("max_tokens", "--max-tokens", ("max_output_tokens",)),
+    Field("temperature", "--temperature", ("temperature",)),
+    Field("top_p", "--top-p", ("top_p",)),
+    Field("language", "--language", ("language_preference",)),
+    Field("reasoning_effort", "--reasoning-effort", ("reasoning", "effort")),
+    Field("json_schema", "--json-schema", ("response_format",), _response_format),
+    Field("search_domain", "--search-domain", (WEB_SEARCH, "filters", "search_domain_filter"), _as_list),
+    Field("search_recency", "--search-recency", (WEB_SEARCH, "filters", "search_recency_filter")),
+    Field("search_after", "--search-after", (WEB_SEARCH, "filters", "search_after_date_filter"), _date),
+    Field("search_before", "--search-before", (WEB_SEARCH, "filters", "search_before_date_filter"), _date),
+    Field("updated_after", "--updated-after", (WEB_SEARCH, "filters", "last_updated_after_filter"), _date),
+    Field("updated_before", "--updated-before", (WEB_SEARCH, "filters", "last_updated_before_filter"), _date),
+    Field("search_context_size", "--search-context-size", (WEB_SEARCH, "search_context_size")),
+    Field("location", "--location", (WEB_SEARCH, "user_location"), _location),
+)
+
+# Chat options with no Agent API equivalent: refused, never dropped in silence.
+REFUSED: tuple[tuple[str, str], ...] = (
+    ("search_mode", "--search-mode"),
+    ("search_type", "--search-type"),
+    ("images", "--images"),
+    ("image_domain", "--image-domain"),
+    ("image_format", "--image-format"),
+    ("related_questions", "--related-questions"),
+    ("stream_mode", "--stream-mode"),
+    ("stop", "--stop"),
+)
+
+
+def validate_agent(opts: Options) -> None:
+    """Refuse what the agent API cannot do, and values it would refuse (exit 2)."""
+    refused = [flag for name, flag in REFUSED if given(opts, name) is not None]
+    if refused:
+        raise UsageError(
+            f"{', '.join(refused)}: not available on the agent API (use --api chat)"
+        )
+    preset = given(opts, "preset")
+    if preset is not None and not _PRESET_NAME.match(str(preset)):
+        raise UsageError(
+            f"invalid value for --preset: {preset!r} (for example {', '.join(PRESETS)})"
+        )
+    if given(opts, "no_search") is not None:
+        searching = [f.flag for f in FIELDS if f.path[0] == WEB_SEARCH and given(opts, f.option) is not None]
+        if searching:
+            raise UsageError(f"--no-search cannot be combined with {', '.join(searching)}")
+    _mapped(opts)  # conversions raise their usage errors here, before the prompt is read
+
+
+def _mapped(opts: Options) -> list[tuple[tuple[str, ...], Any]]:
+    return [
+        (f.path, f.convert(value, f.flag))
+        for f in FIELDS
+        if (value := given(opts, f.option)) is not None
+    ]
+
+
+def engine(opts: Options, settings: Settings) -> dict[str, Any]:
+    """model and/or preset: a Sonar model name becomes the preset that replaced it."""
+    preset = given(opts, "preset")
+    if preset is not None:
+        chosen: dict[str, Any] = {"preset": preset}
+        if opts.model is not None and opts.model not in SONAR_PRESETS:
+            chosen["model"] = opts.model  # any field sent overrides the preset's
+        return chosen
+    if settings.model in SONAR_PRESETS:
+        return {"preset": SONAR_PRESETS[settings.model]}
+    return {"model": settings.model}
+
+
+def build_agent_body(
+    messages: list[dict[str, Any]], opts: Options, settings: Settings, *, stream: bool
+) -> dict[str, Any]:
+    """The agent request body for these chat messages (system first, ending with the user turn)."""
+    body = engine(opts, settings)
+    instructions, body["input"] = agent_input(messages)
+    if instructions is not None:
+        body["instructions"] = instructions
+    tool: dict[str, Any] = {"type": "web_search"}
+    for path, value in _mapped(opts):
+        if path[0] == WEB_SEARCH:
+            _put(tool, path[1:], value)
+        else:
+            _put(body, path, value)
+    if given(opts, "no_search") is not None:
+        if "preset" in body:
+            body["max_tool_calls"] = 0  # a preset brings its own tools
+    elif len(tool) > 1 or "preset" not in body:
+        # A model named directly has no tools unless asked: give it the web, as chat has.
+        body["tools"] = [tool]
+    body["stream"] = stream
+    for key, value in option_pairs(given(opts, "option")):
+        _put(body, tuple(key.split(".")), value)
+    if "max_output_tokens" not in body and _needs_max_output_tokens(body):
+        body["max_output_tokens"] = ANTHROPIC_MAX_OUTPUT_TOKENS
+    return body
+
+
+def _needs_max_output_tokens(body: dict[str, Any]) -> bool:
+    names = [body.get("model")] + list(body.get("models") or [])
+    return any(isinstance(n, str) and n.startswith("anthropic/") for n in names)
+
+
+def _put(target: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        inner = target.get(key)
+        if not isinstance(inner, dict):
+            inner = target[key] = {}
+        target = inner
+    target[path[-1]] = value
+
+
+def option_pairs(value: Any) -> list[tuple[str, Any]]:
+    """-o KEY=VALUE pairs (VALUE as JSON when it parses, else the string), in order."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return list(value.items())
+    pairs: list[tuple[str, Any]] = []
+    for pair in [value] if isinstance(value, str) else value:
+        if isinstance(pair, (tuple, list)) and len(pair) == 2:
+            pairs.append((str(pair[0]), pair[1]))
+            continue
+        key, sep, text = str(pair).partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"invalid value for -o/--option: {pair!r} (expected KEY=VALUE)")
+        try:
+            parsed: Any = json.loads(text)
+        except ValueError:
+            parsed = text
+        pairs.append((key.strip(), parsed))
+    return pairs
+
+
+def agent_input(messages: list[dict[str, Any]]) -> tuple[str | None, str | list[dict[str, Any]]]:
+    """Chat messages -> (instructions, input): system text becomes the instructions; one
+    plain user turn is sent as a string, a conversation as `message` items in order."""
+    system = [m["content"] for m in messages if m.get("role") == "system"]
+    turns = [m for m in messages if m.get("role") != "system"]
+    instructions = "\n\n".join(_text_of(c) for c in system) if system else None
+    if len(turns) == 1 and turns[0].get("role") == "user" and isinstance(turns[0].get("content"), str):
+        return instructions, turns[0]["content"]
+    items = [
+        {"type": "message", "role": m.get("role", "user"), "content": _agent_content(m.get("content"))}
+        for m in turns
+    ]
+    return instructions, items
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return "".join(p.get("text", "") for p in content or [] if isinstance(p, dict))
+
+
+def _agent_content(content: Any) -> str | list[dict[str, Any]]:
+    """Chat content parts -> agent input parts (text and images by URL only)."""
+    if isinstance(content, str) or content is None:
+        return content or ""
+    parts: list[dict[str, Any]] = []
+    for part in content:
+        kind = part.get("type")
+        if kind == "text":
+            parts.append({"type": "input_text", "text": part.get("text", "")})
+        elif kind == "image_url":
+            url = part.get("image_url")
+            url = url.get("url") if isinstance(url, dict) else url
+            if not isinstance(url, str) or len(url) > 2048:
+                raise UsageError(
+                    "-a/--attach: the agent API takes images by URL of at most 2048 characters, "
+                    "not local files (use --api chat)"
+                )
+            parts.append({"type": "input_image", "image_url": url})
+        else:
+            raise UsageError(f"-a/--attach: the agent API cannot take a {kind} part (use --api chat)")
+    return parts

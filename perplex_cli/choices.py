@@ -1,0 +1,44 @@
+"""The enumerated values of options that are validated in code rather than by click.Choice.
+
+One table, read by the code that validates these options and by the generator of the man
+page and the shell completions (`commandtree.py`), so that a value added here is offered
+by every completion script after the next regeneration. An option whose click type is a
+`click.Choice` needs no entry: its choices are read from the command tree.
+"""
+
+from __future__ import annotations
+
+FORMATS = ("text", "ndjson", "json")
+# Models the API serves today (protocol.md); unknown names are still sent as given.
+MODELS = ("sonar", "sonar-pro", "sonar-reasoning-pro", "sonar-deep-research")
+RECENCIES = ("hour", "day", "week", "month", "year")
+SEARCH_MODES = ("web", "academic", "sec")
+CONTEXT_SIZES = ("low", "medium", "high")
+SEARCH_TYPES = ("fast", "pro", "auto")
+IMAGE_FORMATS = ("gif", "jpg", "png", "webp")
+REASONING_EFFORTS = ("minimal", "low", "medium", "high")
+STREAM_MODES = ("full", "concise")
+SHELLS = ("bash", "zsh", "fish")
+APIS = ("chat", "agent")
+LOG_STATUSES = ("ok", "partial", "error", "interrupted")
+
+# Keyed by the option's long name; "COMMAND PATH --option" (e.g. "logs --format") overrides
+# the plain entry for one command. Entries for options a command does not have are unused.
+OPTION_VALUES: dict[str, tuple[str, ...]] = {
+    "--format": FORMATS,
+    "--api": APIS,
+    "--model": MODELS,
+    "--search-recency": RECENCIES,
+    "--search-mode": SEARCH_MODES,
+    "--search-context-size": CONTEXT_SIZES,
+    "--search-type": SEARCH_TYPES,
+    "--image-format": IMAGE_FORMATS,
+    "--reasoning-effort": REASONING_EFFORTS,
+    "--stream-mode": STREAM_MODES,
+    "logs list --status": LOG_STATUSES,
+}
+
+
+def option_values(path: tuple[str, ...], long_name: str) -> tuple[str, ...]:
+    """The values to offer for `long_name` of the command at `path` (empty: free text)."""
+    return OPTION_VALUES.get(" ".join((*path, long_name)), OPTION_VALUES.get(long_name, ()))

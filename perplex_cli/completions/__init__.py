@@ -1,0 +1,145 @@
+"""Shell completion scripts for bash, zsh and fish, generated from the command tree.
+
+The scripts are static: each holds the commands, options and enumerated values it
+completes, so pressing Tab starts neither python nor the network. `perplex completions
+SHELL` prints the same text that `scripts/gen_docs.py` writes to `completions/`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+import click
+import typer
+
+from ..choices import SHELLS
+from ..commandtree import Argument, Command, Option, examples_epilog, walk
+
+HEADER = "generated from the perplex command tree by scripts/gen_docs.py; do not edit"
+# Words that go into the scripts unquoted: command, option and value names.
+_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$|^--?[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class Level:
+    """What can be typed after the words that lead to one command."""
+
+    path: tuple[str, ...]
+    commands: tuple[tuple[str, str], ...]  # (name, purpose)
+    options: tuple[Option, ...]
+    default: str
+    argument: Argument | None  # the first positional argument, if any
+
+    @property
+    def key(self) -> str:
+        return " ".join(self.path)
+
+    @property
+    def valued(self) -> tuple[str, ...]:
+        return tuple(n for o in self.options if o.takes_value for n in o.names)
+
+
+def levels(tree: Command) -> list[Level]:
+    """One level per command; a group with a default command also takes that command's options."""
+    out = []
+    for cmd in walk(tree):
+        options = list(cmd.options)
+        if cmd.default:
+            seen = {n for o in options for n in o.names}
+            options += [o for o in cmd.find((cmd.default,)).options if not seen & set(o.names)]
+        out.append(
+            Level(
+                path=cmd.path,
+                commands=tuple((c.path[-1], c.purpose) for c in cmd.commands),
+                options=tuple(options),
+                default=cmd.default,
+                argument=cmd.arguments[0] if cmd.arguments else None,
+            )
+        )
+    for level in out:
+        for word in [
+            *(n for n, _ in level.commands),
+            *(n for o in level.options for n in o.names),
+            *(v for o in level.options for v in o.values),
+            *(level.argument.values if level.argument else ()),
+        ]:
+            if not _WORD.match(word):
+                raise ValueError(f"{word!r} cannot go into a completion script unquoted")
+    return out
+
+
+FILES_MARK = "@files"  # in a script's value table: complete file names
+
+
+def value_cases(levels: list[Level]) -> list[tuple[list[str], str]]:
+    """("PATH|OPTION" keys, the words) for every option or argument with values to offer.
+
+    The key of an argument is "PATH|"; the words are FILES_MARK where a path is expected.
+    """
+    cases = []
+    for level in levels:
+        for option in level.options:
+            words = FILES_MARK if option.files else " ".join(option.values)
+            if words:
+                cases.append(([f"{level.key}|{n}" for n in option.names], words))
+        arg = level.argument
+        if arg is not None and (arg.values or arg.files):
+            cases.append(([level.key + "|"], FILES_MARK if arg.files else " ".join(arg.values)))
+    return cases
+
+
+def describe(text: str, limit: int = 70) -> str:
+    """A one-line description: the first sentence of a help text, cut at `limit`."""
+    line = " ".join(text.split())
+    sentence = re.split(r"(?<=\.)\s", line, maxsplit=1)[0].rstrip(".")
+    return sentence if len(sentence) <= limit else sentence[: limit - 3].rstrip() + "..."
+
+
+def script(shell: str, tree: Command | None = None) -> str:
+    """The completion script for `shell` (bash, zsh or fish)."""
+    from ..commandtree import command_tree
+    from . import bash, fish, zsh
+
+    writers: dict[str, Callable[[list[Level]], str]] = {
+        "bash": bash.script,
+        "zsh": zsh.script,
+        "fish": fish.script,
+    }
+    return writers[shell](levels(tree or command_tree()))
+
+
+# Where the generated scripts are kept in the repository, per shell.
+FILES = {
+    "bash": "completions/perplex.bash",
+    "zsh": "completions/_perplex",
+    "fish": "completions/perplex.fish",
+}
+
+
+def completions_command(
+    shell: Annotated[
+        str,
+        typer.Argument(
+            help="bash, zsh or fish.",
+            click_type=click.Choice(SHELLS),
+            metavar="SHELL",
+            show_default=False,
+        ),
+    ],
+) -> None:
+    """Print the completion script for bash, zsh or fish.
+
+    The script completes commands, options and the values of options such as --format and
+    --model; it is static, so pressing Tab starts neither perplex nor the network.
+    """
+    typer.echo(script(shell), nl=False)
+
+
+EPILOG = examples_epilog(
+    "  perplex completions bash > ~/.local/share/bash-completion/completions/perplex",
+    "  perplex completions zsh > ~/.zfunc/_perplex    # with fpath=(~/.zfunc $fpath) in ~/.zshrc",
+    "  perplex completions fish > ~/.config/fish/completions/perplex.fish",
+)

@@ -1,0 +1,285 @@
+"""The config file and the key file on disk: paths, TOML in and out, file modes.
+
+What the values mean and which keys exist is `settings.py`'s business; this module only
+knows where the files are, how to read and write them safely, and which modes to refuse.
+Nothing here imports requests (D4): `perplex config` and `perplex key` stay fast.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import os
+import re
+import stat
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # the backport declared in pyproject for 3.10
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+TomlError = tomllib.TOMLDecodeError
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    table: dict[str, Any] = tomllib.loads(text)
+    return table
+
+
+APP = "perplex"
+CONFIG_ENV = "PERPLEX_CONFIG"
+
+
+def config_home() -> Path:
+    """$XDG_CONFIG_HOME, or ~/.config when it is unset or not absolute (the XDG rule)."""
+    value = os.environ.get("XDG_CONFIG_HOME", "")
+    if value and os.path.isabs(value):
+        return Path(value)
+    return Path.home() / ".config"
+
+
+def config_dir() -> Path:
+    return config_home() / APP
+
+
+def config_path() -> Path:
+    """The config file: $PERPLEX_CONFIG, else $XDG_CONFIG_HOME/perplex/config.toml."""
+    override = os.environ.get(CONFIG_ENV)
+    if override:
+        return Path(override).expanduser()
+    return config_dir() / "config.toml"
+
+
+def key_path() -> Path:
+    """The key file written by `perplex key set` (never under the data directory)."""
+    return config_dir() / "key"
+
+
+def read_text(path: Path, what: str) -> str | None:
+    """The file's text, or None when it does not exist; any other failure is exit 3."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise ConfigError(f"{what} {path} is a directory, not a file") from None
+    except NotADirectoryError:
+        raise ConfigError(f"{what} {path} cannot be read: a parent is not a directory") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{what} {path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"{what} {path} cannot be read: {exc.strerror}") from None
+
+
+def refuse_if_writable_by_others(path: Path) -> None:
+    """A config file others can write could name an api_key_command: refuse it (exit 3)."""
+    mode = _mode_if(path, stat.S_IWGRP | stat.S_IWOTH)
+    if mode is not None:
+        raise ConfigError(
+            f"config file {path} is writable by other users (mode {mode:04o}) "
+            "and can name a command to run; refusing to use it",
+            hint=f"chmod go-w {quote(path)}",
+        )
+
+
+def refuse_if_readable_by_others(path: Path) -> None:
+    """A key file others can read or write is refused, as OpenSSH refuses private keys."""
+    mode = _mode_if(path, stat.S_IRWXG | stat.S_IRWXO)
+    if mode is not None:
+        raise ConfigError(
+            f"key file {path} is accessible by other users (mode {mode:04o}); refusing to use it",
+            hint=f"chmod 600 {quote(path)}",
+        )
+
+
+def _mode_if(path: Path, bits: int) -> int | None:
+    """The file's permission bits when any of bits is set (following links), else None."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return None
+    return mode if mode & bits else None
+
+
+def load_table(path: Path) -> dict[str, Any]:
+    """The parsed config file ({} when absent); unsafe modes and bad TOML are exit 3."""
+    text = read_text(path, "config file")
+    if text is None:
+        return {}
+    refuse_if_writable_by_others(path)
+    try:
+        return parse_toml(text)
+    except TomlError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def write_private(path: Path, text: str, *, keep_mode: bool = False) -> None:
+    """Replace path atomically with text, mode 0600; a missing directory is made 0700.
+
+    keep_mode keeps an existing file's read bits (a dotfile manager's 0644 config), never
+    its write bits for others. A symlinked file is written through: the link stays, its
+    target gets the new content.
+    """
+    try:
+        _replace(Path(os.path.realpath(path)), text, keep_mode)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _replace(target: Path, text: str, keep_mode: bool) -> None:
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    mode = 0o600
+    if keep_mode and target.exists():
+        mode = stat.S_IMODE(target.stat().st_mode) & 0o644 | 0o600
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, target)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+def set_value(text: str, key: str, value: Any) -> str:
+    """The config text with `key = value`, keeping every other line and comment as it was."""
+    line = f"{bare_key(key)} = {toml_value(value)}\n"
+    span = _find_assignment(text, key)
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    if span is not None:
+        start, end = span
+        lines[start:end] = [line]
+    else:
+        # A new top-level key must go before the first [table] header.
+        at = next((i for i, ln in enumerate(lines) if _TABLE.match(ln)), len(lines))
+        lines.insert(at, line)
+    edited = "".join(lines)
+    return edited if _edit_is_exact(text, edited, key, value) else _rewrite(text, key, value)
+
+
+def unset_value(text: str, key: str) -> str:
+    """The config text without `key`, keeping every other line and comment as it was."""
+    span = _find_assignment(text, key)
+    if span is None:
+        return text
+    lines = text.splitlines(keepends=True)
+    del lines[span[0] : span[1]]
+    edited = "".join(lines)
+    return edited if _edit_is_exact(text, edited, key, _ABSENT) else _rewrite(text, key, _ABSENT)
+
+
+_TABLE = re.compile(r"\s*\[")
+_ABSENT = object()
+
+
+def _find_assignment(text: str, key: str) -> tuple[int, int] | None:
+    """The line span [start, end) of the top-level assignment of key, if there is one."""
+    lines = text.splitlines(keepends=True)
+    start_of = re.compile(
+        r"\s*(?:" + re.escape(key) + r"|\"" + re.escape(key) + r"\"|'" + re.escape(key) + r"')\s*="
+    )
+    for start, line in enumerate(lines):
+        if _TABLE.match(line):
+            return None
+        if not start_of.match(line):
+            continue
+        # The value may span lines (arrays, multi-line strings): grow until it parses.
+        for end in range(start + 1, len(lines) + 1):
+            try:
+                if key in parse_toml("".join(lines[start:end])):
+                    return start, end
+            except TomlError:
+                continue
+        return None
+    return None
+
+
+def _edit_is_exact(before: str, after: str, key: str, value: Any) -> bool:
+    """True when the edit changed exactly `key` and nothing else."""
+    try:
+        old, new = parse_toml(before), parse_toml(after)
+    except TomlError:
+        return False
+    expected = {k: v for k, v in old.items() if k != key}
+    if value is not _ABSENT:
+        expected[key] = parse_toml(f"v = {toml_value(value)}")["v"]
+    return bool(new == expected)
+
+
+def _rewrite(text: str, key: str, value: Any) -> str:
+    """The whole table written afresh: the fallback when a line edit would be unsafe."""
+    table = parse_toml(text) if text.strip() else {}
+    table.pop(key, None)
+    if value is not _ABSENT:
+        table[key] = value
+    return dump_table(table)
+
+
+def dump_table(table: dict[str, Any]) -> str:
+    """TOML for a flat table of simple values (what the config holds)."""
+    return "".join(f"{bare_key(k)} = {toml_value(v)}\n" for k, v in table.items())
+
+
+def bare_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else toml_value(key)
+
+
+def toml_value(value: Any) -> str:
+    """One TOML value: strings, integers, floats, booleans, dates and arrays of them."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + "".join(_escape(ch) for ch in value) + '"'
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+_SHORT_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+
+def _escape(ch: str) -> str:
+    if ch in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[ch]
+    if ord(ch) < 0x20 or ord(ch) == 0x7F:
+        return f"\\u{ord(ch):04x}"
+    return ch
+
+
+def quote(path: Path) -> str:
+    """The path as a shell word, for commands we suggest."""
+    import shlex
+
+    return shlex.quote(str(path))

@@ -1,0 +1,31 @@
+"""The plain JSON endpoints (search, the async jobs): one request, one JSON object back."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from .errors import ProtocolError
+
+if TYPE_CHECKING:
+    from .transport import Transport
+
+
+def fetch(transport: Transport, method: str, path: str, body: Any = None) -> dict[str, Any]:
+    """Send with the transport's retries; the JSON object it answers (exit 8 if it is not one)."""
+    from .transport import body_reads, first_line
+
+    response = transport.request(method, path, body)
+    try:
+        text = b"".join(body_reads(response)).decode("utf-8", "replace")
+    finally:
+        response.close()
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        raise ProtocolError(
+            f"the response to {path} is not JSON: {first_line(text, 80)!r}"
+        ) from None
+    if not isinstance(doc, dict):
+        raise ProtocolError(f"the response to {path} is not a JSON object")
+    return doc

@@ -1,0 +1,52 @@
+"""--no-stream: one JSON response through the same accumulator and formatters as a stream.
+
+The response document is fed to the accumulator as one chunk, so text prints the answer
+and sources, ndjson prints the document on one line, and json prints it as the API
+returned it. As with a stream, the formatter's `end` always runs and the error is
+returned for the caller to raise.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from .ask import Outcome, stream_error
+from .errors import Interrupted, PerplexError, ProtocolError
+from .events import Accumulator
+from .output import Formatter
+
+if TYPE_CHECKING:
+    import requests
+
+
+def read_answer(response: requests.Response, formatter: Formatter, acc: Accumulator) -> Outcome:
+    """Read the whole JSON body of `response` through `formatter`; always closes it."""
+    from .transport import body_reads, first_line
+
+    error: PerplexError | None = None
+    try:
+        try:
+            raw = b"".join(body_reads(response))
+        finally:
+            response.close()
+        text = raw.decode("utf-8", "replace").lstrip("\ufeff")
+        if not text.strip():
+            raise ProtocolError("the response body is empty; expected a JSON document")
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            raise ProtocolError(
+                f"the response is not a JSON document: {first_line(text, 80)!r}"
+            ) from None
+        if not isinstance(doc, dict):
+            raise ProtocolError(f"the response is not a JSON object: {first_line(text, 80)!r}")
+        if "error" in doc and "choices" not in doc:
+            raise stream_error(doc["error"])
+        formatter.chunk(doc, acc.feed_response(doc))
+    except PerplexError as exc:
+        error = exc
+    except KeyboardInterrupt:
+        error = Interrupted("interrupted")
+    formatter.end(acc, error)
+    return Outcome(acc, error)

@@ -1,0 +1,50 @@
+"""Streams bound for a terminal, with the control characters of what passes through shown.
+
+An answer, its source titles and URLs, the model's reasoning and the API's messages are
+untrusted web-derived text: `ESC ] 52 ; ...` can write the user's clipboard, `ESC [ 2 J`
+clears the screen, a title can rewrite the window title or move the cursor over what was
+printed. On a terminal they are shown, not obeyed (`style.neutralise`, the one neutraliser,
+also used by --render); into a pipe or a file the text passes byte-exact, since there it is
+data.
+
+Whether a stream is a terminal is decided once, when the stream is wrapped (`guard`);
+formatters just write to what they are given. A stream that carries our own escapes
+(--render's styles, the spinner) is not guarded: that code neutralises what it shows.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Any, cast
+
+from .style import neutralise
+
+__all__ = ["guard", "is_terminal", "neutralise"]
+
+
+def is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+class TerminalWriter:
+    """A text stream on a terminal: everything written through it is neutralised."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(neutralise(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def guard(stream: IO[str]) -> IO[str]:
+    """stream itself when it is a pipe or file; a neutralising writer when it is a terminal."""
+    return cast(IO[str], TerminalWriter(stream)) if is_terminal(stream) else stream

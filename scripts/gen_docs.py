@@ -1,0 +1,14 @@
+#!/usr/bin/env python3
+"""Regenerate man/perplex.1, completions/* and the README's help blocks from the commands.
+
+python scripts/gen_docs.py [--check]
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from perplex_cli.docs_gen import main
+
+sys.exit(main())

@@ -1,0 +1,271 @@
+"""A programmable Perplexity-shaped API on 127.0.0.1: answers by path and request body.
+
+Where `replay.py` replays a queue of fixed byte streams, this server computes each answer
+from the request, for the commands that send many or different requests:
+
+- `POST /chat/completions`: `chat(request, n)` (n counts chat requests from 1) returns an
+  `Answer`; by default a short streamed answer that quotes the prompt;
+- `POST /search`: `search(body)` returns the JSON document (or an `Answer`); by default
+  results that quote the query;
+- the async API: `POST /async/chat/completions` creates a job (an idempotency key returns
+  the job it created before), `GET /async/chat/completions` lists the jobs, and each
+  `GET /async/chat/completions/{id}` moves the job one step: CREATED -> IN_PROGRESS ->
+  (after `job_polls` polls in progress) COMPLETED with a chat.completion, or FAILED when
+  the prompt contains "FAIL".
+
+HTTP/1.1 with keep-alive (clients reuse connections, as a real API allows). Every request is
+recorded with its arrival time. Bounded: it stops itself after `lifetime` seconds, and idle
+connections close after a few seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from replay import Received
+from streams import answer, sse
+
+
+@dataclass
+class Answer:
+    """One response: a status, headers, a body, and how long to wait before sending it."""
+
+    body: bytes = b""
+    status: int = 200
+    content_type: str = "text/event-stream; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+def prompt_of(request: dict[str, Any]) -> str:
+    """The last user message of a chat request."""
+    messages = request.get("messages") or [{}]
+    content = messages[-1].get("content", "")
+    return content if isinstance(content, str) else json.dumps(content)
+
+
+def echo_answer(request: dict[str, Any], n: int) -> Answer:
+    """A streamed answer that quotes the prompt, with a source and usage."""
+    chunks = answer(
+        f"answer to {prompt_of(request)}",
+        id=f"cmpl-{n}",
+        model=request.get("model", "sonar"),
+        citations=["https://example.com/a"],
+    )
+    return Answer(sse(*chunks))
+
+
+def completion(request: dict[str, Any], job_id: str) -> dict[str, Any]:
+    """The chat.completion a finished job carries."""
+    return {
+        "id": job_id,
+        "model": request.get("model"),
+        "created": 1780000000,
+        "object": "chat.completion",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {
+                    "role": "assistant",
+                    "content": f"<think>planning</think>Report on {prompt_of(request)} [1].",
+                },
+            }
+        ],
+        "citations": ["https://example.com/report"],
+        "search_results": [{"title": "Report source", "url": "https://example.com/report"}],
+        "usage": {
+            "prompt_tokens": 10,
+            "completion_tokens": 20,
+            "total_tokens": 30,
+            "cost": {"total_cost": 1.25},
+        },
+    }
+
+
+def echo_search(body: dict[str, Any]) -> dict[str, Any]:
+    queries = body["query"] if isinstance(body.get("query"), list) else [body.get("query")]
+    count = body.get("max_results", 3)
+    groups = [
+        [
+            {
+                "title": f"Result {i} for {q}",
+                "url": f"https://example.com/{i}",
+                "snippet": f"snippet {i}",
+                "date": f"2025-01-0{i}",
+                "last_updated": "2025-02-01",
+            }
+            for i in range(1, count + 1)
+        ]
+        for q in queries
+    ]
+    return {"id": "search-1", "results": groups[0] if len(groups) == 1 else groups}
+
+
+class ApiServer:
+    """Start with `ApiServer()`, program with its attributes, stop with `.close()`."""
+
+    def __init__(self, lifetime: float = 60.0) -> None:
+        self.chat: Callable[[dict[str, Any], int], Answer] = echo_answer
+        self.search: Callable[[dict[str, Any]], dict[str, Any] | Answer] = echo_search
+        self.job_polls = 2  # polls a job stays IN_PROGRESS
+        self.jobs: dict[str, dict[str, Any]] = {}
+        self.requests: list[Received] = []
+        self.connections: set[int] = set()  # the client ports seen: one per connection
+        self._chats = 0
+        self._lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            timeout = 5  # idle keep-alive connections end
+
+            def setup(self) -> None:
+                super().setup()
+                # Headers and body go out in two writes: without this, Nagle's algorithm and
+                # the client's delayed ACK hold the body back ~40 ms on a reused connection.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+            def do_GET(self) -> None:
+                outer._serve(self, b"")
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                outer._serve(self, self.rfile.read(length))
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+            request_queue_size = 128  # many workers connect at once; 5 would drop SYNs
+
+        self._server = Server(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
+        self._timer = threading.Timer(lifetime, self.close)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def close(self) -> None:
+        self._timer.cancel()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def chat_requests(self) -> list[Received]:
+        return [r for r in self.requests if r.path == "/chat/completions"]
+
+    def _serve(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        received = Received(
+            handler.command, handler.path, dict(handler.headers), body, time.monotonic()
+        )
+        with self._lock:
+            self.requests.append(received)
+            self.connections.add(handler.client_address[1])
+        try:
+            reply = self._route(received)
+        except Exception as exc:  # a mistake in a test's handler shows as a 500 with its text
+            reply = _json({"error": {"message": f"test server: {exc!r}"}}, 500)
+        if reply.delay:
+            time.sleep(reply.delay)
+        handler.send_response(reply.status)
+        handler.send_header("Content-Type", reply.content_type)
+        handler.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        try:
+            handler.wfile.write(reply.body)
+            handler.wfile.flush()
+        except OSError:
+            pass  # the client went away (a cancelled or killed batch)
+
+    def _route(self, r: Received) -> Answer:
+        path = r.path.split("?", 1)[0]
+        if r.method == "POST" and path == "/chat/completions":
+            with self._lock:
+                self._chats += 1
+                n = self._chats
+            return self.chat(r.json(), n)
+        if r.method == "POST" and path == "/search":
+            found = self.search(r.json())
+            return found if isinstance(found, Answer) else _json(found)
+        if path == "/async/chat/completions":
+            if r.method == "POST":
+                return _json(self._create_job(r.json()))
+            jobs = [_summary(job) for job in self.jobs.values()]
+            return _json({"requests": jobs, "next_token": None})
+        if r.method == "GET" and path.startswith("/async/chat/completions/"):
+            job_id = path.rsplit("/", 1)[1]
+            if job_id not in self.jobs:
+                return _json({"detail": f"request {job_id} not found"}, 404)
+            return _json(self._advance(self.jobs[job_id]))
+        return _json({"detail": "Not Found"}, 404)
+
+    def _create_job(self, body: dict[str, Any]) -> dict[str, Any]:
+        key = body.get("idempotency_key")
+        with self._lock:
+            for job in self.jobs.values():
+                if key is not None and job["_key"] == key:
+                    return _public(job)
+            job_id = f"job-{len(self.jobs) + 1}"
+            self.jobs[job_id] = {
+                "id": job_id,
+                "model": body["request"].get("model"),
+                "status": "CREATED",
+                "created_at": 1780000000,
+                "started_at": None,
+                "completed_at": None,
+                "failed_at": None,
+                "error_message": None,
+                "response": None,
+                "_key": key,
+                "_request": body["request"],
+                "_polls": 0,
+            }
+            return _public(self.jobs[job_id])
+
+    def _advance(self, job: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            if job["status"] == "CREATED":
+                job.update(status="IN_PROGRESS", started_at=1780000010)
+            elif job["status"] == "IN_PROGRESS":
+                job["_polls"] += 1
+                if job["_polls"] >= self.job_polls:
+                    if "FAIL" in prompt_of(job["_request"]):
+                        job.update(
+                            status="FAILED",
+                            failed_at=1780000100,
+                            error_message="the research could not be completed",
+                        )
+                    else:
+                        job.update(
+                            status="COMPLETED",
+                            completed_at=1780000100,
+                            response=completion(job["_request"], job["id"]),
+                        )
+            return _public(job)
+
+
+def _public(job: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in job.items() if not k.startswith("_")}
+
+
+def _summary(job: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: job[k]
+        for k in ("id", "created_at", "model", "status", "started_at", "completed_at", "failed_at")
+    }
+
+
+def _json(doc: Any, status: int = 200) -> Answer:
+    return Answer(json.dumps(doc).encode(), status, "application/json")

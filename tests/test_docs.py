@@ -1,0 +1,184 @@
+"""The documentation that ships is generated from the command tree and never drifts from it.
+
+Regenerating in memory must give the committed man page, completion scripts and README
+help blocks byte for byte; `perplex completions SHELL` must print the committed script;
+every command's --help must open with one line of purpose and show examples.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from perplex_cli.commandtree import command_tree, help_text, root_command, walk
+from perplex_cli.completions import FILES
+from perplex_cli.docs_gen import MAN_PAGE, generated
+
+ROOT = Path(__file__).resolve().parent.parent
+REGENERATE = "python scripts/gen_docs.py"
+
+
+def need(tool: str) -> str:
+    """The tool's path; CI must have it, a developer's machine may lack it (skip)."""
+    path = shutil.which(tool)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{tool} is not installed; .ci/run must install it")
+        pytest.skip(f"{tool} is not installed")
+    return path
+
+
+@pytest.fixture(scope="module")
+def fresh() -> dict[str, str]:
+    return generated(ROOT)
+
+
+@pytest.mark.parametrize("rel", [MAN_PAGE, *FILES.values(), "README.md"])
+def test_committed_file_matches_the_command_tree(fresh, rel):
+    committed = (ROOT / rel).read_text(encoding="utf-8")
+    assert committed == fresh[rel], f"{rel} drifted from the commands; run: {REGENERATE}"
+
+
+def test_readme_has_help_blocks_for_root_and_ask(fresh):
+    readme = fresh["README.md"]
+    assert "<!-- help: perplex --help -->\n```\nUsage: perplex [OPTIONS] COMMAND" in readme
+    assert "<!-- help: perplex ask --help -->\n```\nUsage: perplex ask [OPTIONS]" in readme
+
+
+@pytest.mark.parametrize("shell", sorted(FILES))
+def test_completions_command_prints_the_committed_script(cli, shell):
+    result = cli("completions", shell)
+    assert result.code == 0
+    assert result.stdout == (ROOT / FILES[shell]).read_text(encoding="utf-8")
+
+
+def test_completions_rejects_an_unknown_shell(cli):
+    result = cli("completions", "tcsh")
+    assert result.code == 2
+    assert "bash" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["completions", "zsh"], ["--help"], ["ask", "--help"]])
+def test_help_and_completions_import_no_network_or_rich_module(env, args):
+    code = (
+        "import sys; from perplex_cli.__main__ import run; status = run(sys.argv[1:]); "
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('requests', 'sseclient', 'rich')); "
+        "sys.stderr.write(repr(heavy)); sys.exit(status)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], check=False, capture_output=True, text=True, cwd=ROOT
+    )
+    assert out.returncode == 0
+    assert out.stderr == "[]"
+
+
+def test_every_command_help_opens_with_one_line_of_purpose_and_shows_examples():
+    tree = command_tree()
+    for cmd in walk(tree):
+        text = help_text(cmd.path)
+        first = text.split("\n\n")[1].strip()
+        assert "\n" not in first, f"{cmd.name} --help: the purpose takes more than one line"
+        assert first.endswith("."), f"{cmd.name} --help: the purpose is not a sentence"
+        assert cmd.examples, f"{cmd.name} --help shows no examples (use examples_epilog)"
+        assert "Examples:" in text
+        assert all("perplex" in line for line in cmd.examples), cmd.examples
+
+
+def test_root_help_lists_every_command_and_names_the_default():
+    text = help_text(())
+    tree = command_tree()
+    assert tree.default == "ask"
+    assert "'ask' is the default command" in text
+    commands = text.split("Commands:\n", 1)[1]
+    for cmd in tree.commands:
+        assert f"  {cmd.path[-1]}" in commands
+
+
+def test_help_is_plain_text(cli):
+    for args in (["--help"], ["ask", "--help"], ["completions", "--help"]):
+        result = cli(*args)
+        assert result.code == 0
+        assert "\x1b" not in result.stdout and "\u2500" not in result.stdout
+
+
+def test_enumerated_values_come_from_click_choice_and_the_table():
+    tree = command_tree()
+    ask = tree.find(("ask",))
+    by_name = {o.long: o for o in ask.options}
+    assert by_name["--format"].values == ("text", "ndjson", "json")
+    assert "sonar-pro" in by_name["--model"].values
+    assert tree.find(("completions",)).arguments[0].values == ("bash", "zsh", "fish")
+    # A click.Choice option on a new command is picked up without touching the table.
+    extra = click.Command("x", params=[click.Option(["--colour"], type=click.Choice(["a", "b"]))])
+    root = root_command()
+    assert isinstance(root, click.Group)
+    root.add_command(extra, "zz-probe")
+    try:
+        probe = command_tree(root).find(("zz-probe",))
+        assert probe.options[0].values == ("a", "b")
+    finally:
+        del root.commands["zz-probe"]
+
+
+def test_man_page_has_the_sections_and_every_command_and_option(fresh):
+    page = fresh[MAN_PAGE]
+    for section in (
+        "NAME",
+        "SYNOPSIS",
+        "DESCRIPTION",
+        "COMMANDS",
+        "OPTIONS",
+        "FORMATS",
+        "EXIT STATUS",
+        "ENVIRONMENT",
+        "FILES",
+        "EXAMPLES",
+        "SECURITY",
+    ):
+        assert f"\n.SH {section}\n" in page or f'\n.SH "{section}"\n' in page, section
+    for cmd in walk(command_tree()):
+        for option in cmd.options:
+            for name in option.names:
+                assert name.replace("-", "\\-") in page, name
+    assert all(ord(c) < 128 for c in page), "non-ASCII must be written as groff escapes"
+
+
+def test_man_page_passes_groff_lint():
+    groff = need("groff")
+    out = subprocess.run(
+        [groff, "-man", "-ww", "-z", str(ROOT / MAN_PAGE)],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert (out.returncode, out.stdout, out.stderr) == (0, "", "")
+
+
+def test_man_page_escapes_what_groff_would_misread():
+    from perplex_cli.manpage import escape
+
+    assert escape("a \\ b") == "a \\e b"
+    assert escape("--format -f") == "\\-\\-format \\-f"
+    assert escape("well-known") == "well-known"
+    assert escape("caf\u00e9 \u2014 ok") == "caf\\[u00E9] \\(em ok"
+
+
+def test_check_mode_reports_a_drifted_file(tmp_path):
+    from perplex_cli import docs_gen
+
+    (tmp_path / "README.md").write_text(
+        "# x\n<!-- help: perplex --help -->\nstale\n<!-- end help -->\n"
+    )
+    for rel, text in generated(ROOT).items():
+        if rel != "README.md":
+            (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / rel).write_text(text)
+    assert docs_gen.drifted(tmp_path) == ["README.md"]
+    (tmp_path / "README.md").write_text(generated(tmp_path)["README.md"])
+    assert docs_gen.drifted(tmp_path) == []
