@@ -47,11 +47,10 @@ def run(args: list[str]) -> int:
 
     debug.set_enabled(False)  # --debug switches it on while argv is parsed
     try:
-        from typer.main import get_command
-
         from .cli import app
+        from .startup import command_for
 
-        command = get_command(app)
+        command = command_for(app, args)
         result = command.main(args=args, prog_name="perplex", standalone_mode=False)
         status = result if isinstance(result, int) else 0
         _flush()
