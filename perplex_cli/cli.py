@@ -15,7 +15,7 @@ import click
 import typer
 
 from . import __version__, batch, config_command, key_command, research, search
-from .commandtree import examples_epilog
+from .epilog import examples_epilog
 from .completions import EPILOG as COMPLETIONS_EPILOG
 from .completions import completions_command
 from .debug import enable_option

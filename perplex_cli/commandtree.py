@@ -14,11 +14,12 @@ from dataclasses import dataclass
 import click
 
 from .choices import option_values
+from .epilog import epilog_examples as epilog_examples
+from .epilog import examples_epilog as examples_epilog
 
 PROG = "perplex"
 # Metavars that name a file: their values complete as paths.
 FILE_METAVARS = frozenset({"FILE", "PATH", "DIR", "FILE|URL", "PATH|URL"})
-_EXAMPLES_HEAD = "Examples:"
 
 
 @dataclass(frozen=True)
@@ -76,19 +77,6 @@ class Command:
         for word in path:
             node = next(c for c in node.commands if c.path[-1] == word)
         return node
-
-
-def examples_epilog(*examples: str) -> str:
-    """An epilog listing examples, one per line, kept as written by click's help formatter."""
-    return _EXAMPLES_HEAD + "\n\n\b\n" + "\n".join(examples)
-
-
-def epilog_examples(epilog: str) -> list[str]:
-    """The example lines of an epilog written by `examples_epilog`."""
-    head, _, body = (epilog or "").partition("\b\n")
-    if head.strip() != _EXAMPLES_HEAD:
-        return []
-    return [line for line in body.splitlines() if line.strip()]
 
 
 def root_command() -> click.Command:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .commandtree import examples_epilog
+from .epilog import examples_epilog
 from .errors import UsageError
 from .options import TextOrJson
 

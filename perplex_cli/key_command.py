@@ -10,7 +10,7 @@ import os
 
 import typer
 
-from .commandtree import examples_epilog
+from .epilog import examples_epilog
 from .options import TextOrJson
 
 app = typer.Typer(

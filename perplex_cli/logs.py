@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional, Protocol
 
 import typer
 
-from .commandtree import examples_epilog
+from .epilog import examples_epilog
 from .errors import UsageError
 from .groups import DefaultCommandGroup
 from .terminal import guard, neutralise

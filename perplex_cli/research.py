@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from .commandtree import examples_epilog
+from .epilog import examples_epilog
 
 from .errors import ApiError, Interrupted, NetworkError, PerplexError, ServerError, UsageError
 from .options import Options, given, shared_options

@@ -10,13 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import click
 import typer
 
 from ..choices import SHELLS
-from ..commandtree import Argument, Command, Option, examples_epilog, walk
+from ..epilog import examples_epilog
+
+if TYPE_CHECKING:
+    from ..commandtree import Argument, Command, Option
 
 HEADER = "generated from the perplex command tree by scripts/gen_docs.py; do not edit"
 # Words that go into the scripts unquoted: command, option and value names.
@@ -44,6 +47,8 @@ class Level:
 
 def levels(tree: Command) -> list[Level]:
     """One level per command; a group with a default command also takes that command's options."""
+    from ..commandtree import walk
+
     out = []
     for cmd in walk(tree):
         options = list(cmd.options)
