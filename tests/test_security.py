@@ -4,6 +4,7 @@ another host, TLS is verified, proxies are the user's choice."""
 from __future__ import annotations
 
 import json
+import os
 import ssl
 import sys
 from pathlib import Path
@@ -346,3 +347,29 @@ def test_other_commands_never_print_the_key(api, cli, tmp_path, args, rejected):
     result = cli(*[str(prompts) if a == "PROMPTS" else a for a in args])
     assert SENTINEL_KEY not in result.stdout + result.stderr
     assert files_holding(tmp_path, SENTINEL_KEY) == []
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {},
+        {"http_proxy": "http://a:1"},
+        {"HTTP_PROXY": "http://A:1", "http_proxy": "http://a:1"},
+        {"HTTP_PROXY": "http://A:1", "http_proxy": ""},
+        {"HTTPS_PROXY": "http://s:1", "no_proxy": "example.com", "ALL_PROXY": "http://z:1"},
+        {"HTTP_PROXY": "http://A:1", "REQUEST_METHOD": "GET"},
+        {"http_proxy": "http://a:1", "REQUEST_METHOD": "GET"},
+        {"Http_Proxy": "http://m:1"},
+    ],
+)
+def test_environment_proxies_are_read_as_urllib_reads_them(monkeypatch, variables):
+    import urllib.request
+
+    from perplex_cli.settings import environment_proxies
+
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy") or name == "REQUEST_METHOD":
+            monkeypatch.delenv(name)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    assert environment_proxies() == urllib.request.getproxies()
