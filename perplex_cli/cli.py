@@ -14,16 +14,13 @@ from typing import Annotated, Any, Optional
 import click
 import typer
 
-from . import __version__, batch, config_command, key_command, research, search
+from . import __version__
 from .epilog import examples_epilog
-from .completions import EPILOG as COMPLETIONS_EPILOG
-from .completions import completions_command
 from .debug import enable_option
 from .errors import Interrupted, PipeClosed
 from .groups import DefaultCommandGroup
-from .logs import app as logs_app
-from .models import models_command
 from .options import Options, shared_options
+from .startup import LazyApp, LazyCommand
 
 
 class PerplexGroup(DefaultCommandGroup):
@@ -163,7 +160,7 @@ app.command(
         "  perplex models --api agent",
         '  perplex -m sonar-pro "a harder question"   # ask with one of them',
     ),
-)(models_command)
+)(LazyCommand("perplex_cli.models", "models_command"))
 app.command(
     "batch",
     epilog=examples_epilog(
@@ -171,7 +168,7 @@ app.command(
         "  perplex batch -j 8 --output out.ndjson --resume prompts.jsonl",
         "  cat prompts.txt | perplex batch --ordered -m sonar-pro -",
     ),
-)(batch.batch_command)
+)(LazyCommand("perplex_cli.batch", "batch_command"))
 app.command(
     "search",
     epilog=examples_epilog(
@@ -179,9 +176,18 @@ app.command(
         "  perplex search --max-results 5 -f json q | jq -r '.results[].url'",
         "  perplex search --search-recency week --country US election results",
     ),
-)(search.search_command)
-app.add_typer(research.app, name="research")
-app.add_typer(key_command.app, name="key")
-app.add_typer(config_command.app, name="config")
-app.command("completions", epilog=COMPLETIONS_EPILOG)(completions_command)
-app.add_typer(logs_app)
+)(LazyCommand("perplex_cli.search", "search_command"))
+# The other commands live in their own modules, imported only when that command is built
+# (startup.py): a start pays for the command it runs, not for all of them.
+app.add_typer(LazyApp("perplex_cli.research"), name="research")
+app.add_typer(LazyApp("perplex_cli.key_command"), name="key")
+app.add_typer(LazyApp("perplex_cli.config_command"), name="config")
+app.command(
+    "completions",
+    epilog=examples_epilog(
+        "  perplex completions bash > ~/.local/share/bash-completion/completions/perplex",
+        "  perplex completions zsh > ~/.zfunc/_perplex    # with fpath=(~/.zfunc $fpath) in ~/.zshrc",
+        "  perplex completions fish > ~/.config/fish/completions/perplex.fish",
+    ),
+)(LazyCommand("perplex_cli.completions", "completions_command"))
+app.add_typer(LazyApp("perplex_cli.logs"), name="logs")

@@ -10,6 +10,7 @@ print the tree) still get the whole tree.
 from __future__ import annotations
 
 import copy
+import importlib
 import os
 from typing import Any
 
@@ -54,3 +55,45 @@ def _group_name(info: Any) -> str:
 def _value(name: Any) -> Any:
     """A name typer left as a placeholder for its default, or the name itself."""
     return getattr(name, "value", name)
+
+
+class LazyCommand:
+    """A command function registered by name, imported when typer first reads it.
+
+    typer reads a command's function only when it builds that command: its signature (through
+    __wrapped__), annotations, docstring, and later calls it. Registering this stand-in
+    keeps the command's module out of every start that runs another command.
+    """
+
+    def __init__(self, module: str, name: str) -> None:
+        self._module = module
+        self.__name__ = self.__qualname__ = name
+        self._function: Any = None
+
+    @property
+    def __wrapped__(self) -> Any:
+        if self._function is None:
+            self._function = getattr(importlib.import_module(self._module), self.__name__)
+        return self._function
+
+    @property
+    def __annotations__(self) -> Any:  # type: ignore[override]
+        return self.__wrapped__.__annotations__
+
+    @property
+    def __doc__(self) -> Any:  # type: ignore[override]
+        return self.__wrapped__.__doc__
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.__wrapped__(*args, **kwargs)
+
+
+class LazyApp:
+    """A typer sub-app registered by its module, imported when typer first reads it."""
+
+    def __init__(self, module: str, name: str = "app") -> None:
+        self._module = module
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(getattr(importlib.import_module(self._module), self._name), attribute)

@@ -16,8 +16,6 @@ import click
 import typer
 
 from ..choices import SHELLS
-from ..epilog import examples_epilog
-
 if TYPE_CHECKING:
     from ..commandtree import Argument, Command, Option
 
@@ -141,10 +139,3 @@ def completions_command(
     --model; it is static, so pressing Tab starts neither perplex nor the network.
     """
     typer.echo(script(shell), nl=False)
-
-
-EPILOG = examples_epilog(
-    "  perplex completions bash > ~/.local/share/bash-completion/completions/perplex",
-    "  perplex completions zsh > ~/.zfunc/_perplex    # with fpath=(~/.zfunc $fpath) in ~/.zshrc",
-    "  perplex completions fish > ~/.config/fish/completions/perplex.fish",
-)
