@@ -30,7 +30,7 @@ def command_for(app: typer.Typer, args: list[str], prog: str = "perplex") -> cli
         return get_command(app)
     word = next((a for a in args if a not in ROOT_FLAGS), None)
     if word in HELP_FLAGS:
-        return get_command(app)
+        return get_command(_listing(app))
     names = {_command_name(c): c for c in app.registered_commands}
     groups = {_group_name(g): g for g in app.registered_groups}
     # As the default group routes it: a first word that is no command name goes to `ask`.
@@ -41,6 +41,40 @@ def command_for(app: typer.Typer, args: list[str], prog: str = "perplex") -> cli
     pruned.registered_commands = [names[wanted]] if wanted in names else []
     pruned.registered_groups = [groups[wanted]] if wanted in groups else []
     return get_command(pruned)
+
+
+def _listing(app: typer.Typer) -> typer.Typer:
+    """The app as its --help lists it: every command and group, none of their parameters.
+
+    The root's help shows each command's name and the first line of its help, which typer
+    takes from the registration and the docstring; converting their parameters (the cost
+    of the whole tree) changes nothing in it.
+    """
+    listed = copy.copy(app)
+    listed.registered_commands = [_without_parameters(c) for c in app.registered_commands]
+    listed.registered_groups = [_without_commands(g) for g in app.registered_groups]
+    return listed
+
+
+def _without_parameters(info: Any) -> Any:
+    def command() -> None:
+        """Never run: stands for a command in the root's --help."""
+
+    command.__name__ = info.callback.__name__
+    command.__doc__ = info.callback.__doc__
+    stand_in = copy.copy(info)
+    stand_in.callback = command
+    return stand_in
+
+
+def _without_commands(info: Any) -> Any:
+    sub = info.typer_instance
+    sub = copy.copy(sub.load() if isinstance(sub, LazyApp) else sub)
+    sub.registered_commands = []
+    sub.registered_groups = []
+    stand_in = copy.copy(info)
+    stand_in.typer_instance = sub
+    return stand_in
 
 
 def _command_name(info: Any) -> str:
@@ -95,5 +129,9 @@ class LazyApp:
         self._module = module
         self._name = name
 
+    def load(self) -> typer.Typer:
+        app: typer.Typer = getattr(importlib.import_module(self._module), self._name)
+        return app
+
     def __getattr__(self, attribute: str) -> Any:
-        return getattr(getattr(importlib.import_module(self._module), self._name), attribute)
+        return getattr(self.load(), attribute)
