@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from .commandtree import PROG, Command, command_tree, help_text
-from .completions import FILES, script
+from .completions import FILES, MODULE, script, scripts_module
 from .manpage import man_page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +42,9 @@ def generated(root: Path = ROOT, tree: Command | None = None) -> dict[str, str]:
     """Every generated file, relative path -> text, as the code says it should be."""
     tree = tree or command_tree()
     files = {MAN_PAGE: man_page(tree)}
-    files.update({path: script(shell, tree) for shell, path in FILES.items()})
+    scripts = {shell: script(shell, tree) for shell in FILES}
+    files.update({path: scripts[shell] for shell, path in FILES.items()})
+    files[MODULE] = scripts_module(scripts)
     files[README] = readme_with_help((root / README).read_text(encoding="utf-8"))
     return files
 

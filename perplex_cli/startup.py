@@ -3,8 +3,8 @@
 Building the whole tree makes typer convert every parameter of every command (about 330,
 most of them the shared request options of ask, chat, batch and research): it cost more
 than importing typer and click together, on every start (issue 9). The command that argv
-runs is all a start needs; the root's own help, shell completion and `completions` (which
-print the tree) still get the whole tree.
+runs is all a start needs; shell completion still gets the whole tree, and the root's own
+help a listing of it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typer.main import get_command
 
 ROOT_FLAGS = frozenset({"--version", "--debug"})
 HELP_FLAGS = frozenset({"-h", "--help"})
-WHOLE_TREE = frozenset({"completions"})  # commands that read every other command
+WHOLE_TREE: frozenset[str] = frozenset()  # commands that read every other command
 DEFAULT = "ask"
 
 

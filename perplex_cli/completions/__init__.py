@@ -114,6 +114,16 @@ def script(shell: str, tree: Command | None = None) -> str:
     return writers[shell](levels(tree or command_tree()))
 
 
+# The scripts as the installed package carries them, generated with the files below.
+MODULE = "perplex_cli/completions/generated.py"
+
+
+def scripts_module(scripts: dict[str, str]) -> str:
+    """The text of MODULE: every shell's script as a string constant."""
+    entries = "".join(f"    {shell!r}: {text!r},\n" for shell, text in scripts.items())
+    return f'# ruff: noqa: E501\n"""{HEADER}."""\n\nSCRIPTS = {{\n{entries}}}\n'
+
+
 # Where the generated scripts are kept in the repository, per shell.
 FILES = {
     "bash": "completions/perplex.bash",
@@ -138,4 +148,8 @@ def completions_command(
     The script completes commands, options and the values of options such as --format and
     --model; it is static, so pressing Tab starts neither perplex nor the network.
     """
-    typer.echo(script(shell), nl=False)
+    # Printed as generated from the command tree (tests/test_docs.py keeps them equal):
+    # building the whole tree to write them again cost twice a plain start (issue 9).
+    from .generated import SCRIPTS
+
+    typer.echo(SCRIPTS[shell], nl=False)
