@@ -105,7 +105,7 @@ def api(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiSer
 
 def needs_shared_flag(flag: str) -> None:
     """Skip a test whose option is not a shared request option yet (the option work adds it)."""
-    from perplex_cli.options import SHARED_PARAMETERS, flags
+    from perplex_cli.options import flags, shared_parameters
 
-    if flag not in {f for _, annotation in SHARED_PARAMETERS for f in flags(annotation)}:
+    if flag not in {f for _, annotation in shared_parameters() for f in flags(annotation)}:
         pytest.skip(f"{flag} is not a shared option yet")

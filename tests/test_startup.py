@@ -64,8 +64,14 @@ def test_each_command_built_alone_has_the_whole_trees_help(path):
 )
 def test_a_start_builds_the_command_argv_runs_and_no_other(args, runs):
     assert isinstance(command_for(app, args), click.Group)
-    assert list(command_for(app, args).commands) == [runs]
+    assert list(command_for(app, args).commands) == ([runs] if runs else [])
 
 
 def test_the_root_help_lists_every_command():
     assert set(command_for(app, ["--help"]).commands) == set(WHOLE.commands)
+
+
+def test_the_shared_names_known_without_the_table_are_the_tables():
+    from perplex_cli.options import SHARED_NAMES, shared_parameters
+
+    assert SHARED_NAMES == {name for name, _ in shared_parameters()}
