@@ -33,8 +33,11 @@ def command_for(app: typer.Typer, args: list[str], prog: str = "perplex") -> cli
         return get_command(_listing(app))
     names = {_command_name(c): c for c in app.registered_commands}
     groups = {_group_name(g): g for g in app.registered_groups}
-    # As the default group routes it: a first word that is no command name goes to `ask`.
+    # As the default group routes it: a first word that is no command name goes to `ask`;
+    # --version alone exits while the root's options are read, before any command.
     wanted = word if word in names or word in groups else DEFAULT
+    if word is None and "--version" in args:
+        wanted = ""
     if wanted in WHOLE_TREE:
         return get_command(app)
     pruned = copy.copy(app)

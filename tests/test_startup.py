@@ -60,6 +60,10 @@ def test_each_command_built_alone_has_the_whole_trees_help(path):
         (["--", "models"], "ask"),
         ([], "ask"),
         (["-m", "sonar", "q"], "ask"),
+        (["--debug"], "ask"),
+        (["--version"], None),
+        (["--debug", "--version"], None),
+        (["--version", "models"], "models"),
     ],
 )
 def test_a_start_builds_the_command_argv_runs_and_no_other(args, runs):
