@@ -1,0 +1,28 @@
+"""CI runs the benchmark's mechanism checks (`bench/run.py --quick`), not its timings.
+
+--quick asserts what does not depend on the machine's speed: no heavy import at start-up,
+each event on stdout before the next is sent (chunked, close-delimited, gzip), memory that
+does not grow with the number of chunks, the right output, and no collapse in events per
+second against the floor script (a quarter of it: quadratic work or re-parsing, not noise).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
+
+
+def test_benchmark_quick_mode_passes_its_mechanism_checks():
+    proc = subprocess.run(
+        [sys.executable, str(BENCH), "--quick"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+    assert "all PASS" in proc.stdout
