@@ -146,3 +146,20 @@ def test_a_complete_event_that_is_not_json_is_exit_8(server, cli):
     result = cli("q")
     assert result.code == 8
     assert result.stdout == "ok \n"
+
+
+@pytest.mark.parametrize("pad", [(" ", ""), ("", "  "), ("\t", " ")])
+def test_an_event_padded_with_whitespace_is_still_json(server, cli, pad):
+    before, after = pad
+    body = b"".join(b"data: " + before.encode() + json.dumps(c).encode() + after.encode() + b"\n\n"
+                    for c in answer("padded"))
+    server.reply(Reply(body=body))
+    result = cli("q")
+    assert (result.code, result.stdout) == (0, "padded\n")
+
+
+def test_an_event_with_data_after_the_json_is_exit_8(server, cli):
+    server.reply(Reply(body=sse(chunk("ok "), '{"a":1} {"b":2}')))
+    result = cli("q")
+    assert result.code == 8
+    assert "not valid JSON" in result.stderr

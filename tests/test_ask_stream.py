@@ -8,6 +8,7 @@ import pytest
 
 from recordings import STREAMS, chunks_of, content_of, expected_text, finish_reason, last
 from replay import Reply
+from streams import answer
 
 FRAMINGS = {
     "chunked": dict(framing="chunked"),
@@ -101,3 +102,25 @@ def test_request_carries_key_model_messages_and_stream(server, cli, env):
         "temperature": 0.5,
         "stream": True,
     }
+
+
+def test_ndjson_writes_compact_events_as_they_came(server, cli):
+    # The 2026 API sends compact JSON: each line is the event's data, byte for byte (its
+    # own number spelling included, 0.00001 rather than 1e-05), with no re-encoding.
+    path = next(p for p in STREAMS if "extended_thinking" in p.name)
+    body = path.read_bytes()
+    server.reply(Reply(body=body))
+    result = cli("-f", "ndjson", "q")
+    data = [line[len(b"data: "):] for line in body.split(b"\r\n") if line.startswith(b"data: ")]
+    assert result.stdout_bytes.split(b"\n")[:-1] == data
+    assert b'"input_tokens_cost":0.00009' in result.stdout_bytes
+
+
+def test_ndjson_re_encodes_events_that_are_not_compact(server, cli):
+    chunks = answer("spaced ", "out")
+    body = b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in chunks)
+    assert b'": ' in body
+    server.reply(Reply(body=body))
+    lines = cli("-f", "ndjson", "q").stdout.splitlines()
+    assert [json.loads(line) for line in lines] == chunks
+    assert all('": ' not in line and ', "' not in line for line in lines)

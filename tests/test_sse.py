@@ -32,6 +32,15 @@ CASES = [
     (b"data: [DONE]\n\n", [("message", "[DONE]")]),
     (b"data: done\n\ndata: unterminated", [("message", "done")]),
     (b"data: done\r\n\r\ndata: {\"half\":", [("message", "done")]),
+    # A blank line whose ending differs from the line before it (sseclient alone merges these).
+    (b"data: a\n\r\ndata: b\n\n", [("message", "a"), ("message", "b")]),
+    (b"data: a\r\r\ndata: b\r\n\r\n", [("message", "a"), ("message", "b")]),
+    (b"data: a\r\n\rdata: b\r\r", [("message", "a"), ("message", "b")]),
+    (b"data: a\n\rdata: b\n\n", [("message", "a"), ("message", "b")]),
+    (b"data: a\r\n\r\ndata: b\n\ndata: c\r\rdata: d\r\n\r\n",
+     [("message", "a"), ("message", "b"), ("message", "c"), ("message", "d")]),
+    (b"data: \xc3\xa9t\xc3\xa9\r\n\r\ndata: \xe2\x82\xac\r\n\r\n",
+     [("message", "\u00e9t\u00e9"), ("message", "\u20ac")]),
 ]
 
 
@@ -51,10 +60,13 @@ def test_unterminated_tail_is_reported_not_dispatched():
     assert source.truncated_tail
 
 
-def test_trailing_comment_is_not_an_unterminated_event():
-    source = NormalisedBytes(iter([b"data: one\n\n: ping\n"]))
-    assert [e.data for e in iter_events(source)] == ["one"]
-    assert not source.truncated_tail
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n", b"\r"])
+def test_trailing_comment_is_not_an_unterminated_event(ending):
+    body = b"data: one" + ending * 2 + b": ping" + ending
+    for pieces in all_splits(body):
+        source = NormalisedBytes(iter(pieces))
+        assert [e.data for e in iter_events(source)] == ["one"]
+        assert not source.truncated_tail, pieces
 
 
 def test_blank_line_split_across_reads_ends_the_event():
@@ -65,3 +77,13 @@ def test_blank_line_split_across_reads_ends_the_event():
 
 def test_unicode_line_separators_do_not_split_lines():
     assert events("data: a\u2028b\u0085c\n\n".encode()) == [("message", "a\u2028b\u0085c")]
+
+
+@pytest.mark.parametrize("ending", [b"\n\n", b"\r\n\r\n", b""])
+def test_an_event_longer_than_the_kept_tail_is_judged_by_its_end(ending):
+    body = b"data: one\r\n\r\ndata: " + b"x" * 200_000 + ending
+    source = NormalisedBytes(iter([body[i : i + 4096] for i in range(0, len(body), 4096)]))
+    data = [e.data for e in iter_events(source)]
+    assert data[0] == "one"
+    assert source.truncated_tail == (ending == b"")
+    assert len(data) == (1 if ending == b"" else 2)
