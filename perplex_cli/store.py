@@ -207,7 +207,7 @@ class Store:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, isolation_level=None)
         try:
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode = WAL")
+            _use_wal(conn)
             migrate(conn, path)
         except BaseException:
             conn.close()
@@ -373,6 +373,33 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the database to WAL mode, waiting for other processes like a write does.
+
+    The switch needs every other connection out of the file, and SQLite answers "database
+    is locked" at once instead of calling the busy handler, so two perplex processes opening
+    a new log together would lose an exchange. WAL mode is stored in the file: once one
+    process has switched it, the others find it set and skip the switch.
+    """
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    pause = 0.005
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def migrate(conn: sqlite3.Connection, path: Path) -> None:
