@@ -20,7 +20,7 @@ from .debug import enable_option
 from .errors import Interrupted, PipeClosed
 from .groups import DefaultCommandGroup
 from .options import Options, shared_options
-from .startup import LazyApp, LazyCommand
+from .startup import LazyCommand, lazy_app
 
 
 class PerplexGroup(DefaultCommandGroup):
@@ -179,9 +179,9 @@ app.command(
 )(LazyCommand("perplex_cli.search", "search_command"))
 # The other commands live in their own modules, imported only when that command is built
 # (startup.py): a start pays for the command it runs, not for all of them.
-app.add_typer(LazyApp("perplex_cli.research"), name="research")
-app.add_typer(LazyApp("perplex_cli.key_command"), name="key")
-app.add_typer(LazyApp("perplex_cli.config_command"), name="config")
+app.add_typer(lazy_app("perplex_cli.research"), name="research")
+app.add_typer(lazy_app("perplex_cli.key_command"), name="key")
+app.add_typer(lazy_app("perplex_cli.config_command"), name="config")
 app.command(
     "completions",
     epilog=examples_epilog(
@@ -190,4 +190,4 @@ app.command(
         "  perplex completions fish > ~/.config/fish/completions/perplex.fish",
     ),
 )(LazyCommand("perplex_cli.completions", "completions_command"))
-app.add_typer(LazyApp("perplex_cli.logs"), name="logs")
+app.add_typer(lazy_app("perplex_cli.logs"), name="logs")

@@ -20,7 +20,6 @@ from typing import Any
 from .errors import ConfigError
 
 
-
 class TomlError(ValueError):
     """Text that is not valid TOML (the parser's own error, with its message)."""
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import importlib
 import os
-from typing import Any
+from typing import Any, cast
 
 import click
 import typer
@@ -138,3 +138,9 @@ class LazyApp:
 
     def __getattr__(self, attribute: str) -> Any:
         return getattr(self.load(), attribute)
+
+
+def lazy_app(module: str) -> typer.Typer:
+    """A LazyApp where typer expects its app (typer only reads attributes of it)."""
+    return cast(typer.Typer, LazyApp(module))
+
