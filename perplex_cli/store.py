@@ -8,6 +8,8 @@ The schema is versioned with `PRAGMA user_version`: `MIGRATIONS[n]` brings versi
 n + 1. Migrations and writes run in `BEGIN IMMEDIATE` transactions and the database is in
 WAL mode with a busy timeout, so two perplex processes can open, migrate and write the same
 log at once. `sqlite3` is imported only by the functions that open the database (D4).
+Exchanges enter the full-text index when the log is next searched (migration 3), so an
+answer's write costs the same whatever its length.
 
 `Store` is the database as the `logs` command reads and edits it (its errors are fatal);
 `Log` is the log as the asking commands write it (its errors warn once and never fail the
@@ -90,8 +92,30 @@ MIGRATIONS: list[list[str]] = [
             VALUES (new.id, new.prompt, new.answer);
         END""",
     ],
+    # 3: index new exchanges when the log is searched, not while the answer is written
+    # (`indexed` = 0 until then). FTS5 builds a row's whole term list in memory before it
+    # writes any: 24 MB for an answer of 200,000 distinct words, on every ask (issue 9).
+    [
+        "ALTER TABLE exchanges ADD COLUMN indexed INTEGER NOT NULL DEFAULT 1",
+        "CREATE INDEX exchanges_to_index ON exchanges (id) WHERE indexed = 0",
+        "DROP TRIGGER exchanges_text_insert",
+        "DROP TRIGGER exchanges_text_delete",
+        "DROP TRIGGER exchanges_text_update",
+        """CREATE TRIGGER exchanges_text_delete AFTER DELETE ON exchanges WHEN old.indexed BEGIN
+            INSERT INTO exchanges_text (exchanges_text, rowid, prompt, answer)
+            VALUES ('delete', old.id, old.prompt, old.answer);
+        END""",
+        """CREATE TRIGGER exchanges_text_update AFTER UPDATE OF prompt, answer ON exchanges
+        WHEN old.indexed BEGIN
+            INSERT INTO exchanges_text (exchanges_text, rowid, prompt, answer)
+            VALUES ('delete', old.id, old.prompt, old.answer);
+            INSERT INTO exchanges_text (rowid, prompt, answer)
+            VALUES (new.id, new.prompt, new.answer);
+        END""",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+INDEX_BATCH = 32  # exchanges indexed per transaction when the log is searched
 
 
 class LogError(PerplexError):
@@ -222,8 +246,31 @@ class Store:
         names = ", ".join(row)
         marks = ", ".join(":" + name for name in row)
         with transaction(self.conn):
-            cursor = self.conn.execute(f"INSERT INTO exchanges ({names}) VALUES ({marks})", row)
+            cursor = self.conn.execute(
+                f"INSERT INTO exchanges ({names}, indexed) VALUES ({marks}, 0)", row
+            )
         return int(cursor.lastrowid or 0)
+
+    def index(self) -> None:
+        """Add the exchanges written since the last search to the full-text index.
+
+        One exchange per FTS5 insert, a few per transaction: FTS5 writes its pending terms
+        out between rows, so memory stays that of the largest answer, not of them all.
+        """
+        while True:
+            with transaction(self.conn):
+                rows = self.conn.execute(
+                    "SELECT id, prompt, answer FROM exchanges WHERE indexed = 0 ORDER BY id"
+                    f" LIMIT {INDEX_BATCH}"
+                ).fetchall()
+                for row in rows:
+                    self.conn.execute(
+                        "INSERT INTO exchanges_text (rowid, prompt, answer) VALUES (?, ?, ?)",
+                        (row["id"], row["prompt"], row["answer"]),
+                    )
+                    self.conn.execute("UPDATE exchanges SET indexed = 1 WHERE id = ?", (row["id"],))
+            if len(rows) < INDEX_BATCH:
+                return
 
     def get(self, exchange_id: int | None = None) -> dict[str, Any] | None:
         """One exchange by id, or the latest one."""
@@ -268,6 +315,7 @@ class Store:
         query = " ".join('"' + w.replace('"', '""') + '"' for w in words if w.strip())
         if not query:
             raise UsageError("nothing to search for: give one or more words")
+        self.index()
         sql = (
             "SELECT e.*, snippet(exchanges_text, -1, '«', '»', '…', 12) AS snippet "
             "FROM exchanges_text JOIN exchanges e ON e.id = exchanges_text.rowid "
@@ -427,8 +475,9 @@ def _version(conn: sqlite3.Connection) -> int:
 
 
 def record(row: sqlite3.Row) -> dict[str, Any]:
-    """A row as plain data, its JSON columns parsed."""
+    """A row as plain data, its JSON columns parsed (the index's bookkeeping left out)."""
     doc = dict(row)
+    doc.pop("indexed", None)
     for name in JSON_COLUMNS:
         text = doc.get(name)
         if text is not None:

@@ -18,6 +18,8 @@ from recordings import PERPLEXITY, chunks_of, content_of, last
 from replay import Reply
 from streams import answer, chunk, sse
 
+from perplex_cli.store import MIGRATIONS, SCHEMA_VERSION, Store
+
 CITED = PERPLEXITY / (
     "ruby_llm__citations_with_perplexity_sonar_returns_search_result_citations_when_streaming"
     "__20260612_f6c0e66__0.sse"
@@ -268,13 +270,63 @@ def test_a_version_1_log_is_migrated_and_its_exchanges_are_searchable(server, cl
     assert found.code == 0, found.stderr
     assert [e["prompt"] for e in json.loads(found.stdout)] == ["tell me about glaciers"]
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     server.reply(Reply(body=sse(*answer("Yes."))))
     assert cli("--cid", "oldconvers1", "still moving?").code == 0
     assert server.requests[-1].json()["messages"][:2] == [
         {"role": "user", "content": "tell me about glaciers"},
         {"role": "assistant", "content": "Glaciers are slow rivers of ice."},
     ]
+
+
+def fts_count(path: Path, word: str) -> int:
+    with sqlite3.connect(path) as conn:
+        found = conn.execute(
+            "SELECT COUNT(*) FROM exchanges_text WHERE exchanges_text MATCH ?", (word,)
+        ).fetchone()[0]
+        conn.execute("INSERT INTO exchanges_text (exchanges_text) VALUES ('integrity-check')")
+    return int(found)
+
+
+def test_an_answer_enters_the_full_text_index_when_the_log_is_searched(server, cli, env):
+    server.reply(Reply(body=sse(*answer("Basalt cools quickly."))))
+    assert cli("lava rocks").code == 0
+    assert fts_count(db_path(env), "basalt") == 0  # written, not yet indexed
+    found = cli("logs", "search", "basalt", "-f", "json")
+    assert [e["prompt"] for e in json.loads(found.stdout)] == ["lava rocks"]
+    assert "indexed" not in json.loads(found.stdout)[0]
+    assert fts_count(db_path(env), "basalt") == 1
+
+
+@pytest.mark.parametrize("searched_first", [False, True])
+def test_deleting_indexed_and_unindexed_exchanges_keeps_the_index_whole(
+    server, cli, env, searched_first
+):
+    server.reply(*(Reply(body=sse(*answer(t))) for t in ("Granite is slow.", "Obsidian is glass.")))
+    assert cli("rocks").code == 0 and cli("rocks").code == 0
+    if searched_first:
+        assert cli("logs", "search", "granite").code == 0
+    listed = json.loads(cli("logs", "-f", "json").stdout)
+    granite = [e["id"] for e in listed if "Granite" in e["answer"]]
+    assert cli("logs", "rm", *map(str, granite)).code == 0
+    assert fts_count(db_path(env), "granite") == 0  # and the integrity check passed
+    found = json.loads(cli("logs", "search", "obsidian", "-f", "json").stdout)
+    assert [e["answer"].strip() for e in found] == ["Obsidian is glass."]
+
+
+def test_a_version_2_log_keeps_its_index_through_the_migration(server, cli, env):
+    path = db_path(env)
+    path.parent.mkdir(parents=True)
+    with sqlite3.connect(path) as conn:
+        conn.executescript(SCHEMA_V1)
+        for statement in MIGRATIONS[1]:  # version 2 as it shipped: indexed by triggers
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 2")
+    assert fts_count(path, "glaciers") == 1
+    found = cli("logs", "search", "glacier", "-f", "json")
+    assert [e["prompt"] for e in json.loads(found.stdout)] == ["tell me about glaciers"]
+    assert cli("logs", "rm", "oldconvers1").code == 0
+    assert fts_count(path, "glaciers") == 0
 
 
 WRITER = textwrap.dedent(
@@ -309,6 +361,10 @@ def test_two_processes_write_the_same_log_at_once(tmp_path):
     for proc in writers:
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 0 and err == "", err
+    store = Store.open(path)
+    assert store is not None
+    store.index()
+    store.close()
     with sqlite3.connect(path) as conn:
         counts = dict(conn.execute("SELECT conversation, COUNT(*) FROM exchanges GROUP BY 1"))
         indexed = conn.execute(
