@@ -21,7 +21,7 @@ Where things come from (agent-api.md section 2):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from .errors import PerplexError, ProtocolError
 from .events import Accumulator, Update
@@ -47,6 +47,7 @@ ERROR_STATUSES = {
 class AgentAccumulator(Accumulator):
     """Builds the chat.completion document from Agent API events, in order."""
 
+    plain_events: ClassVar[bool] = False  # named events, wrapped as {event, data}
     status: str | None = None
     _urls: set[str] = field(default_factory=set)
     _final_text: str | None = None

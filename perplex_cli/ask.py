@@ -35,6 +35,8 @@ from .output import Formatter
 if TYPE_CHECKING:
     import requests
 
+    from .sse import NormalisedBytes
+
 
 @dataclass
 class Outcome:
@@ -49,39 +51,15 @@ def stream_answer(
     response: requests.Response, formatter: Formatter, acc: Accumulator | None = None
 ) -> Outcome:
     """Read the whole event stream of `response` through `formatter`; always closes it."""
-    from .sse import NormalisedBytes, iter_events
-    from .transport import body_reads, first_line
+    from .sse import NormalisedBytes
+    from .transport import body_reads
 
     acc = Accumulator() if acc is None else acc
     source = NormalisedBytes(body_reads(response))
-    reader_gone = reader_watch(getattr(formatter, "out", None))
     error: PerplexError | None = None
     try:
         try:
-            for event in iter_events(source):
-                data = event.data
-                if data == "[DONE]":
-                    acc.mark_done()
-                    break
-                try:
-                    chunk = parse_json(data)
-                except ValueError:
-                    raise ProtocolError(
-                        f"an event is not valid JSON: {first_line(data, 80)!r}"
-                    ) from None
-                if not isinstance(chunk, dict):
-                    raise ProtocolError(f"an event is not a JSON object: {first_line(data, 80)!r}")
-                raw = acc.envelope(event.event, chunk)
-                failure = acc.error_in(raw)
-                if failure is not None:
-                    raise stream_error(failure)
-                update = feed(acc, raw)
-                # The event's text, for ndjson to write as it came: only when the formatters
-                # get the event itself (the agent API's envelope is another object).
-                update.data = data if raw is chunk else ""
-                formatter.chunk(raw, update)
-                if reader_gone():
-                    raise PipeClosed()
+            _pump(source, acc, formatter)
             if not acc.complete:
                 if acc.events == 0:
                     raise not_a_stream(source)
@@ -108,32 +86,65 @@ def stream_answer(
     return Outcome(acc, error)
 
 
+def _pump(source: NormalisedBytes, acc: Accumulator, formatter: Formatter) -> None:
+    """Every complete event of the body: parsed, fed to `acc`, shown by `formatter`.
+
+    This loop runs once per event, so it is written for the interpreter (issue 9, case 4):
+    methods are looked up once, the chat protocol's events skip the envelope, and the
+    checks that almost never fire cost one test each.
+    """
+    from .sse import iter_events
+    from .transport import first_line
+
+    gone = reader_watch(getattr(formatter, "out", None))
+    plain = acc.plain_events
+    envelope, error_in, feed = acc.envelope, acc.error_in, acc.feed
+    for event in iter_events(source):
+        data = event.data
+        if data == "[DONE]":
+            acc.mark_done()
+            return
+        try:
+            chunk, end = _raw_decode(data)
+            if end != len(data):
+                chunk = json.loads(data)  # whitespace around it (or more after it)
+        except ValueError:
+            chunk = _loads(data)
+        if plain and type(chunk) is dict:
+            raw = chunk
+            failure = error_in(raw) if "error" in raw else None
+        else:
+            if not isinstance(chunk, dict):
+                raise ProtocolError(f"an event is not a JSON object: {first_line(data, 80)!r}")
+            raw = envelope(event.event, chunk)
+            failure = error_in(raw)
+        if failure is not None:
+            raise stream_error(failure)
+        try:
+            update = feed(raw)
+        except (AttributeError, TypeError, KeyError, IndexError) as exc:
+            raise ProtocolError(
+                f"an event is not a chat completion chunk: {first_line(json.dumps(raw), 80)!r}"
+            ) from exc
+        # The event's text, for ndjson to write as it came: only when the formatters get
+        # the event itself (the agent API's envelope is another object).
+        update.data = data if raw is chunk else ""
+        formatter.chunk(raw, update)
+        if gone is not _never and gone():
+            raise PipeClosed()
+
+
 _raw_decode = json.JSONDecoder().raw_decode
 
 
-def parse_json(data: str) -> Any:
-    """json.loads(data), without the two whitespace scans and wrappers it adds around the
-    decoder: a quarter of the parsing cost of a small event (issue 9). Data with
-    surrounding whitespace, or that is not JSON, goes through json.loads itself."""
-    try:
-        value, end = _raw_decode(data)
-        if end == len(data):
-            return value
-    except ValueError:
-        pass
-    return json.loads(data)
-
-
-def feed(acc: Accumulator, chunk: dict[str, Any]) -> Update:
-    """Feed one chunk; a chunk of the wrong shape (valid JSON, not a chunk) is exit 8."""
+def _loads(data: str) -> Any:
+    """json.loads for the data `_pump`'s fast path refused: surrounding whitespace, or no JSON."""
     from .transport import first_line
 
     try:
-        return acc.feed(chunk)
-    except (AttributeError, TypeError, KeyError, IndexError) as exc:
-        raise ProtocolError(
-            f"an event is not a chat completion chunk: {first_line(json.dumps(chunk), 80)!r}"
-        ) from exc
+        return json.loads(data)
+    except ValueError:
+        raise ProtocolError(f"an event is not valid JSON: {first_line(data, 80)!r}") from None
 
 
 def reader_watch(out: Any) -> Callable[[], bool]:

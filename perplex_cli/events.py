@@ -13,7 +13,7 @@ non-streaming response goes through `feed_response`, as one chunk.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 METADATA_FIELDS = ("citations", "search_results", "images", "related_questions")
 _METADATA_SET = frozenset(METADATA_FIELDS)
@@ -147,6 +147,9 @@ class TextBuffer:
 class Accumulator:
     """Builds the completion from the chunks, in order."""
 
+    # Events reach the formatters as they came (no envelope), and an error is an event
+    # with an `error` member (ask._pump relies on both).
+    plain_events: ClassVar[bool] = True
     id: str | None = None
     model: str | None = None
     created: int | None = None
