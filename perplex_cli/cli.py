@@ -160,7 +160,11 @@ app.command(
         "  perplex models --api agent",
         '  perplex -m sonar-pro "a harder question"   # ask with one of them',
     ),
-)(LazyCommand("perplex_cli.models", "models_command"))
+)(LazyCommand(
+    "perplex_cli.models",
+    "models_command",
+    "List the known models: context size in tokens and what each is for.",
+))
 app.command(
     "batch",
     epilog=examples_epilog(
@@ -168,7 +172,11 @@ app.command(
         "  perplex batch -j 8 --output out.ndjson --resume prompts.jsonl",
         "  cat prompts.txt | perplex batch --ordered -m sonar-pro -",
     ),
-)(LazyCommand("perplex_cli.batch", "batch_command"))
+)(LazyCommand(
+    "perplex_cli.batch",
+    "batch_command",
+    "Run many prompts concurrently: one NDJSON result line each, resumable.",
+))
 app.command(
     "search",
     epilog=examples_epilog(
@@ -176,12 +184,34 @@ app.command(
         "  perplex search --max-results 5 -f json q | jq -r '.results[].url'",
         "  perplex search --search-recency week --country US election results",
     ),
-)(LazyCommand("perplex_cli.search", "search_command"))
+)(LazyCommand(
+    "perplex_cli.search",
+    "search_command",
+    "Search the web: ranked results with title, URL, date and snippet, no answer.",
+))
 # The other commands live in their own modules, imported only when that command is built
 # (startup.py): a start pays for the command it runs, not for all of them.
-app.add_typer(lazy_app("perplex_cli.research"), name="research")
-app.add_typer(lazy_app("perplex_cli.key_command"), name="key")
-app.add_typer(lazy_app("perplex_cli.config_command"), name="config")
+app.add_typer(
+    lazy_app(
+        "perplex_cli.research",
+        "Deep research through the async API: submit a question, wait for the report.",
+    ),
+    name="research",
+)
+app.add_typer(
+    lazy_app(
+        "perplex_cli.key_command",
+        "Store the API key safely and say where it comes from.",
+    ),
+    name="key",
+)
+app.add_typer(
+    lazy_app(
+        "perplex_cli.config_command",
+        "Defaults in the config file, typed and checked like the flags.",
+    ),
+    name="config",
+)
 app.command(
     "completions",
     epilog=examples_epilog(
@@ -189,5 +219,15 @@ app.command(
         "  perplex completions zsh > ~/.zfunc/_perplex    # with fpath=(~/.zfunc $fpath) in ~/.zshrc",
         "  perplex completions fish > ~/.config/fish/completions/perplex.fish",
     ),
-)(LazyCommand("perplex_cli.completions", "completions_command"))
-app.add_typer(lazy_app("perplex_cli.logs"), name="logs")
+)(LazyCommand(
+    "perplex_cli.completions",
+    "completions_command",
+    "Print the completion script for bash, zsh or fish.",
+))
+app.add_typer(
+    lazy_app(
+        "perplex_cli.logs",
+        "Browse, search and prune the local log of every exchange.",
+    ),
+    name="logs",
+)

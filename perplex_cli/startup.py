@@ -64,7 +64,8 @@ def _without_parameters(info: Any) -> Any:
         """Never run: stands for a command in the root's --help."""
 
     command.__name__ = info.callback.__name__
-    command.__doc__ = info.callback.__doc__
+    lazy = isinstance(info.callback, LazyCommand)
+    command.__doc__ = info.callback.summary if lazy else info.callback.__doc__
     stand_in = copy.copy(info)
     stand_in.callback = command
     return stand_in
@@ -72,7 +73,10 @@ def _without_parameters(info: Any) -> Any:
 
 def _without_commands(info: Any) -> Any:
     sub = info.typer_instance
-    sub = copy.copy(sub.load() if isinstance(sub, LazyApp) else sub)
+    if isinstance(sub, LazyApp):
+        sub = typer.Typer(help=sub.summary)  # the listing shows only the help's first line
+    else:
+        sub = copy.copy(sub)
     sub.registered_commands = []
     sub.registered_groups = []
     stand_in = copy.copy(info)
@@ -99,11 +103,13 @@ class LazyCommand:
 
     typer reads a command's function only when it builds that command: its signature (through
     __wrapped__), annotations, docstring, and later calls it. Registering this stand-in
-    keeps the command's module out of every start that runs another command.
+    keeps the command's module out of every start that runs another command. `summary` is
+    the first line of its docstring, for the root's --help (tests/test_startup.py checks it).
     """
 
-    def __init__(self, module: str, name: str) -> None:
+    def __init__(self, module: str, name: str, summary: str) -> None:
         self._module = module
+        self.summary = summary
         self.__name__ = self.__qualname__ = name
         self._function: Any = None
 
@@ -126,11 +132,15 @@ class LazyCommand:
 
 
 class LazyApp:
-    """A typer sub-app registered by its module, imported when typer first reads it."""
+    """A typer sub-app registered by its module, imported when typer first reads it.
 
-    def __init__(self, module: str, name: str = "app") -> None:
+    `summary` is the first line of its help, for the root's --help.
+    """
+
+    def __init__(self, module: str, summary: str, name: str = "app") -> None:
         self._module = module
         self._name = name
+        self.summary = summary
 
     def load(self) -> typer.Typer:
         app: typer.Typer = getattr(importlib.import_module(self._module), self._name)
@@ -140,7 +150,7 @@ class LazyApp:
         return getattr(self.load(), attribute)
 
 
-def lazy_app(module: str) -> typer.Typer:
+def lazy_app(module: str, summary: str) -> typer.Typer:
     """A LazyApp where typer expects its app (typer only reads attributes of it)."""
-    return cast(typer.Typer, LazyApp(module))
+    return cast(typer.Typer, LazyApp(module, summary))
 

@@ -79,3 +79,15 @@ def test_the_shared_names_known_without_the_table_are_the_tables():
     from perplex_cli.options import SHARED_NAMES, shared_parameters
 
     assert SHARED_NAMES == {name for name, _ in shared_parameters()}
+
+
+def test_each_lazy_summary_is_the_first_line_of_its_commands_help():
+    # The root's --help lists lazy commands by these summaries, without importing them.
+    from perplex_cli.startup import LazyApp, LazyCommand
+
+    lazy = {c.name: c.callback for c in app.registered_commands}
+    lazy.update({g.name: g.typer_instance for g in app.registered_groups})
+    lazy = {n: s for n, s in lazy.items() if isinstance(s, (LazyCommand, LazyApp))}
+    assert len(lazy) == 8
+    for name, stand_in in lazy.items():
+        assert (WHOLE.commands[name].help or "").strip().splitlines()[0] == stand_in.summary
