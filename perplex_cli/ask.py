@@ -29,7 +29,7 @@ from .errors import (
     RateLimited,
     ServerError,
 )
-from .events import Accumulator, Update
+from .events import Accumulator
 from .output import Formatter
 
 if TYPE_CHECKING:
