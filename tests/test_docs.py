@@ -182,3 +182,12 @@ def test_check_mode_reports_a_drifted_file(tmp_path):
     assert docs_gen.drifted(tmp_path) == ["README.md"]
     (tmp_path / "README.md").write_text(generated(tmp_path)["README.md"])
     assert docs_gen.drifted(tmp_path) == []
+
+
+def test_ci_runs_the_test_command_the_readme_opens_with():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    fence = readme.index("```")
+    install, test_command = readme[fence + 1 : fence + 3]
+    assert install == "pip install ."
+    ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line.strip()]
+    assert ci[-1] == test_command
