@@ -20,8 +20,6 @@ from typer.main import get_command
 
 ROOT_FLAGS = frozenset({"--version", "--debug"})
 HELP_FLAGS = frozenset({"-h", "--help"})
-WHOLE_TREE: frozenset[str] = frozenset()  # commands that read every other command
-DEFAULT = "ask"
 
 
 def command_for(app: typer.Typer, args: list[str], prog: str = "perplex") -> click.Command:
@@ -35,11 +33,10 @@ def command_for(app: typer.Typer, args: list[str], prog: str = "perplex") -> cli
     groups = {_group_name(g): g for g in app.registered_groups}
     # As the default group routes it: a first word that is no command name goes to `ask`;
     # --version alone exits while the root's options are read, before any command.
-    wanted = word if word in names or word in groups else DEFAULT
+    default = getattr(app.info.cls, "default_command", None)
+    wanted = word if word in names or word in groups else default
     if word is None and "--version" in args:
         wanted = ""
-    if wanted in WHOLE_TREE:
-        return get_command(app)
     pruned = copy.copy(app)
     pruned.registered_commands = [names[wanted]] if wanted in names else []
     pruned.registered_groups = [groups[wanted]] if wanted in groups else []
@@ -72,15 +69,9 @@ def _without_parameters(info: Any) -> Any:
 
 
 def _without_commands(info: Any) -> Any:
-    sub = info.typer_instance
-    if isinstance(sub, LazyApp):
-        sub = typer.Typer(help=sub.summary)  # the listing shows only the help's first line
-    else:
-        sub = copy.copy(sub)
-    sub.registered_commands = []
-    sub.registered_groups = []
     stand_in = copy.copy(info)
-    stand_in.typer_instance = sub
+    # Every group is a LazyApp: the listing shows only the first line of its help.
+    stand_in.typer_instance = typer.Typer(help=info.typer_instance.summary)
     return stand_in
 
 
