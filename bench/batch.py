@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from apiserver import Answer, ApiServer, echo_answer
+from apiserver import Answer, ApiServer, echo_answer  # noqa: E402 (needs the path above)
 
 
 def measure(prompts: int, latency: float, concurrency: int) -> dict[str, float | int]:

@@ -429,7 +429,7 @@ def table(report: Report) -> str:
         )
         for r in report.rows
     ]
-    widths = [max(len(x) for x in col) for col in zip(head, *lines)]
+    widths = [max(len(x) for x in col) for col in zip(head, *lines, strict=True)]
     fmt = "| " + " | ".join(f"{{:{w}}}" for w in widths) + " |"
     out = [fmt.format(*head), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     out += [fmt.format(*line) for line in lines]

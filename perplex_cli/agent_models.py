@@ -52,7 +52,9 @@ def list_agent_models(
     if not isinstance(data, list):
         raise ProtocolError("the model list has no data array")
     rows = [entry for entry in data if isinstance(entry, dict) and entry.get("id")]
-    rows += [{"id": name, "object": "preset", "description": text} for name, text in PRESETS.items()]
+    rows += [
+        {"id": name, "object": "preset", "description": text} for name, text in PRESETS.items()
+    ]
     return rows
 
 

@@ -116,9 +116,13 @@ def _response_format(value: Any, flag: str) -> dict[str, Any]:
             with open(value, encoding="utf-8") as f:
                 schema = json.load(f)
         except (OSError, ValueError) as exc:
-            raise UsageError(f"invalid value for {flag}: cannot read a JSON schema from {value!r}: {exc}") from None
+            raise UsageError(
+                f"invalid value for {flag}: cannot read a JSON schema from {value!r}: {exc}"
+            ) from None
     if isinstance(schema, dict) and schema.get("type") == "json_schema":
-        schema = (schema.get("json_schema") or {}).get("schema", {})  # already a chat response_format
+        schema = (schema.get("json_schema") or {}).get(
+            "schema", {}
+        )  # already a chat response_format
     if not isinstance(schema, dict):
         raise UsageError(f"invalid value for {flag}: the schema must be a JSON object")
     return {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}
@@ -141,12 +145,34 @@ FIELDS: tuple[Field, ...] = (
     Field("language", "--language", ("language_preference",)),
     Field("reasoning_effort", "--reasoning-effort", ("reasoning", "effort")),
     Field("json_schema", "--json-schema", ("response_format",), _response_format),
-    Field("search_domain", "--search-domain", (WEB_SEARCH, "filters", "search_domain_filter"), _as_list),
+    Field(
+        "search_domain",
+        "--search-domain",
+        (WEB_SEARCH, "filters", "search_domain_filter"),
+        _as_list,
+    ),
     Field("search_recency", "--search-recency", (WEB_SEARCH, "filters", "search_recency_filter")),
-    Field("search_after", "--search-after", (WEB_SEARCH, "filters", "search_after_date_filter"), _date),
-    Field("search_before", "--search-before", (WEB_SEARCH, "filters", "search_before_date_filter"), _date),
-    Field("updated_after", "--updated-after", (WEB_SEARCH, "filters", "last_updated_after_filter"), _date),
-    Field("updated_before", "--updated-before", (WEB_SEARCH, "filters", "last_updated_before_filter"), _date),
+    Field(
+        "search_after", "--search-after", (WEB_SEARCH, "filters", "search_after_date_filter"), _date
+    ),
+    Field(
+        "search_before",
+        "--search-before",
+        (WEB_SEARCH, "filters", "search_before_date_filter"),
+        _date,
+    ),
+    Field(
+        "updated_after",
+        "--updated-after",
+        (WEB_SEARCH, "filters", "last_updated_after_filter"),
+        _date,
+    ),
+    Field(
+        "updated_before",
+        "--updated-before",
+        (WEB_SEARCH, "filters", "last_updated_before_filter"),
+        _date,
+    ),
     Field("search_context_size", "--search-context-size", (WEB_SEARCH, "search_context_size")),
     Field("location", "--location", (WEB_SEARCH, "user_location"), _location),
 )
@@ -168,16 +194,16 @@ def validate_agent(opts: Options) -> None:
     """Refuse what the agent API cannot do, and values it would refuse (exit 2)."""
     refused = [flag for name, flag in REFUSED if given(opts, name) is not None]
     if refused:
-        raise UsageError(
-            f"{', '.join(refused)}: not available on the agent API (use --api chat)"
-        )
+        raise UsageError(f"{', '.join(refused)}: not available on the agent API (use --api chat)")
     preset = given(opts, "preset")
     if preset is not None and not _PRESET_NAME.match(str(preset)):
         raise UsageError(
             f"invalid value for --preset: {preset!r} (for example {', '.join(PRESETS)})"
         )
     if given(opts, "no_search") is not None:
-        searching = [f.flag for f in FIELDS if f.path[0] == WEB_SEARCH and given(opts, f.option) is not None]
+        searching = [
+            f.flag for f in FIELDS if f.path[0] == WEB_SEARCH and given(opts, f.option) is not None
+        ]
         if searching:
             raise UsageError(f"--no-search cannot be combined with {', '.join(searching)}")
     _mapped(opts)  # conversions raise their usage errors here, before the prompt is read
@@ -233,7 +259,7 @@ def build_agent_body(
 
 
 def _needs_max_output_tokens(body: dict[str, Any]) -> bool:
-    names = [body.get("model")] + list(body.get("models") or [])
+    names = [body.get("model"), *list(body.get("models") or [])]
     return any(isinstance(n, str) and n.startswith("anthropic/") for n in names)
 
 
@@ -274,10 +300,18 @@ def agent_input(messages: list[dict[str, Any]]) -> tuple[str | None, str | list[
     system = [m["content"] for m in messages if m.get("role") == "system"]
     turns = [m for m in messages if m.get("role") != "system"]
     instructions = "\n\n".join(_text_of(c) for c in system) if system else None
-    if len(turns) == 1 and turns[0].get("role") == "user" and isinstance(turns[0].get("content"), str):
+    if (
+        len(turns) == 1
+        and turns[0].get("role") == "user"
+        and isinstance(turns[0].get("content"), str)
+    ):
         return instructions, turns[0]["content"]
     items = [
-        {"type": "message", "role": m.get("role", "user"), "content": _agent_content(m.get("content"))}
+        {
+            "type": "message",
+            "role": m.get("role", "user"),
+            "content": _agent_content(m.get("content")),
+        }
         for m in turns
     ]
     return instructions, items
@@ -308,5 +342,7 @@ def _agent_content(content: Any) -> str | list[dict[str, Any]]:
                 )
             parts.append({"type": "input_image", "image_url": url})
         else:
-            raise UsageError(f"-a/--attach: the agent API cannot take a {kind} part (use --api chat)")
+            raise UsageError(
+                f"-a/--attach: the agent API cannot take a {kind} part (use --api chat)"
+            )
     return parts

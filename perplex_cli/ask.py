@@ -64,7 +64,9 @@ def stream_answer(
                 if acc.events == 0:
                     raise not_a_stream(source)
                 if source.truncated_tail:
-                    raise CutStream("the stream ended in the middle of an event; the answer is incomplete")
+                    raise CutStream(
+                        "the stream ended in the middle of an event; the answer is incomplete"
+                    )
                 raise CutStream("the stream ended before the answer was complete")
         except CutStream:
             if not acc.complete:
@@ -180,8 +182,11 @@ def not_a_stream(source: Any) -> ProtocolError:
     head = first_line(getattr(source, "head", ""), 120)
     if not source.received_any:
         return ProtocolError("the response body is empty; expected an event stream")
-    return ProtocolError(f"the response is not an event stream: {head!r}" if head else
-                         "the response is not an event stream")
+    return ProtocolError(
+        f"the response is not an event stream: {head!r}"
+        if head
+        else "the response is not an event stream"
+    )
 
 
 def stream_error(err: Any) -> PerplexError:

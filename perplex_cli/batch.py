@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any, Optional
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -66,7 +66,7 @@ def batch_command(
         ),
     ] = False,
     output: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--output",
             help="Append the results to FILE instead of writing them to stdout.",
@@ -79,7 +79,7 @@ def batch_command(
         typer.Option("--resume", help="Skip the ids already in the --output file with status ok."),
     ] = False,
     rate: Annotated[
-        Optional[float],
+        float | None,
         typer.Option(
             "--rate",
             help="Start at most N requests per second, evenly spaced.",

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import click
 import typer
 
 from . import __version__
-from .epilog import examples_epilog
 from .debug import enable_option
+from .epilog import examples_epilog
 from .errors import Interrupted, PipeClosed
 from .groups import DefaultCommandGroup
 from .options import Options, shared_options
@@ -80,21 +80,37 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     version: Annotated[
-        Optional[bool],
-        typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True),
+        bool | None,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_version, is_eager=True
+        ),
     ] = None,
     debug: Annotated[
-        Optional[bool],
-        typer.Option("--debug", help="Show the HTTP exchange and tracebacks on stderr (key redacted).",
-                     callback=enable_option, is_eager=True),
+        bool | None,
+        typer.Option(
+            "--debug",
+            help="Show the HTTP exchange and tracebacks on stderr (key redacted).",
+            callback=enable_option,
+            is_eager=True,
+        ),
     ] = None,
 ) -> None:
     """Options of perplex itself; the help text is the app's."""
 
 
 # Which conversation to continue, for ask and chat; the turns come from the local log.
-ContinueOption = Annotated[bool, typer.Option("-c", "--continue", help="Continue the latest conversation in the log.")]
-CidOption = Annotated[Optional[str], typer.Option("--cid", help="Continue the conversation with this id (perplex logs shows ids).", metavar="ID", show_default=False)]
+ContinueOption = Annotated[
+    bool, typer.Option("-c", "--continue", help="Continue the latest conversation in the log.")
+]
+CidOption = Annotated[
+    str | None,
+    typer.Option(
+        "--cid",
+        help="Continue the conversation with this id (perplex logs shows ids).",
+        metavar="ID",
+        show_default=False,
+    ),
+]
 
 
 @app.command(
@@ -103,14 +119,17 @@ CidOption = Annotated[Optional[str], typer.Option("--cid", help="Continue the co
     epilog=examples_epilog(
         '  perplex "why is the sky blue"',
         '  cat notes.md | perplex "summarise this"      # stdin is the material',
-        "  perplex --render --usage \"how do magnets work\"  # formatted, then tokens and cost",
+        '  perplex --render --usage "how do magnets work"  # formatted, then tokens and cost',
         "  perplex -f json \"q\" | jq -r '.citations[]'",
         "  perplex ask -- -5 degrees in kelvin           # a question that starts with -",
     ),
 )
 @shared_options
 def ask_command(
-    prompt: Annotated[Optional[list[str]], typer.Argument(help="The question; '-' reads stdin.", show_default=False)] = None,
+    prompt: Annotated[
+        list[str] | None,
+        typer.Argument(help="The question; '-' reads stdin.", show_default=False),
+    ] = None,
     ignore_stdin: Annotated[bool, typer.Option("--ignore-stdin", help="Never read stdin.")] = False,
     continue_last: ContinueOption = False,
     cid: CidOption = None,
@@ -160,11 +179,13 @@ app.command(
         "  perplex models --api agent",
         '  perplex -m sonar-pro "a harder question"   # ask with one of them',
     ),
-)(LazyCommand(
-    "perplex_cli.models",
-    "models_command",
-    "List the known models: context size in tokens and what each is for.",
-))
+)(
+    LazyCommand(
+        "perplex_cli.models",
+        "models_command",
+        "List the known models: context size in tokens and what each is for.",
+    )
+)
 app.command(
     "batch",
     epilog=examples_epilog(
@@ -172,11 +193,13 @@ app.command(
         "  perplex batch -j 8 --output out.ndjson --resume prompts.jsonl",
         "  cat prompts.txt | perplex batch --ordered -m sonar-pro -",
     ),
-)(LazyCommand(
-    "perplex_cli.batch",
-    "batch_command",
-    "Run many prompts concurrently: one NDJSON result line each, resumable.",
-))
+)(
+    LazyCommand(
+        "perplex_cli.batch",
+        "batch_command",
+        "Run many prompts concurrently: one NDJSON result line each, resumable.",
+    )
+)
 app.command(
     "search",
     epilog=examples_epilog(
@@ -184,11 +207,13 @@ app.command(
         "  perplex search --max-results 5 -f json q | jq -r '.results[].url'",
         "  perplex search --search-recency week --country US election results",
     ),
-)(LazyCommand(
-    "perplex_cli.search",
-    "search_command",
-    "Search the web: ranked results with title, URL, date and snippet, no answer.",
-))
+)(
+    LazyCommand(
+        "perplex_cli.search",
+        "search_command",
+        "Search the web: ranked results with title, URL, date and snippet, no answer.",
+    )
+)
 # The other commands live in their own modules, imported only when that command is built
 # (startup.py): a start pays for the command it runs, not for all of them.
 app.add_typer(
@@ -219,11 +244,13 @@ app.command(
         "  perplex completions zsh > ~/.zfunc/_perplex    # with fpath=(~/.zfunc $fpath) in ~/.zshrc",
         "  perplex completions fish > ~/.config/fish/completions/perplex.fish",
     ),
-)(LazyCommand(
-    "perplex_cli.completions",
-    "completions_command",
-    "Print the completion script for bash, zsh or fish.",
-))
+)(
+    LazyCommand(
+        "perplex_cli.completions",
+        "completions_command",
+        "Print the completion script for bash, zsh or fish.",
+    )
+)
 app.add_typer(
     lazy_app(
         "perplex_cli.logs",

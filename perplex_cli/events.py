@@ -121,7 +121,7 @@ class TextBuffer:
     blocks plus the final join: 2.9 MB (issue 9, case 5).
     """
 
-    __slots__ = ("_pieces", "_blocks")
+    __slots__ = ("_blocks", "_pieces")
 
     def __init__(self) -> None:
         self._pieces: list[str] = []
@@ -209,7 +209,7 @@ class Accumulator:
             self.usage = usage
         if not _METADATA_SET.isdisjoint(chunk):
             for name in METADATA_FIELDS:
-                if name in chunk and chunk[name]:
+                if chunk.get(name):
                     self.metadata[name] = chunk[name]
         if reason:
             self.finish_reason = reason
@@ -331,8 +331,15 @@ def _fields(chunk: dict[str, Any]) -> tuple[Any, Any, Any, Any, Any, Any, Any]:
     choice = choices[0] if choices else {}
     delta = choice.get("delta")
     text = delta.get("content") if delta else None
-    return (chunk.get("model"), chunk.get("object"), chunk.get("usage"), choice,
-            choice.get("finish_reason"), delta, text)
+    return (
+        chunk.get("model"),
+        chunk.get("object"),
+        chunk.get("usage"),
+        choice,
+        choice.get("finish_reason"),
+        delta,
+        text,
+    )
 
 
 def _steps_text(steps: list[Any]) -> str:

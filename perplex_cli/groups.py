@@ -5,8 +5,38 @@ from __future__ import annotations
 from typing import Any
 
 import click
+import typer.main
 from click_default_group import DefaultGroup  # type: ignore[import-untyped]
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup
+
+
+class HelpfulArgument(TyperArgument):
+    """typer's argument, keeping its help text whatever the click release.
+
+    click 8.5 gave `Argument` a `help` of its own, set in its constructor after typer's
+    (typer up to 0.25 does not pass it on), so every argument lost its help line. Setting
+    it after the constructor gives the same help under click 8.1 to 8.5 and later.
+    """
+
+    def __init__(self, *, help: str | None = None, **kwargs: Any) -> None:
+        super().__init__(help=help, **kwargs)
+        self.help = help
+
+
+class ArgumentsOnceCommand(TyperCommand):
+    """typer's command, listing its arguments once.
+
+    typer writes an "Arguments" section beside the options; click 8.5 added a
+    "Positional arguments" section of its own for arguments with help. Keep typer's.
+    """
+
+    def format_arguments(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        return None
+
+
+# typer builds every argument and command through these names: from here on, these.
+typer.main.TyperArgument = HelpfulArgument  # type: ignore[attr-defined]
+typer.main.TyperCommand = ArgumentsOnceCommand  # type: ignore[attr-defined]
 
 
 class DefaultCommandGroup(DefaultGroup, TyperGroup):  # type: ignore[misc]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated, Any, Optional, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 
@@ -56,7 +56,7 @@ LimitOption = Annotated[
     int, typer.Option("-n", "--limit", help="At most N exchanges (0: all).", metavar="N")
 ]
 SinceOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--since",
         help="Only since this date or time (YYYY-MM-DD, YYYY-MM-DDTHH:MM) or age (30m, 7d, 2w).",
@@ -232,12 +232,12 @@ def write_records(out: Sink, records: list[dict[str, Any]], fmt: str) -> None:
 def list_command(
     limit: LimitOption = 20,
     model: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--model", "-m", help="Only this model.", metavar="NAME", show_default=False),
     ] = None,
     since: SinceOption = None,
     status: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--status",
             help="Only ok, partial, error or interrupted.",
@@ -271,7 +271,7 @@ def list_command(
 )
 def show_command(
     exchange_id: Annotated[
-        Optional[int],
+        int | None,
         typer.Argument(
             metavar="[ID]", help="The exchange (default: the latest).", show_default=False
         ),

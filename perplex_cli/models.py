@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict, dataclass
-from typing import IO, Annotated, Optional
+from typing import IO, Annotated
 
 import typer
 
@@ -60,7 +60,7 @@ def write_models(out: IO[str], fmt: str) -> None:
 
 def models_command(
     format: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "-f",
             "--format",
@@ -70,7 +70,7 @@ def models_command(
         ),
     ] = None,
     api: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--api",
             help="chat: the Sonar models, known offline (default); agent: the Agent API's "
@@ -80,9 +80,10 @@ def models_command(
         ),
     ] = None,
     base_url: Annotated[
-        Optional[str],
-        typer.Option("--base-url", help="API base URL (with --api agent).", metavar="URL",
-                     show_default=False),
+        str | None,
+        typer.Option(
+            "--base-url", help="API base URL (with --api agent).", metavar="URL", show_default=False
+        ),
     ] = None,
 ) -> None:
     """List the known models: context size in tokens and what each is for."""

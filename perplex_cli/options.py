@@ -19,13 +19,29 @@ import typer
 # The allowed values live in one table, read by validation, help and the completions.
 from .choices import (
     APIS as APIS,
+)
+from .choices import (
     CONTEXT_SIZES as CONTEXT_SIZES,
+)
+from .choices import (
     FORMATS as FORMATS,
+)
+from .choices import (
     IMAGE_FORMATS as IMAGE_FORMATS,
+)
+from .choices import (
     REASONING_EFFORTS as REASONING_EFFORTS,
+)
+from .choices import (
     RECENCIES as RECENCIES,
+)
+from .choices import (
     SEARCH_MODES as SEARCH_MODES,
+)
+from .choices import (
     SEARCH_TYPES as SEARCH_TYPES,
+)
+from .choices import (
     STREAM_MODES as STREAM_MODES,
 )
 from .debug import enable_option
@@ -66,10 +82,10 @@ class Options:
     related_questions: bool | None = None
     reasoning_effort: str | None = None
     no_search: bool | None = None
-    json_schema: str | None = flag_only()  # a file for one question
+    json_schema: str | None = flag_only()
     stream_mode: str | None = None
     option: list[str] | None = None
-    attach: list[str] | None = flag_only()
+    attach: list[str] | None = flag_only()  # noqa: RUF009
     # what to do with the request
     dry_run: bool | None = flag_only()
     no_stream: bool | None = None
@@ -111,9 +127,10 @@ def _one_of(values: tuple[str, ...]) -> str:
     return ", ".join(values)
 
 
-_Str = Optional[str]
-_Strs = Optional[list[str]]
-_Flag = Optional[bool]
+# Spelled with Optional: typer reads these aliases at run time, on every supported Python.
+_Str = Optional[str]  # noqa: UP045
+_Strs = Optional[list[str]]  # noqa: UP045
+_Flag = Optional[bool]  # noqa: UP045
 
 
 @functools.cache
@@ -125,54 +142,498 @@ def shared_parameters() -> list[tuple[str, Any]]:
     third of perplex's own import time (issue 9).
     """
     return [
-        ("model", Annotated[Optional[str], _opt("-m", "--model", help="Model [model]: sonar (default), sonar-pro, sonar-reasoning-pro, sonar-deep-research (perplex models); other names are sent as given.", metavar="NAME")]),
-        ("api", Annotated[Optional[str], _opt("--api", help="Protocol: chat (/chat/completions) or agent (/v1/agent) (default chat; a provider/model name or --preset picks agent).", metavar="API")]),
-        ("preset", Annotated[Optional[str], _opt("--preset", help="Agent API preset [preset]: fast, low, medium, high or xhigh (picks --api agent).", metavar="NAME")]),
-        ("system", Annotated[Optional[str], _opt("-s", "--system", help="System message [messages].", metavar="TEXT")]),
-        ("max_tokens", Annotated[Optional[int], _opt("--max-tokens", help="Longest answer in tokens [max_tokens], > 0; on the agent API [max_output_tokens], default 8192 for anthropic/* models, which require it.", metavar="N")]),
-        ("temperature", Annotated[Optional[float], _opt("--temperature", help="Randomness 0..2 [temperature].", metavar="X")]),
-        ("top_p", Annotated[Optional[float], _opt("--top-p", help="Nucleus sampling [top_p]: 0..1.", metavar="X")]),
-        ("stop", Annotated[_Strs, _opt("--stop", help="Stop generating at this text [stop]: a string; repeated, a list.", metavar="TEXT")]),
-        ("search_domain", Annotated[_Strs, _opt("--search-domain", help="Search only this domain, or never it with a leading '-' (-pinterest.com); repeatable, at most 20 [search_domain_filter].", metavar="DOMAIN")]),
-        ("search_recency", Annotated[_Str, _opt("--search-recency", help=f"Only results published in the last [search_recency_filter]: {_one_of(RECENCIES)}. Not with --search-after/--search-before.", metavar="PERIOD")]),
-        ("search_after", Annotated[_Str, _opt("--search-after", help="Only results published after [search_after_date_filter]: YYYY-MM-DD or M/D/YYYY.", metavar="DATE")]),
-        ("search_before", Annotated[_Str, _opt("--search-before", help="Only results published before [search_before_date_filter]: YYYY-MM-DD or M/D/YYYY.", metavar="DATE")]),
-        ("updated_after", Annotated[_Str, _opt("--updated-after", help="Only pages updated after [last_updated_after_filter]: YYYY-MM-DD or M/D/YYYY.", metavar="DATE")]),
-        ("updated_before", Annotated[_Str, _opt("--updated-before", help="Only pages updated before [last_updated_before_filter]: YYYY-MM-DD or M/D/YYYY.", metavar="DATE")]),
-        ("search_mode", Annotated[_Str, _opt("--search-mode", help=f"Where to search [search_mode]: {_one_of(SEARCH_MODES)}.", metavar="MODE")]),
-        ("search_context_size", Annotated[_Str, _opt("--search-context-size", help=f"How much search context [web_search_options.search_context_size]: {_one_of(CONTEXT_SIZES)}.", metavar="SIZE")]),
-        ("search_type", Annotated[_Str, _opt("--search-type", help=f"Search depth [web_search_options.search_type]: {_one_of(SEARCH_TYPES)} (pro needs streaming).", metavar="TYPE")]),
-        ("location", Annotated[_Str, _opt("--location", help="Search as if from here [web_search_options.user_location]: LAT,LON[,CC], e.g. 48.85,2.35,FR.", metavar="LAT,LON[,CC]")]),
-        ("language", Annotated[_Str, _opt("--language", help="Answer language [language_preference]: an ISO 639-1 code (en, de, fr, ...).", metavar="LANG")]),
-        ("images", Annotated[_Flag, _opt("--images", help="Return images with the answer [return_images: true].")]),
-        ("image_domain", Annotated[_Strs, _opt("--image-domain", help="Images only from this domain, or never from it with '-'; repeatable, at most 10 [image_domain_filter].", metavar="DOMAIN")]),
-        ("image_format", Annotated[_Strs, _opt("--image-format", help=f"Images only in this format; repeatable [image_format_filter]: {_one_of(IMAGE_FORMATS)}.", metavar="FORMAT")]),
-        ("related_questions", Annotated[_Flag, _opt("--related-questions", help="Return related questions [return_related_questions: true].")]),
-        ("reasoning_effort", Annotated[_Str, _opt("--reasoning-effort", help=f"How hard reasoning models think [reasoning_effort]: {_one_of(REASONING_EFFORTS)}.", metavar="EFFORT")]),
-        ("no_search", Annotated[_Flag, _opt("--no-search", help="Answer without searching the web [disable_search: true].")]),
-        ("json_schema", Annotated[_Str, _opt("--json-schema", help="Answer as JSON matching the JSON Schema in FILE [response_format: json_schema].", metavar="FILE")]),
-        ("stream_mode", Annotated[_Str, _opt("--stream-mode", help=f"Stream format [stream_mode]: {_one_of(STREAM_MODES)} (concise streams reasoning steps).", metavar="MODE")]),
-        ("option", Annotated[_Strs, _opt("-o", "--option", help="Set any body field; VALUE is JSON when it parses, else a string; dotted keys nest (-o web_search_options.search_context_size=high); overrides the flags; repeatable.", metavar="KEY=VALUE")]),
-        ("attach", Annotated[_Strs, _opt("-a", "--attach", help="Attach an image (png, jpeg, webp, gif) or a document (pdf, doc, docx, txt, rtf), a local file up to 50 MB or an https URL; repeatable [messages: image_url, file_url].", metavar="PATH|URL")]),
-        ("no_stream", Annotated[_Flag, _opt("--no-stream", help="One non-streaming request [stream: false]; the answer prints when complete.")]),
-        ("dry_run", Annotated[_Flag, _opt("--dry-run", help="Print the request (method, URL, headers, JSON body) and send nothing; needs no key.")]),
-        ("format", Annotated[Optional[str], _opt("-f", "--format", help="Output: text, ndjson or json (default text).", metavar="FORMAT")]),
-        ("reasoning", Annotated[Optional[bool], _opt("--reasoning/--no-reasoning", help="Show the model's reasoning on stderr (--no-reasoning overrides the config).")]),
-        ("no_citations", Annotated[Optional[bool], _opt("--no-citations/--citations", help="Do not list the sources after a text answer (--citations overrides the config).")]),
-        ("quiet", Annotated[Optional[bool], _opt("-q", "--quiet/--no-quiet", help="No retry notices, warnings or progress on stderr; plain output (--no-quiet overrides the config).")]),
-        ("render", Annotated[Optional[bool], _opt("--render/--no-render", help="On a terminal, show the answer as formatted Markdown with linked sources (--no-render overrides the config).")]),
-        ("usage", Annotated[Optional[bool], _opt("--usage/--no-usage", help="After the answer, print tokens, searches and cost on stderr (--no-usage overrides the config).")]),
-        ("no_color", Annotated[Optional[bool], _opt("--no-color", help="No colour, styles, links or spinner (as NO_COLOR does).")]),
-        ("base_url", Annotated[Optional[str], _opt("--base-url", help="API base URL (default https://api.perplexity.ai; env PERPLEXITY_BASE_URL).", metavar="URL")]),
-        ("timeout", Annotated[Optional[float], _opt("--timeout", help="Longest silence allowed between bytes, in seconds (default 300).", metavar="S")]),
-        ("connect_timeout", Annotated[Optional[float], _opt("--connect-timeout", help="Seconds allowed to connect (default 10).", metavar="S")]),
-        ("retries", Annotated[Optional[int], _opt("--retries", help="Retries before the answer starts, on connection errors, 408, 409, 429, 5xx (default 2).", metavar="N")]),
-        ("proxy", Annotated[Optional[str], _opt("--proxy", help="Proxy for API requests (default: HTTPS_PROXY, NO_PROXY from the environment).", metavar="URL")]),
-        ("api_key_file", Annotated[Optional[str], _opt("--api-key-file", help="Read the API key from FILE; '-' reads it from stdin (the prompt must then be in the arguments).", metavar="FILE")]),
-        ("allow_insecure_http", Annotated[Optional[bool], _opt("--allow-insecure-http", help="Allow a plain http:// base URL to a host other than this machine (the key travels unencrypted).")]),
-        ("log", Annotated[Optional[bool], _opt("--log/--no-log", help="Write the exchange to the local log (default on; config log = false).")]),
-        ("debug", Annotated[Optional[bool], _opt("--debug", help="Show the HTTP exchange and tracebacks on stderr (key redacted).", callback=enable_option, is_eager=True)]),
+        (
+            "model",
+            Annotated[
+                str | None,
+                _opt(
+                    "-m",
+                    "--model",
+                    help="Model [model]: sonar (default), sonar-pro, sonar-reasoning-pro, sonar-deep-research (perplex models); other names are sent as given.",
+                    metavar="NAME",
+                ),
+            ],
+        ),
+        (
+            "api",
+            Annotated[
+                str | None,
+                _opt(
+                    "--api",
+                    help="Protocol: chat (/chat/completions) or agent (/v1/agent) (default chat; a provider/model name or --preset picks agent).",
+                    metavar="API",
+                ),
+            ],
+        ),
+        (
+            "preset",
+            Annotated[
+                str | None,
+                _opt(
+                    "--preset",
+                    help="Agent API preset [preset]: fast, low, medium, high or xhigh (picks --api agent).",
+                    metavar="NAME",
+                ),
+            ],
+        ),
+        (
+            "system",
+            Annotated[
+                str | None,
+                _opt("-s", "--system", help="System message [messages].", metavar="TEXT"),
+            ],
+        ),
+        (
+            "max_tokens",
+            Annotated[
+                int | None,
+                _opt(
+                    "--max-tokens",
+                    help="Longest answer in tokens [max_tokens], > 0; on the agent API [max_output_tokens], default 8192 for anthropic/* models, which require it.",
+                    metavar="N",
+                ),
+            ],
+        ),
+        (
+            "temperature",
+            Annotated[
+                float | None,
+                _opt("--temperature", help="Randomness 0..2 [temperature].", metavar="X"),
+            ],
+        ),
+        (
+            "top_p",
+            Annotated[
+                float | None,
+                _opt("--top-p", help="Nucleus sampling [top_p]: 0..1.", metavar="X"),
+            ],
+        ),
+        (
+            "stop",
+            Annotated[
+                _Strs,
+                _opt(
+                    "--stop",
+                    help="Stop generating at this text [stop]: a string; repeated, a list.",
+                    metavar="TEXT",
+                ),
+            ],
+        ),
+        (
+            "search_domain",
+            Annotated[
+                _Strs,
+                _opt(
+                    "--search-domain",
+                    help="Search only this domain, or never it with a leading '-' (-pinterest.com); repeatable, at most 20 [search_domain_filter].",
+                    metavar="DOMAIN",
+                ),
+            ],
+        ),
+        (
+            "search_recency",
+            Annotated[
+                _Str,
+                _opt(
+                    "--search-recency",
+                    help=f"Only results published in the last [search_recency_filter]: {_one_of(RECENCIES)}. Not with --search-after/--search-before.",
+                    metavar="PERIOD",
+                ),
+            ],
+        ),
+        (
+            "search_after",
+            Annotated[
+                _Str,
+                _opt(
+                    "--search-after",
+                    help="Only results published after [search_after_date_filter]: YYYY-MM-DD or M/D/YYYY.",
+                    metavar="DATE",
+                ),
+            ],
+        ),
+        (
+            "search_before",
+            Annotated[
+                _Str,
+                _opt(
+                    "--search-before",
+                    help="Only results published before [search_before_date_filter]: YYYY-MM-DD or M/D/YYYY.",
+                    metavar="DATE",
+                ),
+            ],
+        ),
+        (
+            "updated_after",
+            Annotated[
+                _Str,
+                _opt(
+                    "--updated-after",
+                    help="Only pages updated after [last_updated_after_filter]: YYYY-MM-DD or M/D/YYYY.",
+                    metavar="DATE",
+                ),
+            ],
+        ),
+        (
+            "updated_before",
+            Annotated[
+                _Str,
+                _opt(
+                    "--updated-before",
+                    help="Only pages updated before [last_updated_before_filter]: YYYY-MM-DD or M/D/YYYY.",
+                    metavar="DATE",
+                ),
+            ],
+        ),
+        (
+            "search_mode",
+            Annotated[
+                _Str,
+                _opt(
+                    "--search-mode",
+                    help=f"Where to search [search_mode]: {_one_of(SEARCH_MODES)}.",
+                    metavar="MODE",
+                ),
+            ],
+        ),
+        (
+            "search_context_size",
+            Annotated[
+                _Str,
+                _opt(
+                    "--search-context-size",
+                    help=f"How much search context [web_search_options.search_context_size]: {_one_of(CONTEXT_SIZES)}.",
+                    metavar="SIZE",
+                ),
+            ],
+        ),
+        (
+            "search_type",
+            Annotated[
+                _Str,
+                _opt(
+                    "--search-type",
+                    help=f"Search depth [web_search_options.search_type]: {_one_of(SEARCH_TYPES)} (pro needs streaming).",
+                    metavar="TYPE",
+                ),
+            ],
+        ),
+        (
+            "location",
+            Annotated[
+                _Str,
+                _opt(
+                    "--location",
+                    help="Search as if from here [web_search_options.user_location]: LAT,LON[,CC], e.g. 48.85,2.35,FR.",
+                    metavar="LAT,LON[,CC]",
+                ),
+            ],
+        ),
+        (
+            "language",
+            Annotated[
+                _Str,
+                _opt(
+                    "--language",
+                    help="Answer language [language_preference]: an ISO 639-1 code (en, de, fr, ...).",
+                    metavar="LANG",
+                ),
+            ],
+        ),
+        (
+            "images",
+            Annotated[
+                _Flag, _opt("--images", help="Return images with the answer [return_images: true].")
+            ],
+        ),
+        (
+            "image_domain",
+            Annotated[
+                _Strs,
+                _opt(
+                    "--image-domain",
+                    help="Images only from this domain, or never from it with '-'; repeatable, at most 10 [image_domain_filter].",
+                    metavar="DOMAIN",
+                ),
+            ],
+        ),
+        (
+            "image_format",
+            Annotated[
+                _Strs,
+                _opt(
+                    "--image-format",
+                    help=f"Images only in this format; repeatable [image_format_filter]: {_one_of(IMAGE_FORMATS)}.",
+                    metavar="FORMAT",
+                ),
+            ],
+        ),
+        (
+            "related_questions",
+            Annotated[
+                _Flag,
+                _opt(
+                    "--related-questions",
+                    help="Return related questions [return_related_questions: true].",
+                ),
+            ],
+        ),
+        (
+            "reasoning_effort",
+            Annotated[
+                _Str,
+                _opt(
+                    "--reasoning-effort",
+                    help=f"How hard reasoning models think [reasoning_effort]: {_one_of(REASONING_EFFORTS)}.",
+                    metavar="EFFORT",
+                ),
+            ],
+        ),
+        (
+            "no_search",
+            Annotated[
+                _Flag,
+                _opt(
+                    "--no-search", help="Answer without searching the web [disable_search: true]."
+                ),
+            ],
+        ),
+        (
+            "json_schema",
+            Annotated[
+                _Str,
+                _opt(
+                    "--json-schema",
+                    help="Answer as JSON matching the JSON Schema in FILE [response_format: json_schema].",
+                    metavar="FILE",
+                ),
+            ],
+        ),
+        (
+            "stream_mode",
+            Annotated[
+                _Str,
+                _opt(
+                    "--stream-mode",
+                    help=f"Stream format [stream_mode]: {_one_of(STREAM_MODES)} (concise streams reasoning steps).",
+                    metavar="MODE",
+                ),
+            ],
+        ),
+        (
+            "option",
+            Annotated[
+                _Strs,
+                _opt(
+                    "-o",
+                    "--option",
+                    help="Set any body field; VALUE is JSON when it parses, else a string; dotted keys nest (-o web_search_options.search_context_size=high); overrides the flags; repeatable.",
+                    metavar="KEY=VALUE",
+                ),
+            ],
+        ),
+        (
+            "attach",
+            Annotated[
+                _Strs,
+                _opt(
+                    "-a",
+                    "--attach",
+                    help="Attach an image (png, jpeg, webp, gif) or a document (pdf, doc, docx, txt, rtf), a local file up to 50 MB or an https URL; repeatable [messages: image_url, file_url].",
+                    metavar="PATH|URL",
+                ),
+            ],
+        ),
+        (
+            "no_stream",
+            Annotated[
+                _Flag,
+                _opt(
+                    "--no-stream",
+                    help="One non-streaming request [stream: false]; the answer prints when complete.",
+                ),
+            ],
+        ),
+        (
+            "dry_run",
+            Annotated[
+                _Flag,
+                _opt(
+                    "--dry-run",
+                    help="Print the request (method, URL, headers, JSON body) and send nothing; needs no key.",
+                ),
+            ],
+        ),
+        (
+            "format",
+            Annotated[
+                str | None,
+                _opt(
+                    "-f",
+                    "--format",
+                    help="Output: text, ndjson or json (default text).",
+                    metavar="FORMAT",
+                ),
+            ],
+        ),
+        (
+            "reasoning",
+            Annotated[
+                bool | None,
+                _opt(
+                    "--reasoning/--no-reasoning",
+                    help="Show the model's reasoning on stderr (--no-reasoning overrides the config).",
+                ),
+            ],
+        ),
+        (
+            "no_citations",
+            Annotated[
+                bool | None,
+                _opt(
+                    "--no-citations/--citations",
+                    help="Do not list the sources after a text answer (--citations overrides the config).",
+                ),
+            ],
+        ),
+        (
+            "quiet",
+            Annotated[
+                bool | None,
+                _opt(
+                    "-q",
+                    "--quiet/--no-quiet",
+                    help="No retry notices, warnings or progress on stderr; plain output (--no-quiet overrides the config).",
+                ),
+            ],
+        ),
+        (
+            "render",
+            Annotated[
+                bool | None,
+                _opt(
+                    "--render/--no-render",
+                    help="On a terminal, show the answer as formatted Markdown with linked sources (--no-render overrides the config).",
+                ),
+            ],
+        ),
+        (
+            "usage",
+            Annotated[
+                bool | None,
+                _opt(
+                    "--usage/--no-usage",
+                    help="After the answer, print tokens, searches and cost on stderr (--no-usage overrides the config).",
+                ),
+            ],
+        ),
+        (
+            "no_color",
+            Annotated[
+                bool | None,
+                _opt("--no-color", help="No colour, styles, links or spinner (as NO_COLOR does)."),
+            ],
+        ),
+        (
+            "base_url",
+            Annotated[
+                str | None,
+                _opt(
+                    "--base-url",
+                    help="API base URL (default https://api.perplexity.ai; env PERPLEXITY_BASE_URL).",
+                    metavar="URL",
+                ),
+            ],
+        ),
+        (
+            "timeout",
+            Annotated[
+                float | None,
+                _opt(
+                    "--timeout",
+                    help="Longest silence allowed between bytes, in seconds (default 300).",
+                    metavar="S",
+                ),
+            ],
+        ),
+        (
+            "connect_timeout",
+            Annotated[
+                float | None,
+                _opt(
+                    "--connect-timeout",
+                    help="Seconds allowed to connect (default 10).",
+                    metavar="S",
+                ),
+            ],
+        ),
+        (
+            "retries",
+            Annotated[
+                int | None,
+                _opt(
+                    "--retries",
+                    help="Retries before the answer starts, on connection errors, 408, 409, 429, 5xx (default 2).",
+                    metavar="N",
+                ),
+            ],
+        ),
+        (
+            "proxy",
+            Annotated[
+                str | None,
+                _opt(
+                    "--proxy",
+                    help="Proxy for API requests (default: HTTPS_PROXY, NO_PROXY from the environment).",
+                    metavar="URL",
+                ),
+            ],
+        ),
+        (
+            "api_key_file",
+            Annotated[
+                str | None,
+                _opt(
+                    "--api-key-file",
+                    help="Read the API key from FILE; '-' reads it from stdin (the prompt must then be in the arguments).",
+                    metavar="FILE",
+                ),
+            ],
+        ),
+        (
+            "allow_insecure_http",
+            Annotated[
+                bool | None,
+                _opt(
+                    "--allow-insecure-http",
+                    help="Allow a plain http:// base URL to a host other than this machine (the key travels unencrypted).",
+                ),
+            ],
+        ),
+        (
+            "log",
+            Annotated[
+                bool | None,
+                _opt(
+                    "--log/--no-log",
+                    help="Write the exchange to the local log (default on; config log = false).",
+                ),
+            ],
+        ),
+        (
+            "debug",
+            Annotated[
+                bool | None,
+                _opt(
+                    "--debug",
+                    help="Show the HTTP exchange and tracebacks on stderr (key redacted).",
+                    callback=enable_option,
+                    is_eager=True,
+                ),
+            ],
+        ),
     ]
+
 
 # Every field of Options is a shared option (tests/test_startup.py checks it against the
 # table): the names are known without building the options.

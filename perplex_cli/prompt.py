@@ -92,7 +92,7 @@ def build_prompt(words: list[str], ignore_stdin: bool = False) -> str:
     if not text.strip():
         if not words and not material:
             raise UsageError(
-                "no prompt: give a question (perplex \"why is the sky blue\") or pipe text in"
+                'no prompt: give a question (perplex "why is the sky blue") or pipe text in'
             )
         raise UsageError("the prompt is empty")
     return text

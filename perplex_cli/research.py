@@ -15,12 +15,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import IO, TYPE_CHECKING, Annotated, Any, Optional
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from .epilog import examples_epilog
-
 from .errors import ApiError, Interrupted, NetworkError, PerplexError, ServerError, UsageError
 from .options import Options, given, shared_options
 from .terminal import guard
@@ -34,8 +33,16 @@ if TYPE_CHECKING:
 RESEARCH_MODEL = "sonar-deep-research"
 JOBS = "/async/chat/completions"
 LONGEST_INTERVAL = 30.0  # polls slow down to this, unless --interval asks for longer
-CONNECTION = ("--quiet", "--base-url", "--timeout", "--connect-timeout", "--retries",
-              "--proxy", "--api-key-file", "--allow-insecure-http")
+CONNECTION = (
+    "--quiet",
+    "--base-url",
+    "--timeout",
+    "--connect-timeout",
+    "--retries",
+    "--proxy",
+    "--api-key-file",
+    "--allow-insecure-http",
+)
 ANSWER = ("--format", "--reasoning", "--no-citations", *CONNECTION)
 
 app = typer.Typer(
@@ -53,14 +60,14 @@ app = typer.Typer(
 )
 
 _Prompt = Annotated[
-    Optional[list[str]], typer.Argument(help="The question; '-' reads stdin.", show_default=False)
+    list[str] | None, typer.Argument(help="The question; '-' reads stdin.", show_default=False)
 ]
 _IgnoreStdin = Annotated[bool, typer.Option("--ignore-stdin", help="Never read stdin.")]
 _Yes = Annotated[
     bool, typer.Option("-y", "--yes", help="Do not ask for confirmation on a terminal.")
 ]
 _Key = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--idempotency-key",
         help="Submitting again with the same key returns the same job instead of a new one.",
@@ -81,7 +88,7 @@ _Interval = Annotated[
     ),
 ]
 _MaxWait = Annotated[
-    Optional[float],
+    float | None,
     typer.Option(
         "--max-wait",
         help="Give up waiting after S seconds (exit 7; the research goes on).",
@@ -91,7 +98,13 @@ _MaxWait = Annotated[
 ]
 
 
-@app.command("submit", epilog=examples_epilog('  perplex research submit --yes "state of solid-state batteries"', '  perplex research submit --idempotency-key job-42 "q"'))
+@app.command(
+    "submit",
+    epilog=examples_epilog(
+        '  perplex research submit --yes "state of solid-state batteries"',
+        '  perplex research submit --idempotency-key job-42 "q"',
+    ),
+)
 @shared_options
 def submit_command(
     prompt: _Prompt = None,
@@ -105,7 +118,13 @@ def submit_command(
     run_research(prompt or [], opts, ignore_stdin=ignore_stdin, yes=yes, key=idempotency_key)
 
 
-@app.command("run", epilog=examples_epilog('  perplex research run --yes "compare EU and US AI regulation"', '  perplex research run -f json --yes "q" > report.json'))
+@app.command(
+    "run",
+    epilog=examples_epilog(
+        '  perplex research run --yes "compare EU and US AI regulation"',
+        '  perplex research run -f json --yes "q" > report.json',
+    ),
+)
 @shared_options
 def run_command(
     prompt: _Prompt = None,
@@ -128,7 +147,13 @@ def run_command(
     )
 
 
-@app.command("wait", epilog=examples_epilog('  perplex research wait ID', '  perplex research wait ID --interval 10 --max-wait 1800 -f json'))
+@app.command(
+    "wait",
+    epilog=examples_epilog(
+        "  perplex research wait ID",
+        "  perplex research wait ID --interval 10 --max-wait 1800 -f json",
+    ),
+)
 @shared_options(only=ANSWER)
 def wait_command(
     request_id: _Id, interval: _Interval = 5.0, max_wait: _MaxWait = None, *, opts: Options
@@ -146,7 +171,12 @@ def wait_command(
     remember(job, acc, settings, err, prompt=None)
 
 
-@app.command("status", epilog=examples_epilog('  perplex research status ID', '  perplex research status ID -f json | jq -r .status'))
+@app.command(
+    "status",
+    epilog=examples_epilog(
+        "  perplex research status ID", "  perplex research status ID -f json | jq -r .status"
+    ),
+)
 @shared_options(only=("--format", *CONNECTION))
 def status_command(request_id: _Id, *, opts: Options) -> None:
     """Show the state of one research request."""
@@ -158,7 +188,9 @@ def status_command(request_id: _Id, *, opts: Options) -> None:
     show(job, settings.format, status_text(job))
 
 
-@app.command("list", epilog=examples_epilog('  perplex research list', "  perplex research list -f json"))
+@app.command(
+    "list", epilog=examples_epilog("  perplex research list", "  perplex research list -f json")
+)
 @shared_options(only=("--format", *CONNECTION))
 def list_command(*, opts: Options) -> None:
     """List your research requests (the API keeps them for 7 days)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import IO, Annotated, Any, Optional
+from typing import IO, Annotated, Any
 
 import typer
 
@@ -50,14 +50,14 @@ SNIPPET_CHARS = 400  # text is for reading; json and ndjson carry the whole snip
 @shared_options(only=SEARCH_FLAGS)
 def search_command(
     query: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Argument(
             help="The query (its words are joined); without one, or with '-', one query per line of stdin (up to 5).",
             show_default=False,
         ),
     ] = None,
     max_results: Annotated[
-        Optional[int],
+        int | None,
         typer.Option(
             "--max-results",
             help="How many results, 1..20 [max_results].",
@@ -66,7 +66,7 @@ def search_command(
         ),
     ] = None,
     country: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--country",
             help="Rank results for a country [country]: ISO 3166-1 alpha-2 (US, DE, ...).",

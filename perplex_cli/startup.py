@@ -144,4 +144,3 @@ class LazyApp:
 def lazy_app(module: str, summary: str) -> typer.Typer:
     """A LazyApp where typer expects its app (typer only reads attributes of it)."""
     return cast(typer.Typer, LazyApp(module, summary))
-

@@ -512,7 +512,7 @@ class Log:
         except (sqlite3.Error, OSError, LogError) as exc:
             self._failed(exc)
             return None
-        except Exception as exc:  # noqa: BLE001 - whatever goes wrong here, the answer stands
+        except Exception as exc:
             self._failed(exc)
             return None
 

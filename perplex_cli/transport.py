@@ -145,11 +145,13 @@ class Transport:
         prepared = self.session.prepare_request(
             requests.Request(method, self.url(path), data=data, headers=self.headers(stream))
         )
-        debug.show_request(prepared.method or method, prepared.url or "", prepared.headers, data)
+        url = prepared.url or self.url(path)
+        sent = {name: str(value) for name, value in prepared.headers.items()}
+        debug.show_request(prepared.method or method, url, sent, data)
         # What session.request() would add: proxies from the environment, REQUESTS_CA_BUNDLE.
         # A proxy of ours goes in first, where the environment's cannot override it.
         environment = self.session.merge_environment_settings(
-            prepared.url, dict(self.proxies or {}), True, None, None
+            url, dict(self.proxies or {}), True, None, None
         )
         response = self.session.send(
             prepared,
@@ -234,7 +236,8 @@ def _read_piece(response: requests.Response, read_timeout: float | None) -> byte
     import urllib3.exceptions as u3
 
     try:
-        return response.raw.read1(READ_SIZE, decode_content=True)
+        piece: bytes = response.raw.read1(READ_SIZE, decode_content=True)
+        return piece
     except (u3.ReadTimeoutError, requests.exceptions.ReadTimeout, TimeoutError) as exc:
         silence = f"{read_timeout:g} s" if read_timeout else "longer than --timeout allows"
         raise CutStream(f"no data from the server for {silence}") from exc
@@ -271,7 +274,9 @@ def network_error(exc: BaseException, settings: TransportSettings) -> NetworkErr
         answered = re.search(r"BadStatusLine\((['\"])(.*?)\1\)", str(exc))
         if answered:  # something listens there, but not an HTTP server (a wrong port)
             said = answered.group(2).replace("\\r", "").replace("\\n", "")[:60]
-            return NetworkError(f"{host} is not an HTTP server (it answered {said!r}); check the URL")
+            return NetworkError(
+                f"{host} is not an HTTP server (it answered {said!r}); check the URL"
+            )
         return NetworkError(f"could not connect to {host}: {_reason(exc)}")
     if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
         return NetworkError(f"invalid base URL {host}")
@@ -282,7 +287,10 @@ def _reason(exc: BaseException) -> str:
     text = str(exc)
     for pattern, reason in (
         (r"Connection refused", "connection refused"),
-        (r"Name or service not known|nodename nor servname|Temporary failure in name", "host not found"),
+        (
+            r"Name or service not known|nodename nor servname|Temporary failure in name",
+            "host not found",
+        ),
         (r"timed out", "timed out"),
         (r"CERTIFICATE_VERIFY_FAILED", "certificate verify failed"),
         (r"Connection reset", "connection reset"),
@@ -346,7 +354,9 @@ def api_message(body: str) -> str:
             for item in detail:
                 if isinstance(item, dict):
                     loc = ".".join(str(p) for p in item.get("loc", []) if p != "body")
-                    parts.append(f"{loc}: {item.get('msg', '')}" if loc else str(item.get("msg", "")))
+                    parts.append(
+                        f"{loc}: {item.get('msg', '')}" if loc else str(item.get("msg", ""))
+                    )
             return "; ".join(parts)
         if isinstance(detail, str):
             return detail

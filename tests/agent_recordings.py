@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 from replay import FIXTURES
 
 AGENT = FIXTURES / "agent"
 VERCEL_CHUNKS = AGENT / "vercel-ai__agent-web-search.chunks.txt"
 VERCEL_JSON = AGENT / "vercel-ai__agent-web-search.json"
 LLM_STREAM = AGENT / "llm-perplexity__test_streaming_prompt_yields_several_chunks.yaml"
-LLM_OPTIONS = AGENT / "llm-perplexity__test_search_and_generation_options_are_accepted_by_the_api.yaml"
+LLM_OPTIONS = (
+    AGENT / "llm-perplexity__test_search_and_generation_options_are_accepted_by_the_api.yaml"
+)
 LLM_401 = AGENT / "llm-perplexity__test_rejected_key_raises_model_error.yaml"
 MODELS = AGENT / "ruby_llm__models_list.yml"
 
@@ -60,7 +61,9 @@ def events_of(body: bytes) -> list[dict[str, Any]]:
     for block in body.decode("utf-8").replace("\r\n", "\n").split("\n\n"):
         fields = dict(line.split(": ", 1) for line in block.split("\n") if ": " in line)
         if "data" in fields:
-            out.append({"event": fields.get("event", "message"), "data": json.loads(fields["data"])})
+            out.append(
+                {"event": fields.get("event", "message"), "data": json.loads(fields["data"])}
+            )
     return out
 
 

@@ -9,8 +9,15 @@ RESPONSE_ID = "resp_synthetic-1"
 
 
 def response(status: str = "in_progress", model: str = "fast", **extra: Any) -> dict[str, Any]:
-    doc: dict[str, Any] = {"id": RESPONSE_ID, "object": "response", "created_at": 1790000000,
-                           "status": status, "model": model, "output": [], "usage": None}
+    doc: dict[str, Any] = {
+        "id": RESPONSE_ID,
+        "object": "response",
+        "created_at": 1790000000,
+        "status": status,
+        "model": model,
+        "output": [],
+        "usage": None,
+    }
     doc.update(extra)
     return doc
 
@@ -27,24 +34,41 @@ def sse(*events: tuple[str, dict[str, Any]]) -> bytes:
 
 
 def message(text: str, annotations: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
-            "content": [{"type": "output_text", "text": text, "annotations": annotations or []}]}
+    return {
+        "type": "message",
+        "id": "msg_1",
+        "role": "assistant",
+        "status": "completed",
+        "content": [{"type": "output_text", "text": text, "annotations": annotations or []}],
+    }
 
 
-USAGE = {"input_tokens": 10, "output_tokens": 4, "total_tokens": 14,
-         "cost": {"currency": "USD", "total_cost": 0.001}}
+USAGE = {
+    "input_tokens": 10,
+    "output_tokens": 4,
+    "total_tokens": 14,
+    "cost": {"currency": "USD", "total_cost": 0.001},
+}
 
 
-def answer(*deltas: str, results: list[dict[str, Any]] | None = None, status: str = "completed",
-           final: dict[str, Any] | None = None) -> list[tuple[str, dict[str, Any]]]:
+def answer(
+    *deltas: str,
+    results: list[dict[str, Any]] | None = None,
+    status: str = "completed",
+    final: dict[str, Any] | None = None,
+) -> list[tuple[str, dict[str, Any]]]:
     """created, optional search results, the deltas, completed (with gaps in the numbering)."""
     events = [event("response.created", 0, response=response())]
     output: list[dict[str, Any]] = []
     if results:
-        events.append(event("response.reasoning.search_results", 4, results=results, thought="Found"))
+        events.append(
+            event("response.reasoning.search_results", 4, results=results, thought="Found")
+        )
         output.append({"type": "search_results", "results": results})
-    events += [event("response.output_text.delta", 10 + 2 * i, delta=d, item_id="msg_1")
-               for i, d in enumerate(deltas)]
+    events += [
+        event("response.output_text.delta", 10 + 2 * i, delta=d, item_id="msg_1")
+        for i, d in enumerate(deltas)
+    ]
     output.append(message("".join(deltas)))
     done = response(status, model="openai/gpt-test", output=output, usage=USAGE)
     done.update(final or {})

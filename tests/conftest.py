@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
 from apiserver import ApiServer
+from click.testing import CliRunner
 from replay import ReplayServer
 
 SENTINEL_KEY = "pplx-test-SENTINEL-0123456789abcdef"
@@ -68,7 +67,9 @@ def cli(env: dict[str, str]):
             sys.stderr.flush()
             out_b = streams[0].getvalue()
             err_b = streams[1].getvalue()
-        return Result(code, out_b.decode("utf-8", "replace"), err_b.decode("utf-8", "replace"), out_b)
+        return Result(
+            code, out_b.decode("utf-8", "replace"), err_b.decode("utf-8", "replace"), out_b
+        )
 
     return invoke
 

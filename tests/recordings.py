@@ -14,16 +14,16 @@ from replay import FIXTURES
 
 PERPLEXITY = FIXTURES / "perplexity"
 STREAMS = sorted(PERPLEXITY.glob("*.sse"))
-STATUS_200_JSON = [
-    p for p in sorted(PERPLEXITY.glob("*.json")) if b'"choices"' in p.read_bytes()
-]
+STATUS_200_JSON = [p for p in sorted(PERPLEXITY.glob("*.json")) if b'"choices"' in p.read_bytes()]
 
 
 def chunks_of(path: Path) -> list[dict[str, Any]]:
     text = path.read_bytes().decode("utf-8").replace("\r\n", "\n")
     out = []
     for block in text.split("\n\n"):
-        data = [line[5:].lstrip(" ") if line.startswith("data:") else None for line in block.split("\n")]
+        data = [
+            line[5:].lstrip(" ") if line.startswith("data:") else None for line in block.split("\n")
+        ]
         payload = "\n".join(d for d in data if d is not None)
         if payload and payload != "[DONE]":
             out.append(json.loads(payload))
@@ -66,5 +66,6 @@ def finish_reason(chunks: list[dict[str, Any]]) -> str | None:
             if choice.get("finish_reason"):
                 reason = choice["finish_reason"]
     return reason
+
 
 assert STREAMS, f"no recorded streams under {PERPLEXITY}"

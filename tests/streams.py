@@ -6,16 +6,26 @@ import json
 from typing import Any
 
 
-def chunk(content: str = "", *, finish: str | None = None, obj: str = "chat.completion.chunk",
-          **extra: Any) -> dict[str, Any]:
+def chunk(
+    content: str = "",
+    *,
+    finish: str | None = None,
+    obj: str = "chat.completion.chunk",
+    **extra: Any,
+) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "id": "synthetic-1",
         "model": "sonar",
         "created": 1780000000,
         "object": obj,
         "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8},
-        "choices": [{"index": 0, "delta": {"role": "assistant", "content": content},
-                     "finish_reason": finish}],
+        "choices": [
+            {
+                "index": 0,
+                "delta": {"role": "assistant", "content": content},
+                "finish_reason": finish,
+            }
+        ],
     }
     doc.update(extra)
     return doc

@@ -7,16 +7,18 @@ import os
 import threading
 import time
 
-import pytest
-
 import agent_streams as a
+import pytest
 from agent_recordings import BODIES, LLM_401, cassette
-from perplex_cli.agent_events import answer_from_response
-from perplex_cli.errors import AuthError, ServerError
 from replay import Reply
 
-RESULTS = [{"id": 1, "url": "https://a.example/1", "title": "First"},
-           {"id": 2, "url": "https://b.example/2", "title": "Second"}]
+from perplex_cli.agent_events import answer_from_response
+from perplex_cli.errors import AuthError, ServerError
+
+RESULTS = [
+    {"id": 1, "url": "https://a.example/1", "title": "First"},
+    {"id": 2, "url": "https://b.example/2", "title": "Second"},
+]
 
 
 def ask(server, cli, body: bytes, *args: str):
@@ -25,8 +27,12 @@ def ask(server, cli, body: bytes, *args: str):
 
 
 def test_a_failed_response_keeps_the_partial_answer_and_exits_6(server, cli):
-    events = a.answer("Hello ", "wor")[:-1] + [
-        a.event("response.failed", 40, error={"message": "model overloaded", "type": "server_error"})]
+    events = [
+        *a.answer("Hello ", "wor")[:-1],
+        a.event(
+            "response.failed", 40, error={"message": "model overloaded", "type": "server_error"}
+        ),
+    ]
     text = ask(server, cli, a.sse(*events))
     assert (text.code, text.stdout) == (6, "Hello wor\n")
     assert text.stderr == "perplex: error: model overloaded [server_error]\n"
@@ -41,16 +47,24 @@ def test_a_failed_response_keeps_the_partial_answer_and_exits_6(server, cli):
 @pytest.mark.parametrize(
     "name,payload,code",
     [
-        ("response.failed", {"error": {"message": "bad key", "type": "invalid_api_key", "code": 401}}, 3),
+        (
+            "response.failed",
+            {"error": {"message": "bad key", "type": "invalid_api_key", "code": 401}},
+            3,
+        ),
         ("response.failed", {"error": {"message": "slow down", "code": "429"}}, 5),
         ("error", {"error": {"message": "slow down", "type": "rate_limit_exceeded"}}, 5),
         ("error", {"message": "bad request", "code": 400}, 4),
-        ("response.completed", {"response": a.response("failed", error={"message": "it broke"})}, 6),
+        (
+            "response.completed",
+            {"response": a.response("failed", error={"message": "it broke"})},
+            6,
+        ),
         ("response.completed", {"response": a.response("cancelled")}, 6),
     ],
 )
 def test_errors_in_the_stream_give_the_documented_exit_codes(server, cli, name, payload, code):
-    events = a.answer("partial")[:-1] + [a.event(name, 50, **payload)]
+    events = [*a.answer("partial")[:-1], a.event(name, 50, **payload)]
     result = ask(server, cli, a.sse(*events))
     assert (result.code, result.stdout) == (code, "partial\n")
     assert result.stderr.startswith("perplex: error:")
@@ -98,27 +112,46 @@ def test_the_final_text_is_authoritative_for_json_when_deltas_went_missing(serve
 
 
 def test_events_without_an_event_line_are_named_by_their_type(server, cli):
-    body = b"".join(
-        b"data: " + json.dumps(data).encode() + b"\n\n" for _, data in a.answer("typed", results=RESULTS)
-    ) + b"data: [DONE]\n\n"
+    body = (
+        b"".join(
+            b"data: " + json.dumps(data).encode() + b"\n\n"
+            for _, data in a.answer("typed", results=RESULTS)
+        )
+        + b"data: [DONE]\n\n"
+    )
     result = ask(server, cli, body)
-    assert result.stdout == "typed\n\n[1] First - https://a.example/1\n[2] Second - https://b.example/2\n"
+    assert (
+        result.stdout
+        == "typed\n\n[1] First - https://a.example/1\n[2] Second - https://b.example/2\n"
+    )
 
 
 def test_url_citation_annotations_are_listed_after_the_search_results(server, cli):
-    note = {"type": "url_citation", "url": "https://c.example/3", "title": "Third",
-            "start_index": 0, "end_index": 4}
+    note = {
+        "type": "url_citation",
+        "url": "https://c.example/3",
+        "title": "Third",
+        "start_index": 0,
+        "end_index": 4,
+    }
     events = a.answer("See [1].", results=RESULTS)
     events[-1][1]["response"]["output"][-1] = a.message("See [1].", [note])
     result = ask(server, cli, a.sse(*events))
-    assert result.stdout.endswith("[2] Second - https://b.example/2\n[3] Third - https://c.example/3\n")
+    assert result.stdout.endswith(
+        "[2] Second - https://b.example/2\n[3] Third - https://c.example/3\n"
+    )
     assert ask(server, cli, a.sse(*events), "--no-citations").stdout == "See [1].\n"
 
 
 def test_the_recorded_401_is_exit_3_with_the_api_message(server, cli):
     recorded = cassette(LLM_401)["response"]
-    server.reply(Reply(status=recorded["status"]["code"], body=recorded["body"]["string"].encode(),
-                       content_type="application/json"))
+    server.reply(
+        Reply(
+            status=recorded["status"]["code"],
+            body=recorded["body"]["string"].encode(),
+            content_type="application/json",
+        )
+    )
     result = cli("--api", "agent", "q")
     assert result.code == 3
     assert result.stdout == ""
@@ -137,9 +170,16 @@ def test_a_non_streamed_response_maps_to_the_same_document(name):
     text = message["content"][0]["text"]
     assert (update.answer, error) == (text, None)
     doc = acc.completion()
-    assert (doc["id"], doc["model"], doc["object"]) == (body["id"], body["model"], "chat.completion")
-    assert doc["choices"][0] == {"index": 0, "message": {"role": "assistant", "content": text},
-                                 "finish_reason": "stop"}
+    assert (doc["id"], doc["model"], doc["object"]) == (
+        body["id"],
+        body["model"],
+        "chat.completion",
+    )
+    assert doc["choices"][0] == {
+        "index": 0,
+        "message": {"role": "assistant", "content": text},
+        "finish_reason": "stop",
+    }
     assert doc["citations"] == [r["url"] for r in search["results"]]
     assert doc["search_results"] == search["results"]
     assert doc["usage"]["prompt_tokens"] == body["usage"]["input_tokens"]

@@ -8,12 +8,12 @@ import subprocess
 import sys
 
 import pytest
-
 from agent_recordings import MODELS, response_body
+from replay import Reply
+
 from perplex_cli.agent_models import list_agent_models, write_agent_models
 from perplex_cli.agent_request import PRESETS
 from perplex_cli.errors import ProtocolError
-from replay import Reply
 
 CATALOGUE = response_body(MODELS)
 
@@ -35,9 +35,19 @@ def test_text_lists_one_id_per_line_with_owner_price_or_preset(server):
     write_agent_models(list_agent_models(server.url), out)
     lines = out.getvalue().splitlines()
     sonar = next(line for line in lines if line.startswith("perplexity/sonar "))
-    assert sonar.split() == ["perplexity/sonar", "perplexity,", "$0.25", "in", "/", "$2.5", "out",
-                             "per", "1M", "tokens"]
-    assert lines[-len(PRESETS):][0].split()[:2] == ["fast", "preset:"]
+    assert sonar.split() == [
+        "perplexity/sonar",
+        "perplexity,",
+        "$0.25",
+        "in",
+        "/",
+        "$2.5",
+        "out",
+        "per",
+        "1M",
+        "tokens",
+    ]
+    assert lines[-len(PRESETS) :][0].split()[:2] == ["fast", "preset:"]
 
 
 @pytest.mark.parametrize("fmt", ["json", "ndjson"])
@@ -46,7 +56,11 @@ def test_json_and_ndjson_carry_the_rows(fmt):
     out = io.StringIO()
     write_agent_models(rows, out, fmt)
     text = out.getvalue()
-    parsed = json.loads(text)["data"] if fmt == "json" else [json.loads(line) for line in text.splitlines()]
+    parsed = (
+        json.loads(text)["data"]
+        if fmt == "json"
+        else [json.loads(line) for line in text.splitlines()]
+    )
     assert parsed == rows
 
 
@@ -59,8 +73,12 @@ def test_a_body_that_is_not_a_catalogue_is_a_protocol_error(server, body):
 
 def test_importing_the_models_module_does_not_import_requests():
     code = "import sys, perplex_cli.agent_models; print('requests' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True).stdout.strip() == "False"
+    assert (
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        == "False"
+    )
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from agent_recordings import LLM_OPTIONS, STREAMS, cassette
+from replay import Reply
+
 from perplex_cli.agent_request import (
     ANTHROPIC_MAX_OUTPUT_TOKENS,
     REFUSED,
@@ -17,7 +18,6 @@ from perplex_cli.agent_request import (
 from perplex_cli.errors import UsageError
 from perplex_cli.options import Options
 from perplex_cli.settings import resolve
-from replay import Reply
 
 PROMPT = [{"role": "user", "content": "why"}]
 
@@ -45,23 +45,48 @@ ROWS = [
     ({"top_p": 0.9}, {"top_p": 0.9}),
     ({"language": "de"}, {"language_preference": "de"}),
     ({"reasoning_effort": "low"}, {"reasoning": {"effort": "low"}}),
-    ({"json_schema": {"type": "object"}},
-     {"response_format": {"type": "json_schema",
-                          "json_schema": {"name": "answer", "schema": {"type": "object"}}}}),
-    ({"search_domain": ["a.com", "-b.com"]}, web_search(filters={"search_domain_filter": ["a.com", "-b.com"]})),
+    (
+        {"json_schema": {"type": "object"}},
+        {
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "answer", "schema": {"type": "object"}},
+            }
+        },
+    ),
+    (
+        {"search_domain": ["a.com", "-b.com"]},
+        web_search(filters={"search_domain_filter": ["a.com", "-b.com"]}),
+    ),
     ({"search_domain": "a.com"}, web_search(filters={"search_domain_filter": ["a.com"]})),
     ({"search_recency": "week"}, web_search(filters={"search_recency_filter": "week"})),
-    ({"search_after": "2026-03-07"}, web_search(filters={"search_after_date_filter": "03/07/2026"})),
-    ({"search_before": "3/7/2026"}, web_search(filters={"search_before_date_filter": "03/07/2026"})),
-    ({"updated_after": "2026-01-02"}, web_search(filters={"last_updated_after_filter": "01/02/2026"})),
-    ({"updated_before": "12/31/2025"}, web_search(filters={"last_updated_before_filter": "12/31/2025"})),
+    (
+        {"search_after": "2026-03-07"},
+        web_search(filters={"search_after_date_filter": "03/07/2026"}),
+    ),
+    (
+        {"search_before": "3/7/2026"},
+        web_search(filters={"search_before_date_filter": "03/07/2026"}),
+    ),
+    (
+        {"updated_after": "2026-01-02"},
+        web_search(filters={"last_updated_after_filter": "01/02/2026"}),
+    ),
+    (
+        {"updated_before": "12/31/2025"},
+        web_search(filters={"last_updated_before_filter": "12/31/2025"}),
+    ),
     ({"search_context_size": "high"}, web_search(search_context_size="high")),
-    ({"location": "48.85,2.35,fr"},
-     web_search(user_location={"latitude": 48.85, "longitude": 2.35, "country": "FR"})),
+    (
+        {"location": "48.85,2.35,fr"},
+        web_search(user_location={"latitude": 48.85, "longitude": 2.35, "country": "FR"}),
+    ),
     ({"location": "48.85, 2.35"}, web_search(user_location={"latitude": 48.85, "longitude": 2.35})),
     ({"no_search": True}, {"max_tool_calls": 0}),
-    ({"option": ["max_steps=3", "reasoning.effort=high", "note=plain text"]},
-     {"max_steps": 3, "reasoning": {"effort": "high"}, "note": "plain text"}),
+    (
+        {"option": ["max_steps=3", "reasoning.effort=high", "note=plain text"]},
+        {"max_steps": 3, "reasoning": {"effort": "high"}, "note": "plain text"},
+    ),
     ({"option": ["stream=false"]}, {"stream": False}),
 ]
 
@@ -73,16 +98,25 @@ def test_each_option_lands_where_the_agent_api_expects_it(given, added):
 
 def test_search_options_share_one_web_search_tool():
     body = body_for(search_domain=["a.com"], search_recency="day", search_context_size="low")
-    assert body["tools"] == [{"type": "web_search", "filters": {"search_domain_filter": ["a.com"],
-                                                                 "search_recency_filter": "day"},
-                              "search_context_size": "low"}]
+    assert body["tools"] == [
+        {
+            "type": "web_search",
+            "filters": {"search_domain_filter": ["a.com"], "search_recency_filter": "day"},
+            "search_context_size": "low",
+        }
+    ]
 
 
 def test_the_recorded_request_that_the_api_accepted_is_what_the_options_make():
     sent = json.loads(cassette(LLM_OPTIONS)["request"]["body"])
-    ours = body_for(search_domain=["simonwillison.net"], search_recency="year",
-                    search_context_size="low", reasoning_effort="low", max_tokens=200,
-                    option=["stream=false"])
+    ours = body_for(
+        search_domain=["simonwillison.net"],
+        search_recency="year",
+        search_context_size="low",
+        reasoning_effort="low",
+        max_tokens=200,
+        option=["stream=false"],
+    )
     del sent["input"], ours["input"]  # the recording sent bare {role, content} items
     assert ours == sent
 
@@ -133,11 +167,17 @@ def test_json_schema_is_read_from_a_file(tmp_path):
     path = tmp_path / "schema.json"
     path.write_text('{"type": "object", "properties": {"city": {"type": "string"}}}')
     schema = body_for(json_schema=str(path))["response_format"]["json_schema"]
-    assert schema == {"name": "answer", "schema": {"type": "object", "properties": {"city": {"type": "string"}}}}
+    assert schema == {
+        "name": "answer",
+        "schema": {"type": "object", "properties": {"city": {"type": "string"}}},
+    }
 
 
 def test_anthropic_models_get_a_max_output_tokens_unless_given():
-    assert body_for(model="anthropic/claude-sonnet-4-6")["max_output_tokens"] == ANTHROPIC_MAX_OUTPUT_TOKENS
+    assert (
+        body_for(model="anthropic/claude-sonnet-4-6")["max_output_tokens"]
+        == ANTHROPIC_MAX_OUTPUT_TOKENS
+    )
     assert body_for(model="anthropic/claude-sonnet-4-6", max_tokens=100)["max_output_tokens"] == 100
     assert "max_output_tokens" not in body_for(model="openai/gpt-5.5")
     fallback = body_for(option=['models=["openai/gpt-5.5","anthropic/claude-haiku-4-5"]'])
@@ -151,21 +191,35 @@ def test_earlier_turns_become_message_items_and_system_the_instructions():
         {"role": "assistant", "content": "Paris.[1]"},
         {"role": "user", "content": "and of Italy?"},
     ]
-    assert agent_input(messages) == ("be brief", [
-        {"type": "message", "role": "user", "content": "capital of France?"},
-        {"type": "message", "role": "assistant", "content": "Paris.[1]"},
-        {"type": "message", "role": "user", "content": "and of Italy?"},
-    ])
+    assert agent_input(messages) == (
+        "be brief",
+        [
+            {"type": "message", "role": "user", "content": "capital of France?"},
+            {"type": "message", "role": "assistant", "content": "Paris.[1]"},
+            {"type": "message", "role": "user", "content": "and of Italy?"},
+        ],
+    )
     assert agent_input(messages[1:2]) == (None, "capital of France?")
 
 
 def test_content_parts_become_input_parts_and_unsendable_ones_are_refused():
-    parts = [{"type": "text", "text": "what is this?"},
-             {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}]
-    assert agent_input([{"role": "user", "content": parts}]) == (None, [
-        {"type": "message", "role": "user", "content": [
-            {"type": "input_text", "text": "what is this?"},
-            {"type": "input_image", "image_url": "https://example.com/a.png"}]}])
+    parts = [
+        {"type": "text", "text": "what is this?"},
+        {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
+    ]
+    assert agent_input([{"role": "user", "content": parts}]) == (
+        None,
+        [
+            {
+                "type": "message",
+                "role": "user",
+                "content": [
+                    {"type": "input_text", "text": "what is this?"},
+                    {"type": "input_image", "image_url": "https://example.com/a.png"},
+                ],
+            }
+        ],
+    )
     local = [{"type": "image_url", "image_url": {"url": "data:image/png;base64," + "A" * 4000}}]
     with pytest.raises(UsageError, match="2048"):
         agent_input([{"role": "user", "content": local}])
@@ -183,32 +237,66 @@ def agent_ok(server):
 
 
 def test_the_request_carries_key_preset_input_instructions_and_stream(agent_ok, cli, env):
-    result = cli("--api", "agent", "-s", "be brief", "--max-tokens", "50", "--temperature", "0.5",
-                 "why", "blue")
+    result = cli(
+        "--api",
+        "agent",
+        "-s",
+        "be brief",
+        "--max-tokens",
+        "50",
+        "--temperature",
+        "0.5",
+        "why",
+        "blue",
+    )
     assert result.code == 0, result.stderr
     [req] = agent_ok.requests
     assert (req.method, req.path) == ("POST", "/v1/agent")
     assert req.headers["authorization"] == "Bearer " + env["PERPLEXITY_API_KEY"]
     assert req.headers["accept"] == "text/event-stream"
-    assert req.json() == {"preset": "fast", "input": "why blue", "instructions": "be brief",
-                          "max_output_tokens": 50, "temperature": 0.5, "stream": True}
+    assert req.json() == {
+        "preset": "fast",
+        "input": "why blue",
+        "instructions": "be brief",
+        "max_output_tokens": 50,
+        "temperature": 0.5,
+        "stream": True,
+    }
 
 
 @pytest.mark.parametrize(
     "args,path,engine",
     [
         ([], "/chat/completions", {"model": "sonar"}),
-        (["-m", "openai/gpt-5.5"], "/v1/agent", {"model": "openai/gpt-5.5", "tools": [{"type": "web_search"}]}),
+        (
+            ["-m", "openai/gpt-5.5"],
+            "/v1/agent",
+            {"model": "openai/gpt-5.5", "tools": [{"type": "web_search"}]},
+        ),
         (["-m", "perplexity/sonar"], "/v1/agent", {"model": "perplexity/sonar"}),
         (["--preset", "low"], "/v1/agent", {"preset": "low"}),
         (["--preset", "fast@2026-10-16.0"], "/v1/agent", {"preset": "fast@2026-10-16.0"}),
-        (["--preset", "high", "-m", "openai/gpt-5.5"], "/v1/agent", {"preset": "high", "model": "openai/gpt-5.5"}),
+        (
+            ["--preset", "high", "-m", "openai/gpt-5.5"],
+            "/v1/agent",
+            {"preset": "high", "model": "openai/gpt-5.5"},
+        ),
         (["--api", "agent"], "/v1/agent", {"preset": "fast"}),
         (["--api", "agent", "-m", "sonar-pro"], "/v1/agent", {"preset": "low"}),
         (["--api", "agent", "-m", "sonar-deep-research"], "/v1/agent", {"preset": "high"}),
-        (["--api", "chat", "-m", "openai/gpt-5.5"], "/chat/completions", {"model": "openai/gpt-5.5"}),
-        (["-m", "anthropic/claude-sonnet-4-6"], "/v1/agent",
-         {"model": "anthropic/claude-sonnet-4-6", "max_output_tokens": ANTHROPIC_MAX_OUTPUT_TOKENS}),
+        (
+            ["--api", "chat", "-m", "openai/gpt-5.5"],
+            "/chat/completions",
+            {"model": "openai/gpt-5.5"},
+        ),
+        (
+            ["-m", "anthropic/claude-sonnet-4-6"],
+            "/v1/agent",
+            {
+                "model": "anthropic/claude-sonnet-4-6",
+                "max_output_tokens": ANTHROPIC_MAX_OUTPUT_TOKENS,
+            },
+        ),
     ],
 )
 def test_the_api_is_chosen_by_flag_model_name_or_preset(server, cli, args, path, engine):

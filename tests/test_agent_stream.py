@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from agent_recordings import STREAMS, events_of, expected_text, final_response, of_type, sources
 from replay import Reply
 from test_ask_stream import FRAMINGS
@@ -43,7 +42,10 @@ def test_json_is_the_chat_completion_document(server, cli, name, framing):
     assert doc["object"] == "chat.completion"
     assert doc["id"] == final["id"]
     assert doc["model"] == final["model"] != "fast"  # the model that answered, not the preset
-    assert doc["choices"][0]["message"]["content"] == of_type(events, "response.output_text.done")[0]["text"]
+    assert (
+        doc["choices"][0]["message"]["content"]
+        == of_type(events, "response.output_text.done")[0]["text"]
+    )
     assert doc["choices"][0]["finish_reason"] == "stop"
     assert doc["citations"] == [r["url"] for r in listed]
     assert doc["search_results"] == listed
@@ -65,8 +67,9 @@ def test_the_inline_marker_names_the_source_listed_under_its_number(server, cli)
     result = ask_agent(server, cli, "vercel", "chunked")
     answer, _, listing = result.stdout.partition("\n\n")
     assert answer.endswith("[7]")
-    assert "[7] TypeScript: JavaScript With Syntax For Types. - https://www.typescriptlang.org/" in (
-        listing.splitlines()
+    assert (
+        "[7] TypeScript: JavaScript With Syntax For Types. - https://www.typescriptlang.org/"
+        in (listing.splitlines())
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from recordings import PERPLEXITY
 from replay import Reply
 
@@ -14,12 +13,25 @@ from replay import Reply
         ("auth_error__20250731_6f2e2a1__0.txt", 401, "text/html", 3, "401 Authorization Required"),
         ("auth_error__20260316_ce76568__0.json", 401, "application/json", 3, "Invalid API key"),
         ("replace_true__20250810_6d15549__1.json", 400, "application/json", 4, "should alternate"),
-        ("context_length_exceeded_errors__20260109_f770a00__0.json", 400, "application/json", 4,
-         "exceeds 200000 tokens"),
-        ("TestPerplexityTool__20250820_f4eb9eb__0.json", 400, "application/json", 4, "Invalid model"),
+        (
+            "context_length_exceeded_errors__20260109_f770a00__0.json",
+            400,
+            "application/json",
+            4,
+            "exceeds 200000 tokens",
+        ),
+        (
+            "TestPerplexityTool__20250820_f4eb9eb__0.json",
+            400,
+            "application/json",
+            4,
+            "Invalid model",
+        ),
     ],
 )
-def test_recorded_error_gives_exit_code_and_the_api_message(server, cli, fragment, status, ctype, code, words):
+def test_recorded_error_gives_exit_code_and_the_api_message(
+    server, cli, fragment, status, ctype, code, words
+):
     body = next(p for p in PERPLEXITY.iterdir() if p.name.endswith(fragment)).read_bytes()
     server.reply(Reply(status=status, body=body, content_type=ctype, framing="length"))
     result = cli("q")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from replay import Reply
 from streams import answer, chunk, sse
 
@@ -65,9 +64,11 @@ def test_sources_are_numbered_in_citation_order_with_titles(server, cli):
 
 
 def test_metadata_keeps_the_last_non_empty_value(server, cli):
-    chunks = [chunk("a", citations=["https://x"], images=[{"image_url": "i"}]),
-              chunk("b", citations=[], related_questions=["why?"]),
-              chunk("", finish="stop", obj="chat.completion.done")]
+    chunks = [
+        chunk("a", citations=["https://x"], images=[{"image_url": "i"}]),
+        chunk("b", citations=[], related_questions=["why?"]),
+        chunk("", finish="stop", obj="chat.completion.done"),
+    ]
     server.reply(Reply(body=sse(*chunks)))
     doc = json.loads(cli("-f", "json", "q").stdout)
     assert doc["citations"] == ["https://x"]
@@ -76,8 +77,15 @@ def test_metadata_keeps_the_last_non_empty_value(server, cli):
 
 
 def test_usage_chunk_after_finish_reason_is_kept(server, cli):
-    late = chunk("", usage={"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3,
-                            "cost": {"total_cost": 0.5}})
+    late = chunk(
+        "",
+        usage={
+            "prompt_tokens": 1,
+            "completion_tokens": 2,
+            "total_tokens": 3,
+            "cost": {"total_cost": 0.5},
+        },
+    )
     late["choices"] = []
     server.reply(Reply(body=sse(chunk("hi"), chunk("", finish="stop"), late, "[DONE]")))
     doc = json.loads(cli("-f", "json", "q").stdout)
@@ -151,8 +159,10 @@ def test_a_complete_event_that_is_not_json_is_exit_8(server, cli):
 @pytest.mark.parametrize("pad", [(" ", ""), ("", "  "), ("\t", " ")])
 def test_an_event_padded_with_whitespace_is_still_json(server, cli, pad):
     before, after = pad
-    body = b"".join(b"data: " + before.encode() + json.dumps(c).encode() + after.encode() + b"\n\n"
-                    for c in answer("padded"))
+    body = b"".join(
+        b"data: " + before.encode() + json.dumps(c).encode() + after.encode() + b"\n\n"
+        for c in answer("padded")
+    )
     server.reply(Reply(body=body))
     result = cli("q")
     assert (result.code, result.stdout) == (0, "padded\n")

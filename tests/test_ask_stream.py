@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from recordings import STREAMS, chunks_of, content_of, expected_text, finish_reason, last
 from replay import Reply
 from streams import answer
@@ -85,7 +84,18 @@ def test_final_usage_and_cost_come_from_the_last_chunk(server, cli):
 def test_request_carries_key_model_messages_and_stream(server, cli, env):
     path = STREAMS[0]
     server.reply(Reply(body=path.read_bytes()))
-    cli("-m", "sonar-pro", "-s", "be brief", "--max-tokens", "50", "--temperature", "0.5", "why", "blue")
+    cli(
+        "-m",
+        "sonar-pro",
+        "-s",
+        "be brief",
+        "--max-tokens",
+        "50",
+        "--temperature",
+        "0.5",
+        "why",
+        "blue",
+    )
     [req] = server.requests
     assert req.method == "POST"
     assert req.path == "/chat/completions"
@@ -111,7 +121,7 @@ def test_ndjson_writes_compact_events_as_they_came(server, cli):
     body = path.read_bytes()
     server.reply(Reply(body=body))
     result = cli("-f", "ndjson", "q")
-    data = [line[len(b"data: "):] for line in body.split(b"\r\n") if line.startswith(b"data: ")]
+    data = [line[len(b"data: ") :] for line in body.split(b"\r\n") if line.startswith(b"data: ")]
     assert result.stdout_bytes.split(b"\n")[:-1] == data
     assert b'"input_tokens_cost":0.00009' in result.stdout_bytes
 

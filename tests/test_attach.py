@@ -41,15 +41,24 @@ def image_part(mime: str, data: bytes) -> dict:
     return {"type": "image_url", "image_url": {"url": f"data:{mime};base64,{b64(data)}"}}
 
 
-DOC_TYPES = {".pdf": "application/pdf", ".doc": "application/msword", ".txt": "text/plain",
-             ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-             ".rtf": "application/rtf", ".md": "text/plain", "": "text/plain"}
+DOC_TYPES = {
+    ".pdf": "application/pdf",
+    ".doc": "application/msword",
+    ".txt": "text/plain",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".rtf": "application/rtf",
+    ".md": "text/plain",
+    "": "text/plain",
+}
 
 
 def file_part(name: str, data: bytes) -> dict:
     mime = DOC_TYPES.get(Path(name).suffix.lower(), "text/plain")
-    return {"type": "file_url", "file_url": {"url": f"data:{mime};base64,{b64(data)}"},
-            "file_name": name}
+    return {
+        "type": "file_url",
+        "file_url": {"url": f"data:{mime};base64,{b64(data)}"},
+        "file_name": name,
+    }
 
 
 # (file name, content, the part expected): the type comes from the content
@@ -89,23 +98,47 @@ def test_attachments_keep_their_order_after_the_text(server, cli, tmp_path):
     server.reply(Reply(body=sse(*answer("ok"))))
     (tmp_path / "a.pdf").write_bytes(PDF)
     (tmp_path / "b.png").write_bytes(PNG)
-    result = cli("--attach", str(tmp_path / "a.pdf"), "-a", str(tmp_path / "b.png"),
-                 "-a", "https://example.com/c.jpg", "compare")
+    result = cli(
+        "--attach",
+        str(tmp_path / "a.pdf"),
+        "-a",
+        str(tmp_path / "b.png"),
+        "-a",
+        "https://example.com/c.jpg",
+        "compare",
+    )
     assert result.code == 0, result.stderr
-    assert [p["type"] for p in user_content(server)] == ["text", "file_url", "image_url", "image_url"]
+    assert [p["type"] for p in user_content(server)] == [
+        "text",
+        "file_url",
+        "image_url",
+        "image_url",
+    ]
 
 
 @pytest.mark.parametrize(
     "url,part",
     [
-        ("https://example.com/img/cat.JPG", {"type": "image_url",
-                                             "image_url": {"url": "https://example.com/img/cat.JPG"}}),
-        ("https://example.com/a/paper.pdf?dl=1", {"type": "file_url",
-                                                  "file_url": {"url": "https://example.com/a/paper.pdf?dl=1"},
-                                                  "file_name": "paper.pdf"}),
-        ("http://example.com/notes%20v2.docx", {"type": "file_url",
-                                                "file_url": {"url": "http://example.com/notes%20v2.docx"},
-                                                "file_name": "notes v2.docx"}),
+        (
+            "https://example.com/img/cat.JPG",
+            {"type": "image_url", "image_url": {"url": "https://example.com/img/cat.JPG"}},
+        ),
+        (
+            "https://example.com/a/paper.pdf?dl=1",
+            {
+                "type": "file_url",
+                "file_url": {"url": "https://example.com/a/paper.pdf?dl=1"},
+                "file_name": "paper.pdf",
+            },
+        ),
+        (
+            "http://example.com/notes%20v2.docx",
+            {
+                "type": "file_url",
+                "file_url": {"url": "http://example.com/notes%20v2.docx"},
+                "file_name": "notes v2.docx",
+            },
+        ),
     ],
 )
 def test_url_is_passed_on_with_its_type_from_the_name(server, cli, url, part):
@@ -149,10 +182,22 @@ def refusals(tmp_path: Path) -> dict[str, tuple[str, str]]:
     }
 
 
-@pytest.mark.parametrize("case", ["directory", "missing", "parent is a file", "over 50 MB",
-                                  "content contradicts name", "unknown binary",
-                                  "text of another kind", "zip that is not docx", "empty",
-                                  "URL without a type", "URL of another scheme"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "directory",
+        "missing",
+        "parent is a file",
+        "over 50 MB",
+        "content contradicts name",
+        "unknown binary",
+        "text of another kind",
+        "zip that is not docx",
+        "empty",
+        "URL without a type",
+        "URL of another scheme",
+    ],
+)
 def test_unusable_attachment_is_exit_2_and_nothing_is_sent(server, cli, tmp_path, case):
     source, words = refusals(tmp_path)[case]
     result = cli("-a", source, "q")

@@ -73,7 +73,9 @@ def test_huge_stdin_is_refused_while_streaming_it_in(ok, spawn):
     proc.wait(timeout=30)
     writer.join(timeout=30)
     assert proc.returncode == 2
-    assert err.decode() == "perplex: error: stdin is larger than 10 MiB; send a smaller part of it\n"
+    assert (
+        err.decode() == "perplex: error: stdin is larger than 10 MiB; send a smaller part of it\n"
+    )
     assert written < 20 * 1024 * 1024
     assert time.monotonic() - started < 10
     assert ok.requests == []
@@ -84,10 +86,10 @@ def test_unreadable_stdin_counts_as_empty_as_nohup_leaves_it(ok, env, tmp_path):
     target = tmp_path / "sink"
     fd = os.open(target, os.O_WRONLY | os.O_CREAT)
     try:
-        asked = subprocess.run([sys.executable, "-m", "perplex_cli", "q"], stdin=fd,
-                               capture_output=True)
-        empty = subprocess.run([sys.executable, "-m", "perplex_cli"], stdin=fd,
-                               capture_output=True)
+        asked = subprocess.run(
+            [sys.executable, "-m", "perplex_cli", "q"], stdin=fd, capture_output=True
+        )
+        empty = subprocess.run([sys.executable, "-m", "perplex_cli"], stdin=fd, capture_output=True)
     finally:
         os.close(fd)
     assert (asked.returncode, asked.stdout) == (0, b"fine\n")
@@ -101,8 +103,9 @@ def test_directory_as_stdin_is_refused_by_python_before_perplex_starts(ok, env, 
     # traceback, exit 1, nothing sent. The README documents it.
     fd = os.open(tmp_path, os.O_RDONLY)
     try:
-        out = subprocess.run([sys.executable, "-m", "perplex_cli", "q"], stdin=fd,
-                             capture_output=True)
+        out = subprocess.run(
+            [sys.executable, "-m", "perplex_cli", "q"], stdin=fd, capture_output=True
+        )
     finally:
         os.close(fd)
     assert out.returncode == 1
@@ -127,8 +130,22 @@ WITH_VALUE = {
     "--connect-timeout": SECONDS,
     "--retries": st.sampled_from(["0", "1", "-1", "x", "2.5"]),  # small: no long backoff
 }
-FLAGS = ["-q", "--quiet", "--reasoning", "--no-citations", "--ignore-stdin", "--debug", "--",
-         "-", "ask", "--help", "--version", "--no-such-option", "-Z", "--max-tokens"]
+FLAGS = [
+    "-q",
+    "--quiet",
+    "--reasoning",
+    "--no-citations",
+    "--ignore-stdin",
+    "--debug",
+    "--",
+    "-",
+    "ask",
+    "--help",
+    "--version",
+    "--no-such-option",
+    "-Z",
+    "--max-tokens",
+]
 
 
 @st.composite
@@ -149,7 +166,11 @@ def argv(draw: st.DrawFn) -> list[str]:
 STDIN = st.one_of(st.none(), st.binary(max_size=64), st.text(max_size=64))
 
 
-@settings(max_examples=int(os.environ.get("PERPLEX_HYPOTHESIS_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=int(os.environ.get("PERPLEX_HYPOTHESIS_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(args=argv(), stdin=STDIN)
 def test_generated_argv_and_stdin_never_give_a_traceback(ok, cli, args, stdin):
     result = cli(*args, input=stdin)

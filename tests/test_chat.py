@@ -93,7 +93,7 @@ def test_two_turns_model_switch_ctrl_c_mid_answer_then_a_new_question_then_ctrl_
         {"role": "assistant", "content": "Second answer."},
     ]
     # The stopped answer is not part of the conversation the next question continues.
-    assert messages(server)[3] == first_two + [{"role": "user", "content": "new question"}]
+    assert messages(server)[3] == [*first_two, {"role": "user", "content": "new question"}]
     entries = logged(cli)
     assert [e["status"] for e in entries] == ["ok", "ok", "interrupted", "ok"]
     assert entries[2]["answer"].startswith("slow0 slow1 slow2 ")

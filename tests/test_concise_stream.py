@@ -16,25 +16,51 @@ import pytest
 from replay import Reply
 from streams import sse
 
-SEARCH = {"thought": "Searching the web for Seattle weather", "type": "web_search",
-          "web_search": {"search_keywords": ["Seattle weather", "Seattle rain"],
-                         "search_results": []}}
+SEARCH = {
+    "thought": "Searching the web for Seattle weather",
+    "type": "web_search",
+    "web_search": {"search_keywords": ["Seattle weather", "Seattle rain"], "search_results": []},
+}
 WEIGH = {"thought": "Comparing the two forecasts", "type": "reasoning"}
 RESULTS = [{"title": "Forecast", "url": "https://weather.example/sea", "date": "2026-01-02"}]
-IMAGES = [{"image_url": "https://weather.example/cloud.png", "origin_url": "https://weather.example"}]
-FINAL_USAGE = {"prompt_tokens": 6, "completion_tokens": 9, "total_tokens": 15,
-               "search_context_size": "low",
-               "cost": {"input_tokens_cost": 0.0, "output_tokens_cost": 0.0001,
-                        "request_cost": 0.005, "total_cost": 0.0051}}
+IMAGES = [
+    {"image_url": "https://weather.example/cloud.png", "origin_url": "https://weather.example"}
+]
+FINAL_USAGE = {
+    "prompt_tokens": 6,
+    "completion_tokens": 9,
+    "total_tokens": 15,
+    "search_context_size": "low",
+    "cost": {
+        "input_tokens_cost": 0.0,
+        "output_tokens_cost": 0.0001,
+        "request_cost": 0.005,
+        "total_cost": 0.0051,
+    },
+}
 
 
-def concise(kind: str, *, delta: dict[str, Any] | None = None, message: dict[str, Any] | None = None,
-            finish: str | None = None, **extra: Any) -> dict[str, Any]:
+def concise(
+    kind: str,
+    *,
+    delta: dict[str, Any] | None = None,
+    message: dict[str, Any] | None = None,
+    finish: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "id": "concise-1", "model": "sonar-pro", "created": 1780000000, "object": kind,
-        "choices": [{"index": 0, "finish_reason": finish,
-                     "message": {"role": "assistant", "content": "", **(message or {})},
-                     "delta": {"role": "assistant", "content": "", **(delta or {})}}],
+        "id": "concise-1",
+        "model": "sonar-pro",
+        "created": 1780000000,
+        "object": kind,
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": finish,
+                "message": {"role": "assistant", "content": "", **(message or {})},
+                "delta": {"role": "assistant", "content": "", **(delta or {})},
+            }
+        ],
     }
     doc.update(extra)
     return doc
@@ -45,15 +71,25 @@ def stream(*, reasoning_deltas: bool = True) -> list[dict[str, Any]]:
     chunks = [concise("chat.reasoning", delta={"reasoning_steps": [s]}) for s in steps]
     if not reasoning_deltas:
         chunks = []
-    return chunks + [
-        concise("chat.reasoning.done", message={"reasoning_steps": steps},
-                usage={"prompt_tokens": 6, "completion_tokens": 0, "total_tokens": 6},
-                search_results=RESULTS, images=IMAGES),
+    return [
+        *chunks,
+        concise(
+            "chat.reasoning.done",
+            message={"reasoning_steps": steps},
+            usage={"prompt_tokens": 6, "completion_tokens": 0, "total_tokens": 6},
+            search_results=RESULTS,
+            images=IMAGES,
+        ),
         concise("chat.completion.chunk", delta={"content": "Seattle is "}),
         concise("chat.completion.chunk", delta={"content": "rainy [1]."}),
-        concise("chat.completion.done", finish="stop", usage=FINAL_USAGE,
-                message={"content": "Seattle is rainy [1].", "reasoning_steps": steps},
-                search_results=RESULTS, images=IMAGES),
+        concise(
+            "chat.completion.done",
+            finish="stop",
+            usage=FINAL_USAGE,
+            message={"content": "Seattle is rainy [1].", "reasoning_steps": steps},
+            search_results=RESULTS,
+            images=IMAGES,
+        ),
     ]
 
 

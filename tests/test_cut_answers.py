@@ -22,29 +22,68 @@ TRUNCATED = b'data: {"id":"synthetic-1","choices":[{"delta":{"content":" and mo'
 FAULTS = {
     "reset": (Reply(pieces=EVENTS, fault="reset"), [], 7, "cut_stream", "connection reset"),
     "chunked-closed-early": (
-        Reply(pieces=EVENTS, framing="chunked", fault="close"), [], 7, "cut_stream", "ended early"),
+        Reply(pieces=EVENTS, framing="chunked", fault="close"),
+        [],
+        7,
+        "cut_stream",
+        "ended early",
+    ),
     "close-delimited-ended": (
-        Reply(pieces=EVENTS, framing="close"), [], 7, "cut_stream", "before the answer was complete"),
+        Reply(pieces=EVENTS, framing="close"),
+        [],
+        7,
+        "cut_stream",
+        "before the answer was complete",
+    ),
     "length-body-complete-answer-not": (
-        Reply(pieces=EVENTS, framing="length"), [], 7, "cut_stream", "before the answer was complete"),
+        Reply(pieces=EVENTS, framing="length"),
+        [],
+        7,
+        "cut_stream",
+        "before the answer was complete",
+    ),
     "length-body-short": (
-        Reply(pieces=EVENTS, framing="length", declared_length=5000), [], 7, "cut_stream",
-        "ended early"),
+        Reply(pieces=EVENTS, framing="length", declared_length=5000),
+        [],
+        7,
+        "cut_stream",
+        "ended early",
+    ),
     "truncated-last-event": (
-        Reply(pieces=[*EVENTS, TRUNCATED], framing="close"), [], 7, "cut_stream",
-        "in the middle of an event"),
+        Reply(pieces=[*EVENTS, TRUNCATED], framing="close"),
+        [],
+        7,
+        "cut_stream",
+        "in the middle of an event",
+    ),
     "truncated-last-event-gzip": (
-        Reply(pieces=[*EVENTS, TRUNCATED], framing="chunked", gzip=True), [], 7, "cut_stream",
-        "in the middle of an event"),
+        Reply(pieces=[*EVENTS, TRUNCATED], framing="chunked", gzip=True),
+        [],
+        7,
+        "cut_stream",
+        "in the middle of an event",
+    ),
     "stall": (
-        Reply(pieces=EVENTS, fault="stall", stall=5), ["--timeout", "0.2"], 7, "cut_stream",
-        "no data from the server for 0.2 s"),
+        Reply(pieces=EVENTS, fault="stall", stall=5),
+        ["--timeout", "0.2"],
+        7,
+        "cut_stream",
+        "no data from the server for 0.2 s",
+    ),
     "event-not-json": (
-        Reply(pieces=[*EVENTS, sse("{not json"), sse(*answer("more"))]), [], 8, "protocol_error",
-        "not valid JSON"),
+        Reply(pieces=[*EVENTS, sse("{not json"), sse(*answer("more"))]),
+        [],
+        8,
+        "protocol_error",
+        "not valid JSON",
+    ),
     "event-not-a-chunk": (
-        Reply(pieces=[*EVENTS, sse('{"choices": "nope"}')]), [], 8, "protocol_error",
-        "not a chat completion chunk"),
+        Reply(pieces=[*EVENTS, sse('{"choices": "nope"}')]),
+        [],
+        8,
+        "protocol_error",
+        "not a chat completion chunk",
+    ),
 }
 
 
@@ -124,10 +163,17 @@ def test_invalid_utf8_is_replaced_and_the_answer_goes_on_in_every_format(server,
     "body,content_type,first_line",
     [
         (b"<html>\n<head><title>Bad Gateway</title></head>\n</html>\n", "text/html", "<html>"),
-        (b'{"error":{"message":"nope","code":500}}', "application/json", '{"error":{"message":"nope"'),
+        (
+            b'{"error":{"message":"nope","code":500}}',
+            "application/json",
+            '{"error":{"message":"nope"',
+        ),
         (b"", "text/event-stream", "empty"),
-        (b"Service temporarily unavailable\r\nplease retry\r\n", "text/plain",
-         "Service temporarily unavailable"),
+        (
+            b"Service temporarily unavailable\r\nplease retry\r\n",
+            "text/plain",
+            "Service temporarily unavailable",
+        ),
     ],
     ids=["html", "json-error", "empty", "plain-text"],
 )
@@ -145,9 +191,11 @@ def test_a_200_body_with_no_event_is_exit_8_quoting_its_first_line(
 
 @pytest.mark.parametrize(
     "error,code,kind",
-    [({"message": "model overloaded", "code": 503}, 6, "server_error"),
-     ({"message": "slow down", "code": 429}, 5, "rate_limited"),
-     ({"message": "bad field", "code": 400}, 4, "api_error")],
+    [
+        ({"message": "model overloaded", "code": 503}, 6, "server_error"),
+        ({"message": "slow down", "code": 429}, 5, "rate_limited"),
+        ({"message": "bad field", "code": 400}, 4, "api_error"),
+    ],
 )
 def test_an_error_object_inside_the_stream_exits_by_its_code(server, cli, error, code, kind):
     server.reply(Reply(pieces=[*EVENTS, sse(json.dumps({"error": error}))]))

@@ -10,8 +10,11 @@ from replay import Reply
 from streams import answer, sse
 
 
-@pytest.mark.parametrize("args", [["--debug", "q"], ["q", "--debug"], ["ask", "--debug", "q"]],
-                         ids=["root", "after", "ask"])
+@pytest.mark.parametrize(
+    "args",
+    [["--debug", "q"], ["q", "--debug"], ["ask", "--debug", "q"]],
+    ids=["root", "after", "ask"],
+)
 def test_debug_shows_the_exchange_with_the_key_redacted(server, cli, args):
     server.reply(Reply(body=sse(*answer("ok")), headers={"X-Request-Id": "abc123"}))
     result = cli(*args)
@@ -65,6 +68,9 @@ def test_unexpected_error_with_debug_shows_the_traceback_without_the_key(server,
     text = err.decode()
     assert proc.returncode == 1
     assert "Traceback (most recent call last):" in text
-    assert text.splitlines()[-1] == "perplex: internal error: OSError: [Errno 28] No space left on device"
+    assert (
+        text.splitlines()[-1]
+        == "perplex: internal error: OSError: [Errno 28] No space left on device"
+    )
     assert "Authorization: Bearer ***" in text
     assert SENTINEL_KEY not in text

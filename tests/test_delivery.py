@@ -11,7 +11,6 @@ import threading
 import time
 
 import pytest
-
 from replay import Reply
 from streams import answer, sse
 

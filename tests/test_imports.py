@@ -77,15 +77,30 @@ def test_the_check_sees_an_import_when_there_is_one(env, tmp_path):
 @pytest.mark.parametrize("args,loaded", [(["--version"], []), (["models"], ["models"])])
 def test_a_command_imports_no_other_command_module(env, tmp_path, args, loaded):
     # Each command's module is imported when that command is built (startup.py).
-    others = {"batch", "research", "search", "models", "logs", "completions", "key_command",
-              "config_command", "chat"}
+    others = {
+        "batch",
+        "research",
+        "search",
+        "models",
+        "logs",
+        "completions",
+        "key_command",
+        "config_command",
+        "chat",
+    }
     out = tmp_path / "modules.json"
     subprocess.run(
-        [sys.executable, "-c", DRIVER, *args], check=False,
-        env=dict(os.environ, MODULES_OUT=str(out)), stdin=subprocess.DEVNULL,
-        capture_output=True, timeout=60,
+        [sys.executable, "-c", DRIVER, *args],
+        check=False,
+        env=dict(os.environ, MODULES_OUT=str(out)),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=60,
     )
     modules = json.loads(out.read_text())["modules"]
-    found = sorted(m.split(".")[1] for m in modules
-                   if m.startswith("perplex_cli.") and m.split(".")[1] in others)
+    found = sorted(
+        m.split(".")[1]
+        for m in modules
+        if m.startswith("perplex_cli.") and m.split(".")[1] in others
+    )
     assert found == loaded

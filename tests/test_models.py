@@ -18,8 +18,12 @@ def test_text_lists_each_model_with_context_size_and_description(server, cli, mo
     lines = result.stdout.splitlines()
     assert [line.split()[0] for line in lines] == KNOWN
     sizes = {line.split()[0]: line.split()[1] for line in lines}
-    assert sizes == {"sonar": "128k", "sonar-pro": "200k", "sonar-reasoning-pro": "128k",
-                     "sonar-deep-research": "128k"}
+    assert sizes == {
+        "sonar": "128k",
+        "sonar-pro": "200k",
+        "sonar-reasoning-pro": "128k",
+        "sonar-deep-research": "128k",
+    }
     assert all(len(line.split(None, 2)[2]) > 10 for line in lines)  # a description each
     assert server.requests == []
 

@@ -20,8 +20,15 @@ def reply_for(path: Path) -> Reply:
 def as_chunks(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """The response as the one chunk the plain reader of recordings.py understands."""
     message = doc["choices"][0]["message"]
-    chunk = dict(doc, choices=[{"delta": {"content": message["content"]},
-                                "finish_reason": doc["choices"][0].get("finish_reason")}])
+    chunk = dict(
+        doc,
+        choices=[
+            {
+                "delta": {"content": message["content"]},
+                "finish_reason": doc["choices"][0].get("finish_reason"),
+            }
+        ],
+    )
     return [chunk]
 
 
@@ -59,10 +66,22 @@ def test_the_request_asks_for_one_json_document(server, cli):
 
 
 def test_reasoning_block_goes_to_stderr_only_with_reasoning(server, cli):
-    doc = {"id": "r", "object": "chat.completion", "model": "sonar-reasoning-pro", "created": 1,
-           "choices": [{"index": 0, "finish_reason": "stop",
-                        "message": {"role": "assistant",
-                                    "content": "<think>weigh it</think>\n\nForty-two."}}]}
+    doc = {
+        "id": "r",
+        "object": "chat.completion",
+        "model": "sonar-reasoning-pro",
+        "created": 1,
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {
+                    "role": "assistant",
+                    "content": "<think>weigh it</think>\n\nForty-two.",
+                },
+            }
+        ],
+    }
     server.reply(Reply(body=json.dumps(doc).encode(), content_type="application/json"))
     result = cli("--no-stream", "--reasoning", "q")
     assert (result.code, result.stdout) == (0, "Forty-two.\n")
@@ -71,9 +90,19 @@ def test_reasoning_block_goes_to_stderr_only_with_reasoning(server, cli):
 
 
 def test_length_finish_warns_as_when_streaming(server, cli):
-    doc = {"id": "l", "object": "chat.completion", "model": "sonar", "created": 1,
-           "choices": [{"index": 0, "finish_reason": "length",
-                        "message": {"role": "assistant", "content": "cut"}}]}
+    doc = {
+        "id": "l",
+        "object": "chat.completion",
+        "model": "sonar",
+        "created": 1,
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "length",
+                "message": {"role": "assistant", "content": "cut"},
+            }
+        ],
+    }
     server.reply(Reply(body=json.dumps(doc).encode(), content_type="application/json"))
     result = cli("--no-stream", "q")
     assert (result.code, result.stdout) == (0, "cut\n")
@@ -108,18 +137,32 @@ def test_an_error_document_in_a_200_is_reported_with_its_code(server, cli):
 
 def test_a_body_cut_short_is_exit_7(server, cli):
     body = STATUS_200_JSON[0].read_bytes()
-    server.reply(Reply(body=body, content_type="application/json", framing="chunked",
-                       pieces=[body[:50]], fault="close"))
+    server.reply(
+        Reply(
+            body=body,
+            content_type="application/json",
+            framing="chunked",
+            pieces=[body[:50]],
+            fault="close",
+        )
+    )
     result = cli("--no-stream", "q")
     assert result.code == 7, result.stderr
 
 
 def test_option_stream_false_is_a_non_streaming_request(server, cli):
-    doc = {"id": "x", "object": "chat.completion", "model": "sonar", "created": 1,
-           "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"},
-                        "finish_reason": "stop"}]}
-    server.reply(Reply(body=json.dumps(doc).encode(), content_type="application/json",
-                       framing="length"))
+    doc = {
+        "id": "x",
+        "object": "chat.completion",
+        "model": "sonar",
+        "created": 1,
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}
+        ],
+    }
+    server.reply(
+        Reply(body=json.dumps(doc).encode(), content_type="application/json", framing="length")
+    )
     result = cli("-o", "stream=false", "q")
     assert (result.code, result.stdout) == (0, "hi\n")
     assert server.requests[0].headers["accept"] == "application/json"

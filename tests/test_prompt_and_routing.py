@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from replay import Reply
 from streams import answer, sse
 
@@ -52,7 +51,9 @@ def test_ignore_stdin_never_reads_it(ok, cli):
     assert sent_prompt(ok) == "only words"
 
 
-@pytest.mark.parametrize("args", [["-m", "sonar-pro", "q"], ["q", "-m", "sonar-pro"], ["ask", "q", "-m", "sonar-pro"]])
+@pytest.mark.parametrize(
+    "args", [["-m", "sonar-pro", "q"], ["q", "-m", "sonar-pro"], ["ask", "q", "-m", "sonar-pro"]]
+)
 def test_options_before_and_after_the_question(ok, cli, args):
     assert cli(*args).code == 0
     body = ok.requests[-1].json()
@@ -118,17 +119,27 @@ def test_ask_help_is_plain_text(cli):
 
 def test_top_level_completion_offers_command_names(env):
     e = dict(os.environ, _PERPLEX_COMPLETE="complete_bash", COMP_WORDS="perplex as", COMP_CWORD="1")
-    out = subprocess.run([sys.executable, "-m", "perplex_cli"], env=e, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "perplex_cli"], env=e, capture_output=True, text=True
+    )
     assert "plain,ask" in out.stdout.splitlines()
     e["COMP_WORDS"], e["COMP_CWORD"] = "perplex why --mo", "2"
-    out = subprocess.run([sys.executable, "-m", "perplex_cli"], env=e, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "perplex_cli"], env=e, capture_output=True, text=True
+    )
     assert "plain,--model" in out.stdout.splitlines()
 
 
 def test_closed_stdin_counts_as_empty(server, env):
     server.reply(Reply(body=sse(*answer("fine"))))
     out = subprocess.run(
-        [sys.executable, "-c", "import os, sys; os.close(0); from perplex_cli.__main__ import main; main()", "q"],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import os, sys; os.close(0); from perplex_cli.__main__ import main; main()",
+            "q",
+        ],
+        capture_output=True,
+        text=True,
     )
     assert (out.returncode, out.stdout) == (0, "fine\n"), out.stderr

@@ -34,8 +34,10 @@ def base(**fields: Any) -> dict[str, Any]:
 CASES: list[tuple[list[str], dict[str, Any]]] = [
     (["-m", "sonar-pro"], {"model": "sonar-pro"}),
     (["--model", "sonar-next-2030"], {"model": "sonar-next-2030"}),  # unknown: sent as given
-    (["-s", "be brief"], {"messages": [{"role": "system", "content": "be brief"},
-                                       {"role": "user", "content": "q"}]}),
+    (
+        ["-s", "be brief"],
+        {"messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": "q"}]},
+    ),
     (["--max-tokens", "50"], {"max_tokens": 50}),
     (["--temperature", "0"], {"temperature": 0.0}),
     (["--temperature", "2"], {"temperature": 2.0}),
@@ -44,57 +46,100 @@ CASES: list[tuple[list[str], dict[str, Any]]] = [
     (["--stop", "END"], {"stop": "END"}),
     (["--stop", "END", "--stop", "\n\n"], {"stop": ["END", "\n\n"]}),
     (["--search-domain", "nature.com"], {"search_domain_filter": ["nature.com"]}),
-    (["--search-domain", "https://www.Nature.com/articles?x=1", "--search-domain", "-reddit.com"],
-     {"search_domain_filter": ["nature.com", "-reddit.com"]}),
-    (["--search-domain", "-http://www.pinterest.com:443/"], {"search_domain_filter": ["-pinterest.com"]}),
+    (
+        [
+            "--search-domain",
+            "https://www.Nature.com/articles?x=1",
+            "--search-domain",
+            "-reddit.com",
+        ],
+        {"search_domain_filter": ["nature.com", "-reddit.com"]},
+    ),
+    (
+        ["--search-domain", "-http://www.pinterest.com:443/"],
+        {"search_domain_filter": ["-pinterest.com"]},
+    ),
     # a value starting with -h is the option's value, not the root's -h/--help
     (["--search-domain", "-huffpost.com"], {"search_domain_filter": ["-huffpost.com"]}),
     (["--search-recency", "week"], {"search_recency_filter": "week"}),
     (["--search-recency", "Hour"], {"search_recency_filter": "hour"}),
     (["--search-after", "2025-03-01"], {"search_after_date_filter": "3/1/2025"}),
     (["--search-before", "12/31/2024"], {"search_before_date_filter": "12/31/2024"}),
-    (["--search-after", "03/05/2025", "--search-before", "2025-3-6"],
-     {"search_after_date_filter": "3/5/2025", "search_before_date_filter": "3/6/2025"}),
+    (
+        ["--search-after", "03/05/2025", "--search-before", "2025-3-6"],
+        {"search_after_date_filter": "3/5/2025", "search_before_date_filter": "3/6/2025"},
+    ),
     (["--updated-after", "2024-02-29"], {"last_updated_after_filter": "2/29/2024"}),
     (["--updated-before", "1/2/2025"], {"last_updated_before_filter": "1/2/2025"}),
-    (["--search-recency", "month", "--updated-after", "2025-01-01"],
-     {"search_recency_filter": "month", "last_updated_after_filter": "1/1/2025"}),
+    (
+        ["--search-recency", "month", "--updated-after", "2025-01-01"],
+        {"search_recency_filter": "month", "last_updated_after_filter": "1/1/2025"},
+    ),
     (["--search-mode", "academic"], {"search_mode": "academic"}),
     (["--search-mode", "sec"], {"search_mode": "sec"}),
     (["--search-context-size", "high"], {"web_search_options": {"search_context_size": "high"}}),
     (["--search-type", "pro"], {"web_search_options": {"search_type": "pro"}}),
-    (["--location", "48.85,2.35,fr"],
-     {"web_search_options": {"user_location": {"latitude": 48.85, "longitude": 2.35,
-                                               "country": "FR"}}}),
-    (["--location", "-33.9,151.2"],
-     {"web_search_options": {"user_location": {"latitude": -33.9, "longitude": 151.2}}}),
-    (["--search-context-size", "low", "--search-type", "auto", "--location", "0,0,US"],
-     {"web_search_options": {"search_context_size": "low", "search_type": "auto",
-                             "user_location": {"latitude": 0.0, "longitude": 0.0,
-                                               "country": "US"}}}),
+    (
+        ["--location", "48.85,2.35,fr"],
+        {
+            "web_search_options": {
+                "user_location": {"latitude": 48.85, "longitude": 2.35, "country": "FR"}
+            }
+        },
+    ),
+    (
+        ["--location", "-33.9,151.2"],
+        {"web_search_options": {"user_location": {"latitude": -33.9, "longitude": 151.2}}},
+    ),
+    (
+        ["--search-context-size", "low", "--search-type", "auto", "--location", "0,0,US"],
+        {
+            "web_search_options": {
+                "search_context_size": "low",
+                "search_type": "auto",
+                "user_location": {"latitude": 0.0, "longitude": 0.0, "country": "US"},
+            }
+        },
+    ),
     (["--language", "DE"], {"language_preference": "de"}),
     (["--images"], {"return_images": True}),
     (["--image-domain", "wikimedia.org"], {"image_domain_filter": ["wikimedia.org"]}),
-    (["--image-domain", "-gettyimages.com", "--image-domain", "www.flickr.com"],
-     {"image_domain_filter": ["-gettyimages.com", "flickr.com"]}),
+    (
+        ["--image-domain", "-gettyimages.com", "--image-domain", "www.flickr.com"],
+        {"image_domain_filter": ["-gettyimages.com", "flickr.com"]},
+    ),
     (["--image-format", "png"], {"image_format_filter": ["png"]}),
     (["--image-format", "gif", "--image-format", "WEBP"], {"image_format_filter": ["gif", "webp"]}),
     (["--related-questions"], {"return_related_questions": True}),
     (["--reasoning-effort", "minimal"], {"reasoning_effort": "minimal"}),
     (["--no-search"], {"disable_search": True}),
-    (["--json-schema", "$SCHEMA"],
-     {"response_format": {"type": "json_schema", "json_schema": {"schema": SCHEMA}}}),
+    (
+        ["--json-schema", "$SCHEMA"],
+        {"response_format": {"type": "json_schema", "json_schema": {"schema": SCHEMA}}},
+    ),
     (["--stream-mode", "full"], {"stream_mode": "full"}),
     (["--stream-mode", "concise"], {"stream_mode": "concise"}),
     (["-o", "top_k=5"], {"top_k": 5}),
     (["-o", "note=hello world"], {"note": "hello world"}),
-    (["-o", "flag=true", "-o", "none=null", "-o", 'obj={"a": [1, 2]}', "-o", "num=NaN"],
-     {"flag": True, "none": None, "obj": {"a": [1, 2]}, "num": "NaN"}),
-    (["-o", "web_search_options.search_context_size=high"],
-     {"web_search_options": {"search_context_size": "high"}}),
-    (["--search-context-size", "low", "--search-type", "fast",
-      "-o", "web_search_options.search_context_size=high"],
-     {"web_search_options": {"search_context_size": "high", "search_type": "fast"}}),
+    (
+        ["-o", "flag=true", "-o", "none=null", "-o", 'obj={"a": [1, 2]}', "-o", "num=NaN"],
+        {"flag": True, "none": None, "obj": {"a": [1, 2]}, "num": "NaN"},
+    ),
+    (
+        ["-o", "web_search_options.search_context_size=high"],
+        {"web_search_options": {"search_context_size": "high"}},
+    ),
+    (
+        [
+            "--search-context-size",
+            "low",
+            "--search-type",
+            "fast",
+            "-o",
+            "web_search_options.search_context_size=high",
+        ],
+        {"web_search_options": {"search_context_size": "high", "search_type": "fast"}},
+    ),
     (["--temperature", "0.1", "-o", "temperature=1.5"], {"temperature": 1.5}),
     (["-o", "a.b.c=1"], {"a": {"b": {"c": 1}}}),
     (["-o", "model=sonar-pro", "-m", "sonar"], {"model": "sonar-pro"}),
@@ -171,7 +216,9 @@ def test_dry_run_leaves_a_prompt_that_mentions_bearer_alone(server, cli):
 def test_dry_run_as_one_json_document(server, cli, fmt):
     result = cli("--dry-run", "-f", fmt, "--no-stream", "--search-recency", "day", "q")
     assert result.code == 0, result.stderr
-    assert len(result.stdout.splitlines()) == (1 if fmt == "ndjson" else len(result.stdout.splitlines()))
+    assert len(result.stdout.splitlines()) == (
+        1 if fmt == "ndjson" else len(result.stdout.splitlines())
+    )
     doc = json.loads(result.stdout)
     assert doc["method"] == "POST"
     assert doc["url"] == f"{server.url}/chat/completions"
@@ -220,8 +267,10 @@ def help_entries(text: str) -> dict[str, str]:
     flags: list[str] = []
     for line in text.splitlines():
         if line.startswith("  -"):
-            flags = [w.rstrip(",") for w in itertools.takewhile(
-                lambda w: w.startswith("-"), line.split())]
+            flags = [
+                w.rstrip(",")
+                for w in itertools.takewhile(lambda w: w.startswith("-"), line.split())
+            ]
         elif not line.startswith("      "):
             flags = []
         for flag in flags:

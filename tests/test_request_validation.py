@@ -31,10 +31,14 @@ RULES: list[tuple[list[str], list[str]]] = [
     (["--reasoning-effort", "max"], ["--reasoning-effort", "minimal, low, medium, high"]),
     (["--stream-mode", "fast"], ["--stream-mode", "full, concise"]),
     (["--image-format", "bmp"], ["--image-format", "gif, jpg, png, webp"]),
-    (["--search-recency", "week", "--search-after", "2025-01-01"],
-     ["--search-recency", "--search-after/--search-before"]),
-    (["--search-recency", "day", "--search-before", "1/1/2025"],
-     ["--search-recency", "--search-after/--search-before"]),
+    (
+        ["--search-recency", "week", "--search-after", "2025-01-01"],
+        ["--search-recency", "--search-after/--search-before"],
+    ),
+    (
+        ["--search-recency", "day", "--search-before", "1/1/2025"],
+        ["--search-recency", "--search-after/--search-before"],
+    ),
     (DOMAINS_21, ["--search-domain", "21", "at most 20"]),
     (IMAGE_DOMAINS_11, ["--image-domain", "11", "at most 10"]),
     (["--search-domain", ""], ["--search-domain", "example.com"]),
@@ -45,10 +49,14 @@ RULES: list[tuple[list[str], list[str]]] = [
     (["--updated-after", "13/1/2025"], ["--updated-after", "not a real date", "month first"]),
     (["--updated-before", "2025.01.01"], ["--updated-before", "YYYY-MM-DD or M/D/YYYY"]),
     (["--search-after", "yesterday"], ["--search-after", "YYYY-MM-DD or M/D/YYYY"]),
-    (["--search-after", "2025-03-01", "--search-before", "2025-01-01"],
-     ["--search-after 2025-03-01", "later than", "--search-before 2025-01-01"]),
-    (["--updated-after", "2025-03-01", "--updated-before", "2025-02-28"],
-     ["--updated-after", "later than", "--updated-before"]),
+    (
+        ["--search-after", "2025-03-01", "--search-before", "2025-01-01"],
+        ["--search-after 2025-03-01", "later than", "--search-before 2025-01-01"],
+    ),
+    (
+        ["--updated-after", "2025-03-01", "--updated-before", "2025-02-28"],
+        ["--updated-after", "later than", "--updated-before"],
+    ),
     (["--location", "91,0"], ["--location", "LAT,LON[,CC]", "-90..90"]),
     (["--location", "0,181"], ["--location", "-180..180"]),
     (["--location", "paris"], ["--location", "LAT,LON[,CC]"]),
@@ -64,7 +72,9 @@ RULES: list[tuple[list[str], list[str]]] = [
 ]
 
 
-@pytest.mark.parametrize("flags,words", RULES, ids=lambda v: " ".join(v)[:50] if isinstance(v, list) else "")
+@pytest.mark.parametrize(
+    "flags,words", RULES, ids=lambda v: " ".join(v)[:50] if isinstance(v, list) else ""
+)
 def test_invalid_value_is_exit_2_naming_the_option_and_nothing_is_sent(server, cli, flags, words):
     result = cli(*flags, "q")
     assert result.code == 2, result.stderr
@@ -104,8 +114,9 @@ def schema_cases(tmp_path: Path) -> dict[str, tuple[str, list[str]]]:
     }
 
 
-@pytest.mark.parametrize("case", ["missing", "unreadable", "directory", "invalid JSON",
-                                  "not an object", "not UTF-8"])
+@pytest.mark.parametrize(
+    "case", ["missing", "unreadable", "directory", "invalid JSON", "not an object", "not UTF-8"]
+)
 def test_json_schema_file_must_be_readable_json(server, cli, tmp_path, case):
     path, words = schema_cases(tmp_path)[case]
     result = cli("--json-schema", path, "q")

@@ -11,7 +11,6 @@ import time
 
 import pexpect
 import pytest
-
 from conftest import needs_shared_flag
 
 JOBS = "/async/chat/completions"
@@ -83,7 +82,7 @@ def test_a_completed_research_answer_goes_to_the_local_log(api, cli):
     rows = rows if isinstance(rows, list) else [rows]
     assert len(rows) == 2
     assert all("Report on fusion" in json.dumps(row) for row in rows)
-    assert any("fusion" == row.get("prompt") for row in rows)
+    assert any(row.get("prompt") == "fusion" for row in rows)
 
 
 @pytest.mark.parametrize("fmt", ["json", "ndjson"])

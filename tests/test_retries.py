@@ -45,12 +45,13 @@ def test_503_twice_then_success_waits_the_announced_growing_delays(server, cli):
     lines = retry_lines(result.stderr)
     assert len(result.stderr.splitlines()) == len(lines) == 2
     assert [(a, n, why) for _, a, n, why in lines] == [
-        (2, 3, "503 Service Unavailable"), (3, 3, "503 Service Unavailable")
+        (2, 3, "503 Service Unavailable"),
+        (3, 3, "503 Service Unavailable"),
     ]
     first, second = lines[0][0], lines[1][0]
     assert 0.005 <= first <= 0.01 <= second <= 0.02  # exponential, with jitter
     assert len(server.requests) == 3
-    for gap, (delay, *_rest) in zip(gaps(server), lines):
+    for gap, (delay, *_rest) in zip(gaps(server), lines, strict=True):
         assert delay - 0.0005 <= gap < delay + 1.0  # the wait announced is the wait made
 
 
@@ -163,7 +164,10 @@ def test_connection_refused_is_retried_then_exit_7(cli, closed_port):
     result = cli("--base-url", url, "q")
     assert result.code == 7
     assert len(retry_lines(result.stderr)) == 2
-    assert result.stderr.splitlines()[-1] == f"perplex: error: could not connect to {url}: connection refused"
+    assert (
+        result.stderr.splitlines()[-1]
+        == f"perplex: error: could not connect to {url}: connection refused"
+    )
 
 
 def test_wrong_port_that_is_not_http_is_exit_7_naming_it(cli, not_http):
@@ -208,7 +212,9 @@ def test_connect_timeout_is_a_network_error(cli, unaccepting_port):
     result = cli("--base-url", url, "--connect-timeout", "0.2", "--retries", "1", "q")
     assert result.code == 7
     assert time.monotonic() - started < 3
-    assert result.stderr.splitlines()[-1] == f"perplex: error: could not connect to {url} within 0.2 s"
+    assert (
+        result.stderr.splitlines()[-1] == f"perplex: error: could not connect to {url} within 0.2 s"
+    )
 
 
 def test_retry_after_parsing():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from apiserver import Answer
 from conftest import SENTINEL_KEY, needs_shared_flag
 

@@ -159,7 +159,9 @@ def test_closed_stderr_leaves_the_answer_and_the_connection_alone(server, spawn)
     proc = spawn("q", stderr=None, preexec_fn=lambda: os.close(2))
     out, _ = proc.communicate(timeout=10)
     assert (proc.returncode, out) == (0, b"fine\n")
-    assert [r.json()["messages"] for r in server.requests] == [[{"role": "user", "content": "q"}]] * 2
+    assert [r.json()["messages"] for r in server.requests] == [
+        [{"role": "user", "content": "q"}]
+    ] * 2
 
 
 def test_closed_stdout_at_start_is_like_dev_null(server, spawn):

@@ -23,8 +23,9 @@ def help_of(root: click.Command, path: list[str], width: int) -> str:
         sub = cmd.get_command(ctx, word)
         assert sub is not None, word
         cmd = sub
-        ctx = click.Context(cmd, info_name=word, parent=ctx, terminal_width=width,
-                            **cmd.context_settings)
+        ctx = click.Context(
+            cmd, info_name=word, parent=ctx, terminal_width=width, **cmd.context_settings
+        )
     return cmd.get_help(ctx)
 
 
@@ -78,7 +79,7 @@ def test_the_root_help_lists_every_command():
 def test_the_shared_names_known_without_the_table_are_the_tables():
     from perplex_cli.options import SHARED_NAMES, shared_parameters
 
-    assert SHARED_NAMES == {name for name, _ in shared_parameters()}
+    assert {name for name, _ in shared_parameters()} == SHARED_NAMES
 
 
 def test_each_lazy_summary_is_the_first_line_of_its_commands_help():

@@ -12,7 +12,7 @@ from terminal import on_terminal
 CLIPBOARD = "\x1b]52;c;cm0gLXJmIH4=\x07"  # OSC 52: write to the user's clipboard
 CLEAR = "\x1b[2J"
 ANSWER = f"before {CLIPBOARD} mid {CLEAR} after"
-SOURCES = dict(  # noqa: C408 - keyword arguments for answer()
+SOURCES = dict(
     citations=["https://a.example/\x1b[8m"],
     search_results=[{"title": "Title\x1b]0;owned\x07", "url": "https://a.example/\x1b[8m"}],
 )

@@ -16,6 +16,7 @@ import click
 import typer
 
 from ..choices import SHELLS
+
 if TYPE_CHECKING:
     from ..commandtree import Argument, Command, Option
 

@@ -83,7 +83,7 @@ def _lookup(name: str, table: dict[str, list[str]]) -> list[str]:
                 f"        case {_quote(key)}",
                 f"            printf '%s\\n' {' '.join(words)}",
             ]
-    return lines + ["    end", "end", ""]
+    return [*lines, "    end", "end", ""]
 
 
 def _spelling(name: str) -> str:
