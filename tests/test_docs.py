@@ -188,6 +188,22 @@ def test_ci_runs_the_test_command_the_readme_opens_with():
     readme = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
     fence = readme.index("```")
     install, test_command = readme[fence + 1 : fence + 3]
-    assert install == "pip install ."
+    assert install.startswith("sh install.sh ")
+    assert test_command.startswith("sh install.sh --test ")
     ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line.strip()]
     assert ci[-1] == test_command
+
+
+@pytest.mark.parametrize(
+    ("args", "row"),
+    [
+        (["ask", "--help"], "[PROMPT]...  The question; '-' reads stdin."),
+        (["config", "get", "--help"], "KEY  A config key, e.g. model.  [required]"),
+    ],
+)
+def test_argument_help_is_shown_once_whatever_the_click_release(cli, args, row):
+    result = cli(*args)
+    assert result.code == 0
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    assert lines.count(row) == 1, f"click {click.__version__}: {result.stdout}"
+    assert "Positional arguments:" not in lines

@@ -127,9 +127,9 @@ def scripts_module(scripts: dict[str, str]) -> str:
 
 # Where the generated scripts are kept in the repository, per shell.
 FILES = {
-    "bash": "completions/perplex.bash",
-    "zsh": "completions/_perplex",
-    "fish": "completions/perplex.fish",
+    "bash": "completions/bash/perplex",
+    "zsh": "completions/zsh/_perplex",
+    "fish": "completions/fish/perplex.fish",
 }
 
 
