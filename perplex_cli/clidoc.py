@@ -24,7 +24,7 @@ HEAD = (
     f"# {PROG} command-line reference\n\n"
     "Generated from the commands by `python scripts/gen_docs.py`; do not edit. "
     f"`{PROG} COMMAND --help` prints the same for one command, and `man {PROG}` gives the "
-    "manual page. The guide is in the other pages of [docs/](README.md)."
+    "manual page. The guide is listed in [the README](../README.md#documentation)."
 )
 
 
@@ -51,6 +51,28 @@ def environment_table() -> str:
     return "\n".join(["| variable | meaning |", "|---|---|", *rows])
 
 
+def agent_fields_table() -> str:
+    """Where each option goes in an Agent API request, or that it is refused there."""
+    from .agent_request import FIELDS, REFUSED
+
+    rows = [f"| `{f.flag}` | `{'.'.join(f.path)}` |" for f in FIELDS]
+    rows += [f"| `{flag}` | none: refused (exit 2) |" for _, flag in REFUSED]
+    return "\n".join(["| option | Agent API field |", "|---|---|", *rows])
+
+
+def presets_table() -> str:
+    """The Agent API presets, and the Sonar model names sent as one of them."""
+    from .agent_request import PRESETS, SONAR_PRESETS
+
+    rows = [
+        f"| `{name}` | {cell(what)} | "
+        + ", ".join(f"`{m}`" for m, p in SONAR_PRESETS.items() if p == name)
+        + " |"
+        for name, what in PRESETS.items()
+    ]
+    return "\n".join(["| preset | effort | sent for the Sonar model |", "|---|---|---|", *rows])
+
+
 def cli_reference(tree: Command) -> str:
     """The whole of docs/cli.md."""
     request = request_options(tree)
@@ -71,7 +93,7 @@ def cli_reference(tree: Command) -> str:
             f"Defined once and taken by {', '.join(takers[:-1])} and {takers[-1]}; other "
             "commands take the ones their entry names. The API field each one sets is in "
             "brackets; [request-options.md](request-options.md) maps them for both APIs.",
-            _options(request),
+            option_list(request),
         ]
     out += ["## Exit status", exit_status_table()]
     out += ["## Environment", environment_table()]
@@ -96,7 +118,7 @@ def _command(cmd: Command, request: tuple[Option, ...]) -> list[str]:
             )
         )
     own, taken = split_options(cmd, request)
-    lines = [_options(own)] if own else []
+    lines = [option_list(own)] if own else []
     if taken and taken == request:
         lines.append(f"And every one of the [request options]({REQUEST_ANCHOR}).")
     elif taken:
@@ -113,7 +135,7 @@ def _code(lines: list[str]) -> str:
     return "\n".join(["```", *lines, "```"])
 
 
-def _options(options: tuple[Option, ...]) -> str:
+def option_list(options: tuple[Option, ...]) -> str:
     return "\n".join(
         f"- `{', '.join(o.names)}{' ' + o.metavar if o.metavar else ''}`: "
         + markdown(o.help)

@@ -5,7 +5,8 @@
 
 The hand-written pages (README.md, docs/*.md) may hold generated tables: the text between
 `<!-- generated: NAME -->` and `<!-- end generated -->` is replaced by the table NAME
-(`exit-status`, `environment`), made from the one table in the code.
+(`exit-status`, `environment`, `agent-fields`, `presets`), made from the one table in
+the code that the program itself reads.
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .clidoc import cli_reference, environment_table, exit_status_table
+from .clidoc import (
+    agent_fields_table,
+    cli_reference,
+    environment_table,
+    exit_status_table,
+    presets_table,
+)
 from .commandtree import Command, command_tree
 from .completions import FILES, MODULE, script, scripts_module
 from .manpage import man_page
@@ -27,6 +34,8 @@ README = "README.md"
 TABLES: dict[str, Callable[[], str]] = {
     "exit-status": exit_status_table,
     "environment": environment_table,
+    "agent-fields": agent_fields_table,
+    "presets": presets_table,
 }
 _BLOCK = re.compile(
     r"(?P<open><!-- generated: (?P<name>[a-z-]+) -->\n).*?(?P<close><!-- end generated -->)",

@@ -193,7 +193,7 @@ def man_page(tree: Command) -> str:
             ]
             if arg.values:
                 out += [_values(arg.values)]
-        out += _options(own)
+        out += option_entries(own)
         if taken == request:
             out += [".PP", "And every option under REQUEST OPTIONS."]
         elif taken:
@@ -206,7 +206,7 @@ def man_page(tree: Command) -> str:
             f"Defined once, taken by {_and(takers)}; other commands take the ones their "
             "OPTIONS entry names.",
         ]
-        out += _options(request)
+        out += option_entries(request)
     out += [".SH FORMATS"]
     for name, text in FORMATS:
         out += [".TP", f"\\fB{name}\\fR", _lines(text)]
@@ -235,7 +235,7 @@ def man_page(tree: Command) -> str:
     return "\n".join(out) + "\n"
 
 
-def _options(options: tuple[Option, ...]) -> list[str]:
+def option_entries(options: tuple[Option, ...]) -> list[str]:
     out: list[str] = []
     for option in options:
         out += [".TP", _option_tag(option), _lines(option.help or "")]
