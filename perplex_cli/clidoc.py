@@ -1,4 +1,4 @@
-"""docs/cli.md, the command-line reference in Markdown, and the Markdown tables shared by the docs.
+"""docs/cli.md, the command-line reference in Markdown, and the tables the docs share.
 
 Like the man page, everything comes from the live command tree (`commandtree.py`) and
 the tables in the code (`errors.EXIT_STATUS`, `environment.ENVIRONMENT`); the shared

@@ -47,8 +47,10 @@ def with_tables(text: str) -> str:
     """A page with every generated table regenerated; an unknown table name is an error."""
 
     def block(match: re.Match[str]) -> str:
-        table = TABLES[match.group("name")]()
-        return match.group("open") + table + "\n" + match.group("close")
+        name = match.group("name")
+        if name not in TABLES:
+            raise ValueError(f"no generated table {name!r}; the tables are {', '.join(TABLES)}")
+        return match.group("open") + TABLES[name]() + "\n" + match.group("close")
 
     return _BLOCK.sub(block, text)
 

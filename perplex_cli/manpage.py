@@ -91,6 +91,10 @@ FILES = [
     ("$XDG_CONFIG_HOME/perplex/config.toml", "Defaults for the options (TOML)."),
     ("$XDG_CONFIG_HOME/perplex/key", "The API key written by perplex key set, mode 0600."),
     ("$XDG_DATA_HOME/perplex/logs.db", ("The local log of past exchanges (SQLite), mode 0600.")),
+    (
+        "$XDG_DATA_HOME/perplex/chat_history",
+        "The line history of perplex chat, beside the log, mode 0600.",
+    ),
 ]
 
 SECURITY = [

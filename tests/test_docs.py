@@ -210,3 +210,10 @@ def test_the_shared_request_options_are_listed_once(fresh):
     search = page.split('.SS "perplex search"\n', 1)[1].split(".SS ", 1)[0]
     assert "\\fB\\-\\-search\\-domain\\fR" in search and "\\-\\-model" not in search
     assert len(page.splitlines()) < 1200
+
+
+def test_a_page_naming_an_unknown_table_is_refused():
+    from perplex_cli.docs_gen import with_tables
+
+    with pytest.raises(ValueError, match="no generated table 'exit-codes'"):
+        with_tables("<!-- generated: exit-codes -->\n<!-- end generated -->\n")
