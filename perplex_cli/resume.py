@@ -60,6 +60,7 @@ class Resume:
 
         path = f"{AGENT_PATH}/{quote(str(acc.id), safe='')}"
         reason = cut.message
+        refused = ""  # why the last reconnect itself failed
         while self.used < self.budget:
             self.used += 1
             self.notice(f"perplex: reconnecting (attempt {self.used} of {self.budget}): {reason}")
@@ -79,8 +80,9 @@ class Resume:
                     return None
                 if not retryable(exc):
                     raise _beyond(cut, f"the answer cannot be resumed: {exc.message}") from exc
-                reason = exc.message
-        raise _beyond(cut, f"gave up after {self.budget} reconnect attempts ({reason})")
+                reason = refused = exc.message
+        spent = f"gave up after {self.budget} reconnect attempts"
+        raise _beyond(cut, f"{spent} (the last: {refused})" if refused else spent)
 
     def _finish_from_stored(
         self, path: str, formatter: Formatter, cut: CutStream, refusal: ApiError

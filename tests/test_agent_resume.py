@@ -120,6 +120,18 @@ def test_every_break_of_one_answer_takes_one_attempt_of_the_retries(server, cli)
     assert len(reconnects(server)) == 3
 
 
+def test_reconnects_refused_until_the_budget_is_spent_say_the_last_refusal(server, cli):
+    side = Resumable(STREAMS[LLM], cuts=[10], refuse=[503, 503])
+    result = ask(server, cli, side, "text")
+    refusal = "test refusal 503 [invalid_request] (HTTP 503)"
+    assert result.code == 7
+    assert result.stderr == (
+        notice(1, 2)
+        + notice(2, 2, refusal)
+        + f"perplex: error: {BROKE}; gave up after 2 reconnect attempts (the last: {refusal})\n"
+    )
+
+
 def test_a_reconnect_that_fails_is_tried_again_within_the_budget(server, cli):
     expected = uncut(server, cli, LLM, "text")
     side = Resumable(STREAMS[LLM], cuts=[9], refuse=[503])
@@ -252,7 +264,8 @@ def test_a_run_that_ended_failed_or_cancelled_keeps_the_partial_answer_exit_7(
 def test_a_spent_retry_budget_keeps_the_partial_answer_exit_7(server, cli, fmt):
     side = Resumable(STREAMS[LLM], cuts=[10, 2, 2])  # each reconnect breaks in the resent events
     result = ask(server, cli, side, fmt)
-    partial_checks(result, LLM, 10, fmt, f"gave up after 2 reconnect attempts ({BROKE})")
+    partial_checks(result, LLM, 10, fmt, "gave up after 2 reconnect attempts")
+    assert result.stderr.splitlines()[-1].endswith("attempts")
     assert result.stderr.startswith(notice(1, 2) + notice(2, 2))
     assert len(reconnects(server)) == 2
 
