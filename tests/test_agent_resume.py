@@ -11,14 +11,16 @@ from __future__ import annotations
 import json
 import os
 import select
+import signal
 import threading
 import time
 
 import pytest
-from agent_recordings import STREAMS, events_of, final_response, streamed_text
+from agent_recordings import STREAMS, events_of, expected_text, final_response, streamed_text
 from conftest import SENTINEL_KEY
 from replay import Reply
 from resumable import Resumable, in_progress
+from test_signals_and_pipes import default_sigint, wait_for
 
 FORMATS = ("text", "json", "ndjson")
 LLM = "llm-perplexity"
@@ -284,26 +286,42 @@ def test_a_run_still_going_after_the_timeout_is_a_cut_answer(server, cli):
     assert "the response was still in_progress after 0.3 s" in result.stderr.splitlines()[-1]
 
 
-def test_the_text_before_the_break_is_out_before_the_reconnect(server, spawn):
-    """As a real process writing to a pipe: nothing waits in a buffer during a reconnect."""
-    hold = threading.Event()
-    events = events_of(STREAMS[LLM])
+def held_reconnect(server, spawn, hold: threading.Event, *args: str):
+    """A real process writing to a pipe, its stream broken after 12 events and its reconnect
+    held unanswered; returns it, once the text before the break and the reconnect are out."""
     server.respond = Resumable(STREAMS[LLM], cuts=[12], hold=hold)
-    proc = spawn("--api", "agent", "q")
-    printed = streamed_text(events[:12])
+    proc = spawn("--api", "agent", *args, "q", preexec_fn=default_sigint)
+    printed = streamed_text(events_of(STREAMS[LLM])[:12]).encode()
+    fd = proc.stdout.fileno()
     seen = b""
     deadline = time.monotonic() + 10
-    fd = proc.stdout.fileno()
-    while printed.encode() not in seen and time.monotonic() < deadline:
+    while printed not in seen and time.monotonic() < deadline:
         if select.select([fd], [], [], 0.1)[0]:
             seen += os.read(fd, 65536)
-    assert seen == printed.encode()
-    while not reconnects(server) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    # The reconnect is held unanswered: the text above was written before it went on.
-    assert reconnects(server), "no reconnect"
+    # Nothing waits in a buffer: the text is out while the reconnect is not answered.
+    assert seen == printed
+    wait_for(lambda: reconnects(server))
     assert not select.select([fd], [], [], 0.2)[0]  # and nothing more came meanwhile
+    return proc, seen
+
+
+def test_the_text_before_the_break_is_out_before_the_reconnect(server, spawn):
+    hold = threading.Event()
+    proc, seen = held_reconnect(server, spawn, hold)
     hold.set()
     out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
-    assert (seen + out).decode().startswith(streamed_text(events) + "\n\n[1] ")
+    assert (seen + out).decode() == expected_text(events_of(STREAMS[LLM]))
+
+
+def test_ctrl_c_while_reconnecting_keeps_the_partial_answer(server, spawn):
+    hold = threading.Event()
+    try:
+        proc, seen = held_reconnect(server, spawn, hold)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        hold.set()
+    assert proc.returncode == 130
+    assert seen + out == seen + b"\n"
+    assert err.decode() == notice(1, 2) + "perplex: interrupted\n"
