@@ -76,6 +76,16 @@ PINNED_BY = {
     "a break after the answer is complete": [
         "test_cut_answers::test_a_break_after_the_answer_is_complete_is_success"
     ],
+    "an Agent API stream breaks, stalls or ends early after naming its response": [
+        "test_agent_resume::test_a_broken_stream_goes_on_from_the_last_event_as_if_unbroken",
+        "test_agent_resume::test_every_kind_of_break_is_resumed",
+        "test_agent_resume::test_an_expired_cursor_finishes_the_answer_from_the_stored_response",
+    ],
+    "resuming it fails (404, a failed or cancelled run, the retries spent)": [
+        "test_agent_resume::test_an_unknown_response_404_keeps_the_partial_answer_exit_7",
+        "test_agent_resume::test_a_run_that_ended_failed_or_cancelled_keeps_the_partial_answer_exit_7",
+        "test_agent_resume::test_a_spent_retry_budget_keeps_the_partial_answer_exit_7",
+    ],
     "Ctrl-C, at any point": [
         "test_signals_and_pipes::test_ctrl_c_mid_answer_keeps_the_partial_answer",
         "test_signals_and_pipes::test_ctrl_c_while_waiting_for_the_first_byte",
