@@ -82,7 +82,10 @@ EXIT_STATUS = [
     ("3", ("Authentication or configuration: no key, key rejected (401, 403), a bad config file.")),
     ("4", "The API rejected the request (400, 404, 413, 422 and other 4xx)."),
     ("5", "Rate limited (429) after the retries."),
-    ("6", "API server error (5xx) after the retries; a deep-research job that failed."),
+    (
+        "6",
+        "API server error (5xx) after the retries; a deep-research run that failed or was cancelled.",
+    ),
     (
         "7",
         (
