@@ -7,6 +7,7 @@ The commands and their options. Research runs on the Agent API (background runs,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -31,6 +32,17 @@ CONNECTION = (
 )
 ANSWER = ("--api", "--format", "--reasoning", "--no-citations", "--usage", "--log", *CONNECTION)
 LOOK = ("--api", "--format", *CONNECTION)
+# Options that change how an answer is shown (submit shows none), and that shape requests.
+SHOWING = ("reasoning", "no_citations", "usage", "render")
+SENDING = (
+    "base_url",
+    "timeout",
+    "connect_timeout",
+    "retries",
+    "proxy",
+    "api_key_file",
+    "allow_insecure_http",
+)
 
 app = typer.Typer(
     name="research",
@@ -104,6 +116,7 @@ def submit_command(
     opts: Options,
 ) -> None:
     """Submit a deep-research question and print its id (preset medium by default)."""
+    _refuse(opts, SHOWING, "submit prints the id only; give it to research wait or run")
     _start(prompt or [], opts, ignore_stdin=ignore_stdin, yes=yes, key=idempotency_key, wait=None)
 
 
@@ -193,10 +206,23 @@ def list_command(*, opts: Options) -> None:
     """List your research runs, from the local log (--api chat: from the API)."""
     from .research_jobs import research_session
 
+    sending = [name for name in SENDING if getattr(opts, name) is not None]
     with research_session(opts) as session:
         if session.api == "chat":
             session.connect()
+        else:
+            _refuse(opts, sending, "on the Agent API, research list reads the local log only")
         _api(session).list_runs(session)
+
+
+def _refuse(opts: Options, names: Sequence[str], why: str) -> None:
+    """Exit 2 naming the options among `names` that were given, which this command cannot use."""
+    from .errors import UsageError
+    from .settings import flag_name
+
+    given = [flag_name(name) for name in names if getattr(opts, name) is not None]
+    if given:
+        raise UsageError(f"{', '.join(given)}: {why}")
 
 
 def _start(

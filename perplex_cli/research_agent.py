@@ -23,7 +23,7 @@ from . import research_jobs as jobs
 from .errors import ApiError, ProtocolError, ServerError, UsageError
 
 if TYPE_CHECKING:
-    from .events import Update
+    from .events import Accumulator, Update
     from .output import Formatter
     from .research_jobs import ResearchSession
     from .transport import Transport
@@ -92,6 +92,7 @@ def follow(session: ResearchSession, prompt: str) -> None:
     if error is not None:
         raise error
     warn_if_cut(acc, session.err, session.settings.quiet)
+    warn_if_incomplete(session, str(acc.id), acc)
 
 
 class Following:
@@ -147,9 +148,17 @@ def finish(
     jobs.present(
         session, doc, acc, prompt=prompt or _question(session, run_id), run_id=run_id, body=body
     )
-    if status == "incomplete" and acc.finish_reason != "length" and not session.settings.quiet:
+    warn_if_incomplete(session, run_id, acc)
+
+
+def warn_if_incomplete(session: ResearchSession, run_id: str, acc: Accumulator) -> None:
+    """An incomplete run for another reason than the token limit (ask warns about that)."""
+    reason = acc.finish_reason
+    if session.settings.quiet or reason == "length":
+        return
+    if getattr(acc, "status", None) == "incomplete":
         session.err.write(
-            f"perplex: warning: research {run_id} ended incomplete ({acc.finish_reason}); "
+            f"perplex: warning: research {run_id} ended incomplete ({reason}); "
             "the answer may be partial\n"
         )
         session.err.flush()

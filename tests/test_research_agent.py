@@ -115,6 +115,11 @@ def test_chat_chosen_by_name_keeps_the_async_chat_endpoints(api, cli, monkeypatc
         ),
         (["submit", "--stop", "x", "q"], "--stop"),
         (["run", "--dry-run", "q"], "--dry-run"),
+        (["submit", "--usage", "--render", "q"], "--usage, --render: submit prints the id only"),
+        (
+            ["list", "--timeout", "5"],
+            "--timeout: on the Agent API, research list reads the local log",
+        ),
         (["submit", "--api", "chat", "--preset", "high", "q"], "--preset"),
         (["wait", "--max-wait", "0", "resp_bg-1"], "--max-wait"),
         (["cancel", "--api", "chat", "job-1"], "research cancel: not available with --api chat"),
@@ -202,6 +207,10 @@ def test_an_incomplete_run_prints_the_partial_answer_and_warns(api, cli, questio
     assert result.code == 0, result.stderr
     assert result.stdout.startswith(f"Report on {question}, cut short\n")
     assert warning in result.stderr
+    streamed = cli("research", "run", question)
+    assert streamed.code == 0, streamed.stderr
+    assert streamed.stdout.startswith(f"Report on {question}, cut short\n")
+    assert warning.replace("resp_bg-1", "resp_bg-2") in streamed.stderr
 
 
 def test_cancel_stops_a_running_run_and_wait_then_says_so(api, cli):
@@ -332,6 +341,27 @@ def test_the_key_never_reaches_the_runs_list(api, cli):
     assert cli("research", "submit", f"is {SENTINEL_KEY} safe").code == 0
     shown = cli("research", "list", "-f", "json").stdout
     assert SENTINEL_KEY not in shown and "is " in shown
+
+
+@pytest.mark.parametrize("command", ["status", "wait", "cancel"])
+def test_a_rejected_key_echoed_by_the_api_is_never_shown(api, cli, tmp_path, command):
+    from test_security import ECHOING_401, files_holding
+
+    cli("research", "submit", "q")
+    api.runs.route = lambda method, path, body: (401, ECHOING_401, "application/json")
+    result = cli("research", command, "resp_bg-1")
+    assert result.code == 3
+    assert "Invalid API key" in result.stderr
+    assert SENTINEL_KEY not in result.stdout + result.stderr
+    assert files_holding(tmp_path, SENTINEL_KEY) == []
+
+
+def test_wait_and_polled_run_show_usage_and_quiet_silences_the_notes(api, cli):
+    cli("research", "submit", "q")
+    waited = cli("research", "wait", "--usage", "--interval", "0.01", "resp_bg-1")
+    assert "tokens" in waited.stderr
+    ran = cli("research", "run", "-q", "--interval", "0.01", "quiet one")
+    assert (ran.code, ran.stderr, ran.stdout) == (0, "", report("quiet one"))
 
 
 def test_on_a_terminal_run_asks_first_and_no_sends_nothing(api, env):
