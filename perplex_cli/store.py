@@ -440,9 +440,11 @@ class Store:
         return count
 
     def prune(self, before: float) -> int:
-        """Delete every exchange started before the given time; returns how many went."""
+        """Delete every exchange started before the given time, and the research runs
+        submitted before it (their questions are prompts too); returns how many exchanges went."""
         with self._deleting():
             count = self.conn.execute("DELETE FROM exchanges WHERE started < ?", (before,)).rowcount
+            self.conn.execute("DELETE FROM research_runs WHERE submitted < ?", (before,))
         return int(count)
 
     def has_conversation(self, conversation_id: str) -> bool:

@@ -337,6 +337,12 @@ def test_no_log_records_no_run(api, cli):
     assert listed(cli) == {}
 
 
+def test_pruning_the_log_forgets_older_runs_too(api, cli):
+    cli("research", "submit", "private question")
+    assert cli("logs", "prune", "--before", "2999-01-01").code == 0
+    assert listed(cli) == {}
+
+
 def test_the_key_never_reaches_the_runs_list(api, cli):
     assert cli("research", "submit", f"is {SENTINEL_KEY} safe").code == 0
     shown = cli("research", "list", "-f", "json").stdout
