@@ -89,6 +89,8 @@ def research_session(opts: Options, *, asks: bool = False) -> Iterator[ResearchS
     try:
         session.api = research_api(session.opts, session.settings)
         if asks and session.api == "agent":
+            if model == RESEARCH_MODEL:
+                model = None  # chat's deep-research model: on this API, research's own preset
             chosen = preset or (None if model else RESEARCH_PRESET)
             session.opts = replace(session.opts, model=model, preset=chosen)
             validate_agent(session.opts)

@@ -66,6 +66,7 @@ def test_submit_json_prints_the_queued_response(api, cli):
     [
         (["--preset", "high"], {"preset": "high"}),
         (["-m", "sonar-pro"], {"preset": "low"}),
+        (["-m", "sonar-deep-research"], {"preset": "medium"}),
         (["-m", "openai/gpt-5.5"], {"model": "openai/gpt-5.5", "tools": [{"type": "web_search"}]}),
     ],
 )
