@@ -41,26 +41,24 @@ def start(
 
     run streams the run unless --no-stream, --interval or --max-wait ask for polling.
     """
-    from .agent_request import engine
     from .jsonapi import fetch
 
     assert session.transport is not None, "connect() first"
     if key is not None:
         raise UsageError("--idempotency-key: not available on the Agent API (use --api chat)")
-    chosen = engine(session.opts, session.settings)
-    label = f"preset {chosen['preset']}" if "preset" in chosen else str(chosen.get("model"))
     streams = wait == jobs.Wait() and not session.opts.no_stream
     session.opts = replace(session.opts, no_stream=not streams)
     _, body, _ = session.request(session.conversation(), prompt)  # a usage error comes first
-    jobs.confirm(label, yes, session.err)
+    engine = str(body.get("preset") or body.get("model") or "")
+    jobs.confirm(f"preset {engine}" if body.get("preset") else engine, yes, session.err)
     if streams:
-        follow(session, prompt)
+        follow(session, prompt, engine)
         return
     doc = fetch(session.transport, "POST", RUNS, body)
     run_id = str(doc.get("id") or "")
     if not run_id:
         raise ProtocolError("the Agent API accepted the research but sent no response id")
-    remember(session, run_id, prompt, str(doc.get("status") or "queued"))
+    remember(session, run_id, prompt, engine, str(doc.get("status") or "queued"))
     if wait is None:
         jobs.show(doc, session.settings.format, run_id + "\n")
         return
@@ -68,13 +66,13 @@ def start(
     finish(session, run_id, wait, prompt=prompt, body=body)
 
 
-def follow(session: ResearchSession, prompt: str) -> None:
+def follow(session: ResearchSession, prompt: str, engine: str) -> None:
     """Stream the run as ask streams an answer; the run goes on if the stream ends early."""
     from .ask import warn_if_cut
     from .errors import Interrupted, NetworkError
 
     def started(run_id: str, status: str) -> None:
-        remember(session, run_id, prompt, status)
+        remember(session, run_id, prompt, engine, status)
         jobs.announce(session, run_id)
 
     formatter = Following(session.formatter(), started)
@@ -276,22 +274,15 @@ def recorded_runs() -> list[dict[str, Any]]:
         raise LogError(f"cannot read the log {path}: {exc}") from None
 
 
-def remember(
-    session: ResearchSession,
-    run_id: str,
-    prompt: str,
-    status: str,
-) -> None:
+def remember(session: ResearchSession, run_id: str, prompt: str, engine: str, status: str) -> None:
     """Keep a submitted run in the local log (key-free), for `research list`."""
-    from .agent_request import engine
     from .run import keyfree
     from .store import ResearchRun
 
-    chosen = engine(session.opts, session.settings)
     run = ResearchRun(
         id=run_id,
         question=keyfree(prompt, session.secrets()),
-        engine=str(chosen.get("preset") or chosen.get("model") or "") or None,
+        engine=engine or None,
         status=status,
         submitted=time.time(),
     )

@@ -59,41 +59,39 @@ class ResearchSession(Session):
         return path, body, acc
 
 
-def research_api(opts: Options, settings: Settings) -> str:
-    """The API research runs on: the Agent API unless chat is chosen by name.
+def prefer_agent(opts: Options) -> None:
+    """Research runs on the Agent API unless chat is chosen by name: `--api chat`,
+    PERPLEX_API=chat, or `api = "chat"` in the config file (the variable wins over the file).
 
-    `--api chat`, `api = "chat"` in the config file and PERPLEX_API=chat choose chat. While
-    the default api of the other commands is still chat, research alone starts on the Agent
-    API (the async chat endpoints are the ones being retired); once that default is agent,
-    this is `choose_api(opts, settings)` and nothing more.
+    While the default api of the other commands is still chat, research alone starts on the
+    Agent API (the async chat endpoints are the ones being retired), so the choice is made
+    here, as --api would make it. Once that default is agent, this goes.
     """
-    from .agent_request import choose_api
+    from .config import config_path
+    from .settings import load_config
 
-    if opts.api is None and os.environ.get("PERPLEX_API", "agent") != "chat":
-        return choose_api(replace(opts, api="agent"), replace(settings, api="agent"))
-    return choose_api(opts, settings)
+    chosen = opts.api or os.environ.get("PERPLEX_API") or load_config(config_path()).get("api")
+    if chosen in (None, "chat", "agent"):  # any other value is left for settings to refuse
+        opts.api = chosen or "agent"
 
 
 @contextmanager
 def research_session(opts: Options, *, asks: bool = False) -> Iterator[ResearchSession]:
-    """The session of one research command, connected; closed at the end.
+    """The session of one research command; closed at the end.
 
     With `asks` (submit, run), the engine is research's own unless -m or --preset name one:
     preset medium on the Agent API, sonar-deep-research on chat; a model or preset from the
     config file is for ask, not for research.
     """
-    from .agent_request import validate_agent
-
     model, preset = opts.model, given(opts, "preset")  # as given on the command line
+    prefer_agent(opts)
     session = ResearchSession(opts)
     try:
-        session.api = research_api(session.opts, session.settings)
         if asks and session.api == "agent":
             if model == RESEARCH_MODEL:
                 model = None  # chat's deep-research model: on this API, research's own preset
             chosen = preset or (None if model else RESEARCH_PRESET)
             session.opts = replace(session.opts, model=model, preset=chosen)
-            validate_agent(session.opts)
         elif asks:
             session.opts = replace(session.opts, model=model or RESEARCH_MODEL)
         session.settings = replace(

@@ -97,7 +97,10 @@ def test_system_prompt_and_search_options_reach_the_body(api, cli):
 
 
 @pytest.mark.parametrize("how", ["flag", "environment"])
-def test_chat_chosen_by_name_keeps_the_async_chat_endpoints(api, cli, monkeypatch, how):
+def test_chat_chosen_by_name_keeps_the_async_chat_endpoints(api, cli, env, monkeypatch, how):
+    config = Path(env["XDG_CONFIG_HOME"]) / "perplex" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('api = "agent"\n')  # the flag and the variable win over the file
     args = ["--api", "chat"] if how == "flag" else []
     if how == "environment":
         monkeypatch.setenv("PERPLEX_API", "chat")
