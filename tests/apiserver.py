@@ -195,6 +195,10 @@ class ApiServer:
 
     def _route(self, r: Received) -> Answer:
         path = r.path.split("?", 1)[0]
+        if path.startswith("/v1/agent"):  # background runs first: other agent requests pass
+            found = self.runs.route(r.method, path, r.json() if r.body else {})
+            if found is not None:
+                return Answer(found[1], found[0], found[2])
         if r.method == "POST" and path == "/chat/completions":
             with self._lock:
                 self._chats += 1
@@ -213,10 +217,6 @@ class ApiServer:
             if job_id not in self.jobs:
                 return _json({"detail": f"request {job_id} not found"}, 404)
             return _json(self._advance(self.jobs[job_id]))
-        if path.startswith("/v1/agent"):
-            found = self.runs.route(r.method, path, r.json() if r.body else {})
-            if found is not None:
-                return Answer(found[1], found[0], found[2])
         return _json({"detail": "Not Found"}, 404)
 
     def _create_job(self, body: dict[str, Any]) -> dict[str, Any]:
