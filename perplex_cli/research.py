@@ -46,7 +46,12 @@ SENDING = (
 
 app = typer.Typer(
     name="research",
-    help="Deep research in the background: submit a question, get the report.",
+    help=(
+        "Deep research in the background: submit a question, get the report.\n\n"
+        "Research runs on the Agent API unless chat is chosen by name (--api chat, "
+        'PERPLEX_API=chat or api = "chat" in the config file), which keeps the async '
+        "chat endpoints."
+    ),
     epilog=examples_epilog(
         '  perplex research run --yes "compare EU and US AI regulation"',
         '  id=$(perplex research submit --yes "q") && perplex research wait "$id"',
