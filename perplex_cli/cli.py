@@ -219,7 +219,7 @@ app.command(
 app.add_typer(
     lazy_app(
         "perplex_cli.research",
-        "Deep research through the async API: submit a question, wait for the report.",
+        "Deep research in the background: submit a question, get the report.",
     ),
     name="research",
 )

@@ -139,8 +139,8 @@ EXIT_STATUS: tuple[tuple[int, str], ...] = (
     (5, "Rate limited (429) after the retries."),
     (
         6,
-        "API server error (5xx) after the retries; a research job or an Agent API response "
-        "that failed.",
+        "API server error (5xx) after the retries; a research run or an Agent API response "
+        "that failed or was cancelled.",
     ),
     (
         7,

@@ -1,38 +1,25 @@
-"""`perplex research`: deep research through the async API: submit, status, wait, list, run.
+"""`perplex research`: deep research: submit, run, status, wait, cancel, list.
 
-A job is submitted with `POST /async/chat/completions` (`{"request": <chat body>,
-"idempotency_key"}`) and polled with `GET .../{id}` until it is COMPLETED (its `response`
-is a chat.completion) or FAILED. The finished answer goes through the same formatters as
-`ask`, fed as one whole response. Every submission carries an idempotency key (a fresh one
-unless `--idempotency-key` gives it), so a POST retried after a lost connection cannot
-start, and bill, the same research twice.
+The commands and their options. Research runs on the Agent API (background runs, in
+`research_agent`) unless chat is chosen, which keeps the async chat endpoints
+(`research_chat`); `research_jobs` holds what both share.
 """
 
 from __future__ import annotations
 
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import replace
-from typing import IO, TYPE_CHECKING, Annotated, Any
+from collections.abc import Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from .epilog import examples_epilog
-from .errors import ApiError, Interrupted, NetworkError, PerplexError, ServerError, UsageError
-from .options import Options, given, shared_options
-from .terminal import guard
+from .options import Options, shared_options
 
 if TYPE_CHECKING:
-    from .events import Accumulator
-    from .progress import StatusLine
-    from .settings import Settings
-    from .transport import Transport
+    from .research_jobs import ResearchSession, Wait
 
-RESEARCH_MODEL = "sonar-deep-research"
-JOBS = "/async/chat/completions"
-LONGEST_INTERVAL = 30.0  # polls slow down to this, unless --interval asks for longer
+LONGEST_INTERVAL = 30.0  # as research_jobs.LONGEST_INTERVAL, which --help must not import
 CONNECTION = (
     "--quiet",
     "--base-url",
@@ -43,15 +30,33 @@ CONNECTION = (
     "--api-key-file",
     "--allow-insecure-http",
 )
-ANSWER = ("--format", "--reasoning", "--no-citations", *CONNECTION)
+ANSWER = ("--api", "--format", "--reasoning", "--no-citations", "--usage", "--log", *CONNECTION)
+LOOK = ("--api", "--format", *CONNECTION)
+# Options that change how an answer is shown (submit shows none), and that shape requests.
+SHOWING = ("reasoning", "no_citations", "usage", "render")
+SENDING = (
+    "base_url",
+    "timeout",
+    "connect_timeout",
+    "retries",
+    "proxy",
+    "api_key_file",
+    "allow_insecure_http",
+)
 
 app = typer.Typer(
     name="research",
-    help="Deep research through the async API: submit a question, wait for the report.",
+    help=(
+        "Deep research in the background: submit a question, get the report.\n\n"
+        "Research runs on the Agent API unless chat is chosen by name (--api chat, "
+        'PERPLEX_API=chat or api = "chat" in the config file), which keeps the async '
+        "chat endpoints."
+    ),
     epilog=examples_epilog(
         '  perplex research run --yes "compare EU and US AI regulation"',
         '  id=$(perplex research submit --yes "q") && perplex research wait "$id"',
         "  perplex research list",
+        "  perplex research cancel ID",
     ),
     rich_markup_mode=None,
     add_completion=False,
@@ -70,21 +75,22 @@ _Key = Annotated[
     str | None,
     typer.Option(
         "--idempotency-key",
-        help="Submitting again with the same key returns the same job instead of a new one.",
+        help="Submitting again with the same key returns the same job instead of a new one (--api chat only).",
         metavar="KEY",
         show_default=False,
     ),
 ]
 _Id = Annotated[
     str,
-    typer.Argument(help="The request id that submit printed.", metavar="ID", show_default=False),
+    typer.Argument(help="The id that submit printed.", metavar="ID", show_default=False),
 ]
 _Interval = Annotated[
-    float,
+    float | None,
     typer.Option(
         "--interval",
-        help=f"Seconds before the first poll; later polls slow down to {LONGEST_INTERVAL:g} s.",
+        help=f"Seconds before the first poll (default 1, on --api chat 5); later polls slow down to {LONGEST_INTERVAL:g} s.",
         metavar="S",
+        show_default=False,
     ),
 ]
 _MaxWait = Annotated[
@@ -102,7 +108,7 @@ _MaxWait = Annotated[
     "submit",
     epilog=examples_epilog(
         '  perplex research submit --yes "state of solid-state batteries"',
-        '  perplex research submit --idempotency-key job-42 "q"',
+        '  perplex research submit --preset high -f json "q" | jq -r .id',
     ),
 )
 @shared_options
@@ -114,8 +120,9 @@ def submit_command(
     *,
     opts: Options,
 ) -> None:
-    """Submit a deep-research question and print its request id."""
-    run_research(prompt or [], opts, ignore_stdin=ignore_stdin, yes=yes, key=idempotency_key)
+    """Submit a deep-research question and print its id (preset medium by default)."""
+    _refuse(opts, SHOWING, "submit prints the id only; give it to research wait or run")
+    _start(prompt or [], opts, ignore_stdin=ignore_stdin, yes=yes, key=idempotency_key, wait=None)
 
 
 @app.command(
@@ -131,19 +138,25 @@ def run_command(
     ignore_stdin: _IgnoreStdin = False,
     yes: _Yes = False,
     idempotency_key: _Key = None,
-    interval: _Interval = 5.0,
+    interval: _Interval = None,
     max_wait: _MaxWait = None,
     *,
     opts: Options,
 ) -> None:
-    """Submit a deep-research question, wait for it, and print the answer like ask."""
-    run_research(
+    """Submit a deep-research question and print the answer like ask.
+
+    On the Agent API the run is streamed as it goes; --no-stream, --interval or --max-wait
+    poll for it instead, as --api chat always does.
+    """
+    from .research_jobs import Wait
+
+    _start(
         prompt or [],
         opts,
         ignore_stdin=ignore_stdin,
         yes=yes,
         key=idempotency_key,
-        wait=(interval, max_wait),
+        wait=Wait(interval, max_wait),
     )
 
 
@@ -156,19 +169,14 @@ def run_command(
 )
 @shared_options(only=ANSWER)
 def wait_command(
-    request_id: _Id, interval: _Interval = 5.0, max_wait: _MaxWait = None, *, opts: Options
+    request_id: _Id, interval: _Interval = None, max_wait: _MaxWait = None, *, opts: Options
 ) -> None:
-    """Wait for a research request to finish and print its answer like ask."""
-    from .run import text_stream
-    from .settings import resolve
+    """Wait for a research run to end and print its answer like ask."""
+    from .research_jobs import Wait
 
-    settings = resolve(opts)
-    _check_wait(interval, max_wait)
-    with connection(settings) as transport:
-        job = wait_for(transport, request_id, interval, max_wait, _status_line(settings))
-    err = guard(text_stream(sys.stderr))
-    acc = show_answer(job, settings, guard(text_stream(sys.stdout)), err)
-    remember(job, acc, settings, err, prompt=None)
+    wait = Wait(interval, max_wait)
+    wait.check()
+    _on_run(opts, "finish", request_id, wait)
 
 
 @app.command(
@@ -177,305 +185,98 @@ def wait_command(
         "  perplex research status ID", "  perplex research status ID -f json | jq -r .status"
     ),
 )
-@shared_options(only=("--format", *CONNECTION))
+@shared_options(only=LOOK)
 def status_command(request_id: _Id, *, opts: Options) -> None:
-    """Show the state of one research request."""
-    from .settings import resolve
+    """Show the state of one research run (queued, in_progress, completed, ...)."""
+    _on_run(opts, "status", request_id)
 
-    settings = resolve(opts)
-    with connection(settings) as transport:
-        job = fetch_job(transport, request_id)
-    show(job, settings.format, status_text(job))
+
+@app.command(
+    "cancel",
+    epilog=examples_epilog(
+        "  perplex research cancel ID", "  perplex research cancel ID -f json | jq -r .status"
+    ),
+)
+@shared_options(only=LOOK)
+def cancel_command(request_id: _Id, *, opts: Options) -> None:
+    """Ask a research run to stop (Agent API); an ended run is exit 4."""
+    _on_run(opts, "cancel", request_id)
 
 
 @app.command(
     "list", epilog=examples_epilog("  perplex research list", "  perplex research list -f json")
 )
-@shared_options(only=("--format", *CONNECTION))
+@shared_options(only=LOOK)
 def list_command(*, opts: Options) -> None:
-    """List your research requests (the API keeps them for 7 days)."""
-    from .jsonapi import fetch
-    from .settings import resolve
+    """List your research runs, from the local log (--api chat: from the API)."""
+    from .research_jobs import research_session
 
-    settings = resolve(opts)
-    with connection(settings) as transport:
-        doc = fetch(transport, "GET", JOBS)
-    jobs = [job for job in doc.get("requests") or [] if isinstance(job, dict)]
-    if settings.format == "ndjson":
-        for job in jobs:
-            show(job, "ndjson", "")
-        return
-    if not jobs and settings.format == "text" and not settings.quiet:
-        sys.stderr.write("perplex: no research requests\n")
-    show(doc, settings.format, list_text(jobs))
+    sending = [name for name in SENDING if getattr(opts, name) is not None]
+    with research_session(opts) as session:
+        if session.api == "chat":
+            session.connect()
+        else:
+            _refuse(opts, sending, "on the Agent API, research list reads the local log only")
+        _api(session).list_runs(session)
 
 
-def run_research(
+def _refuse(opts: Options, names: Sequence[str], why: str) -> None:
+    """Exit 2 naming the options among `names` that were given, which this command cannot use."""
+    from .errors import UsageError
+    from .settings import flag_name
+
+    given = [flag_name(name) for name in names if getattr(opts, name) is not None]
+    if given:
+        raise UsageError(f"{', '.join(given)}: {why}")
+
+
+def _start(
     words: list[str],
     opts: Options,
     *,
     ignore_stdin: bool,
     yes: bool,
     key: str | None,
-    wait: tuple[float, float | None] | None = None,
+    wait: Wait | None,
 ) -> None:
-    """submit (wait is None) or run: prompt -> request -> confirmation -> job [-> answer]."""
-    import uuid
-
-    from .jsonapi import fetch
+    """submit (wait is None) or run: checks, the question, then the API's own flow."""
+    from .errors import UsageError
+    from .options import given
     from .prompt import build_prompt
-    from .request import build_body, build_messages, validate
-    from .run import text_stream
-    from .settings import resolve
+    from .research_jobs import research_session
 
     if given(opts, "dry_run"):
         raise UsageError("research has no --dry-run: nothing was submitted")
-    if opts.model is None:
-        opts = replace(opts, model=RESEARCH_MODEL)
-    settings = resolve(opts)
-    validate(opts)
     if wait is not None:
-        _check_wait(*wait)
-    prompt = build_prompt(words, ignore_stdin=ignore_stdin)
-    body = build_body(build_messages(prompt, opts), opts, settings, stream=False)
-    out, err = guard(text_stream(sys.stdout)), guard(text_stream(sys.stderr))
-    with connection(settings) as transport:
-        confirm(settings.model, yes, err)
-        submission = {"request": body, "idempotency_key": key or uuid.uuid4().hex}
-        job = fetch(transport, "POST", JOBS, submission)
-        job_id = str(job.get("id") or "")
-        if wait is None:
-            show(job, settings.format, job_id + "\n")
-            return
-        if not settings.quiet:
-            err.write(
-                f"perplex: research {job_id} submitted; Ctrl-C stops waiting, not the research\n"
+        wait.check()
+    with research_session(opts, asks=True) as session:
+        prompt = build_prompt(words, ignore_stdin=ignore_stdin)
+        session.connect()
+        _api(session).start(session, prompt, yes=yes, key=key, wait=wait)
+
+
+def _on_run(opts: Options, action: str, *args: Any) -> None:
+    """`action` of the session's API module on one run; refused (exit 2) where it has none."""
+    from .errors import UsageError
+    from .research_jobs import research_session
+
+    with research_session(opts) as session:
+        do = getattr(_api(session), action, None)
+        if do is None:
+            raise UsageError(
+                f"research {action}: not available with --api chat"
+                f" (the async chat endpoints cannot {action} a job)"
             )
-            err.flush()
-        job = wait_for(transport, job_id, *wait, _status_line(settings))
-    acc = show_answer(job, settings, out, err)
-    remember(job, acc, settings, err, prompt=prompt)
+        session.connect()
+        do(session, *args)
 
 
-@contextmanager
-def connection(settings: Settings) -> Iterator[Transport]:
-    from .run import open_transport, text_stream
+def _api(session: ResearchSession) -> ModuleType:
+    """The module that speaks the session's API."""
+    if session.api == "chat":
+        from . import research_chat
 
-    transport = open_transport(settings, text_stream(sys.stderr))
-    try:
-        yield transport
-    finally:
-        transport.close()
+        return research_chat
+    from . import research_agent
 
-
-def confirm(model: str, yes: bool, err: IO[str]) -> None:
-    """On a terminal, ask before spending: deep research costs dollars, not cents."""
-    from .prompt import stdin_is_terminal
-
-    if yes or not stdin_is_terminal() or not _isatty(err):
-        return
-    import click
-
-    question = f"perplex: deep research with {model} costs dollars per question, not cents. Submit?"
-    if not click.confirm(question, default=False, err=True):
-        raise Interrupted("not submitted")
-
-
-def fetch_job(transport: Transport, job_id: str) -> dict[str, Any]:
-    from .jsonapi import fetch
-
-    try:
-        return fetch(transport, "GET", f"{JOBS}/{job_id}")
-    except ApiError as exc:
-        if exc.status == 404:
-            raise ApiError(
-                f"no research request {job_id!r} (the API keeps them for 7 days)", 404
-            ) from None
-        raise
-
-
-def wait_for(
-    transport: Transport, job_id: str, interval: float, max_wait: float | None, line: StatusLine
-) -> dict[str, Any]:
-    """Poll until the job is COMPLETED (returned) or FAILED (exit 6), slowing down as it goes."""
-    from .progress import spinner
-
-    resume = f"perplex research wait {job_id}"
-    started = time.monotonic()
-    delay = interval
-    try:
-        while True:
-            try:
-                job = fetch_job(transport, job_id)
-            except PerplexError as exc:
-                if exc.hint is None and getattr(exc, "status", 0) != 404:
-                    exc.hint = f"the research goes on; wait for it again: {resume}"
-                raise
-            status = str(job.get("status") or "")
-            if status == "COMPLETED":
-                return job
-            if status == "FAILED":
-                reason = job.get("error_message") or "no reason given"
-                raise ServerError(f"research {job_id} failed: {reason}")
-            now = time.monotonic()
-            if max_wait is not None and now - started >= max_wait:
-                raise NetworkError(
-                    f"research {job_id} is still {status or 'unfinished'} after {max_wait:g} s",
-                    hint=f"wait again: {resume}",
-                )
-            until = now + delay if max_wait is None else min(now + delay, started + max_wait)
-            while (left := until - time.monotonic()) > 0:
-                line.show(
-                    spinner(
-                        f"researching ({status.lower() or 'waiting'})", time.monotonic() - started
-                    )
-                )
-                time.sleep(min(left, 0.1))
-            delay = min(delay * 1.5, max(interval, LONGEST_INTERVAL))
-    except KeyboardInterrupt:
-        raise Interrupted("stopped waiting; the research goes on", hint=resume) from None
-    finally:
-        line.clear()
-
-
-def show_answer(job: dict[str, Any], settings: Settings, out: IO[str], err: IO[str]) -> Accumulator:
-    """The finished job's chat.completion through the formatters, as `ask` would print it."""
-    from .ask import warn_if_cut
-    from .errors import ProtocolError
-    from .events import Accumulator
-    from .output import make_formatter
-
-    doc = job.get("response")
-    if not isinstance(doc, dict):
-        raise ProtocolError(f"research {job.get('id')} is COMPLETED but carries no response")
-    formatter = make_formatter(
-        settings.format, out, err, citations=not settings.no_citations, reasoning=settings.reasoning
-    )
-    acc = Accumulator()
-    formatter.chunk(doc, acc.feed_response(doc))
-    formatter.end(acc, None)
-    warn_if_cut(acc, err, settings.quiet)
-    return acc
-
-
-def remember(
-    job: dict[str, Any], acc: Accumulator, settings: Settings, err: IO[str], *, prompt: str | None
-) -> None:
-    """Keep a completed research answer in the local log, as `ask` keeps its answers.
-
-    `prompt` is the question when this run asked it; `wait ID` only knows the id, so the
-    request the job echoes is used when there is one. A log failure warns once on stderr.
-    """
-    from .conversation import Conversation
-    from .events import answer_and_reasoning
-    from .store import Exchange, Log, log_path
-
-    def warn(line: str) -> None:
-        err.write(line + "\n")
-        err.flush()
-
-    request = job.get("request") if isinstance(job.get("request"), dict) else None
-    if prompt is None and request:
-        messages = [m for m in request.get("messages") or [] if isinstance(m, dict)]
-        users = [m.get("content") for m in messages if m.get("role") == "user"]
-        prompt = users[-1] if users and isinstance(users[-1], str) else None
-    answer, reasoning = answer_and_reasoning(acc)
-    log = Log(log_path(), enabled=bool(settings.log), warn=warn)
-    try:
-        log.record(
-            Exchange(
-                conversation=Conversation().id,
-                prompt=prompt or f"(research {job.get('id')})",
-                started=time.time(),
-                model=acc.model or settings.model,
-                answer=answer,
-                reasoning=reasoning,
-                response_id=str(job.get("id") or acc.id or ""),
-                finish_reason=acc.finish_reason,
-                metadata=acc.metadata,
-                usage=acc.usage,
-            )
-        )
-    finally:
-        log.close()
-
-
-def show(doc: dict[str, Any], fmt: str, text: str) -> None:
-    """A document in the chosen format: json as returned, ndjson on one line, else `text`."""
-    from .output.json import write_document
-    from .output.ndjson import write_line
-    from .run import text_stream
-
-    out = guard(text_stream(sys.stdout))
-    if fmt == "json":
-        write_document(out, doc)
-    elif fmt == "ndjson":
-        write_line(out, doc)
-    else:
-        out.write(text)
-        out.flush()
-
-
-def status_text(job: dict[str, Any]) -> str:
-    rows = [
-        ("id", job.get("id")),
-        ("status", job.get("status")),
-        ("model", job.get("model")),
-        ("created", _when(job.get("created_at"))),
-        ("started", _when(job.get("started_at"))),
-        ("completed", _when(job.get("completed_at"))),
-        ("failed", _when(job.get("failed_at"))),
-        ("error", job.get("error_message")),
-    ]
-    return "".join(f"{name:<10} {value}\n" for name, value in rows if value not in (None, ""))
-
-
-def list_text(jobs: list[dict[str, Any]]) -> str:
-    if not jobs:
-        return ""
-    rows = [("ID", "STATUS", "MODEL", "CREATED")] + [
-        (
-            str(j.get("id") or ""),
-            str(j.get("status") or ""),
-            str(j.get("model") or ""),
-            _when(j.get("created_at")) or "",
-        )
-        for j in jobs
-    ]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    return "".join(
-        f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]}".rstrip()
-        + "\n"
-        for row in rows
-    )
-
-
-def _when(value: Any) -> str | None:
-    """An API timestamp (epoch seconds) as UTC; other values as given."""
-    from datetime import datetime, timezone
-
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    return None if value in (None, "") else str(value)
-
-
-def _check_wait(interval: float, max_wait: float | None) -> None:
-    if interval <= 0:
-        raise UsageError("invalid value for --interval: must be > 0 seconds")
-    if max_wait is not None and max_wait <= 0:
-        raise UsageError("invalid value for --max-wait: must be > 0 seconds")
-
-
-def _status_line(settings: Settings) -> StatusLine:
-    from .progress import StatusLine, is_live
-    from .run import text_stream
-
-    err = text_stream(sys.stderr)
-    return StatusLine(err, is_live(err, settings.quiet))
-
-
-def _isatty(stream: IO[str]) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError, OSError):
-        return False
+    return research_agent

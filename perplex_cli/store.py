@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .choices import LOG_STATUSES
 from .conversation import Conversation
@@ -32,6 +32,8 @@ from .errors import PerplexError, UsageError
 
 if TYPE_CHECKING:
     import sqlite3
+
+T = TypeVar("T")
 
 BUSY_TIMEOUT = 5.0  # seconds a writer waits for another process's transaction
 STATUSES = LOG_STATUSES
@@ -112,6 +114,17 @@ MIGRATIONS: list[list[str]] = [
             INSERT INTO exchanges_text (rowid, prompt, answer)
             VALUES (new.id, new.prompt, new.answer);
         END""",
+    ],
+    # 4: the research runs submitted to the Agent API, which has no list endpoint of its own
+    [
+        """CREATE TABLE research_runs (
+            id TEXT PRIMARY KEY,
+            question TEXT NOT NULL,
+            engine TEXT,
+            status TEXT NOT NULL,
+            submitted REAL NOT NULL,
+            updated REAL NOT NULL
+        )""",
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -196,6 +209,17 @@ class Exchange:
         }
 
 
+@dataclass
+class ResearchRun:
+    """A research run submitted to the Agent API. The question must already be key-free."""
+
+    id: str
+    question: str
+    engine: str | None
+    status: str
+    submitted: float
+
+
 def total_cost(usage: dict[str, Any]) -> float | None:
     """The answer's cost in USD: `usage.cost.total_cost` (or a bare number)."""
     cost = usage.get("cost")
@@ -250,6 +274,36 @@ class Store:
                 f"INSERT INTO exchanges ({names}, indexed) VALUES ({marks}, 0)", row
             )
         return int(cursor.lastrowid or 0)
+
+    def add_run(self, run: ResearchRun) -> None:
+        """Keep a submitted research run (a run seen again keeps its question, takes its status)."""
+        with transaction(self.conn):
+            # Two statements, not an upsert: that needs SQLite 3.24, older than some Pythons ship.
+            self.conn.execute(
+                "UPDATE research_runs SET status = :status, updated = :submitted WHERE id = :id",
+                run.__dict__,
+            )
+            self.conn.execute(
+                "INSERT OR IGNORE INTO research_runs"
+                " (id, question, engine, status, submitted, updated)"
+                " VALUES (:id, :question, :engine, :status, :submitted, :submitted)",
+                run.__dict__,
+            )
+
+    def set_run_status(self, run_id: str, status: str) -> None:
+        """The latest status seen for a recorded run; an id never recorded is left alone."""
+        import time
+
+        with transaction(self.conn):
+            self.conn.execute(
+                "UPDATE research_runs SET status = ?, updated = ? WHERE id = ?",
+                (status, time.time(), run_id),
+            )
+
+    def runs(self) -> list[dict[str, Any]]:
+        """The recorded research runs, in the order they were submitted."""
+        sql = "SELECT * FROM research_runs ORDER BY submitted, rowid"
+        return [dict(row) for row in self.conn.execute(sql)]
 
     def index(self) -> None:
         """Add the exchanges written since the last search to the full-text index.
@@ -386,9 +440,11 @@ class Store:
         return count
 
     def prune(self, before: float) -> int:
-        """Delete every exchange started before the given time; returns how many went."""
+        """Delete every exchange started before the given time, and the research runs
+        submitted before it (their questions are prompts too); returns how many exchanges went."""
         with self._deleting():
             count = self.conn.execute("DELETE FROM exchanges WHERE started < ?", (before,)).rowcount
+            self.conn.execute("DELETE FROM research_runs WHERE submitted < ?", (before,))
         return int(count)
 
     def has_conversation(self, conversation_id: str) -> bool:
@@ -500,19 +556,18 @@ class Log:
 
     def record(self, exchange: Exchange) -> int | None:
         """Write one exchange; the id, or None when the log is off or could not be written."""
+        return self.write(lambda store: store.add(exchange))
+
+    def write(self, change: Callable[[Store], T]) -> T | None:
+        """Apply one change to the store; None when the log is off or could not be written."""
         if not self.enabled:
             return None
-        import sqlite3
-
         try:
             if self._store is None:
                 self._store = Store.open(self.path)
             assert self._store is not None
-            return self._store.add(exchange)
-        except (sqlite3.Error, OSError, LogError) as exc:
-            self._failed(exc)
-            return None
-        except Exception as exc:
+            return change(self._store)
+        except Exception as exc:  # sqlite3, OS and log errors, and bugs: all warn once
             self._failed(exc)
             return None
 

@@ -11,7 +11,9 @@ from the request, for the commands that send many or different requests:
   the job it created before), `GET /async/chat/completions` lists the jobs, and each
   `GET /async/chat/completions/{id}` moves the job one step: CREATED -> IN_PROGRESS ->
   (after `job_polls` polls in progress) COMPLETED with a chat.completion, or FAILED when
-  the prompt contains "FAIL".
+  the prompt contains "FAIL";
+- the Agent API's background runs (`/v1/agent` with `background: true`, and
+  `/v1/agent/{id}[/cancel]`): `runs`, an `agent_runs.AgentRuns`.
 
 HTTP/1.1 with keep-alive (clients reuse connections, as a real API allows). Every request is
 recorded with its arrival time. Bounded: it stops itself after `lifetime` seconds, and idle
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from agent_runs import AgentRuns
 from replay import Received
 from streams import answer, sse
 
@@ -117,6 +120,7 @@ class ApiServer:
         self.search: Callable[[dict[str, Any]], dict[str, Any] | Answer] = echo_search
         self.job_polls = 2  # polls a job stays IN_PROGRESS
         self.jobs: dict[str, dict[str, Any]] = {}
+        self.runs = AgentRuns()
         self.requests: list[Received] = []
         self.connections: set[int] = set()  # the client ports seen: one per connection
         self._chats = 0
@@ -191,6 +195,10 @@ class ApiServer:
 
     def _route(self, r: Received) -> Answer:
         path = r.path.split("?", 1)[0]
+        if path.startswith("/v1/agent"):  # background runs first: other agent requests pass
+            found = self.runs.route(r.method, path, r.json() if r.body else {})
+            if found is not None:
+                return Answer(found[1], found[0], found[2])
         if r.method == "POST" and path == "/chat/completions":
             with self._lock:
                 self._chats += 1

@@ -1,4 +1,6 @@
-"""`perplex research`: the async job's life (CREATED -> IN_PROGRESS -> COMPLETED | FAILED)."""
+"""`perplex research --api chat`: the async job's life (CREATED -> IN_PROGRESS -> COMPLETED |
+FAILED), as it was before research moved to the Agent API. Every test here chooses chat
+in the config file (`api = "chat"`); test_research_agent.py covers the Agent API."""
 
 from __future__ import annotations
 
@@ -8,12 +10,20 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 
 import pexpect
 import pytest
 from conftest import needs_shared_flag
 
 JOBS = "/async/chat/completions"
+
+
+@pytest.fixture(autouse=True)
+def chat_in_the_config(env):
+    path = Path(env["XDG_CONFIG_HOME"]) / "perplex" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('api = "chat"\n')
 
 
 def posts(api):

@@ -5,7 +5,7 @@ function __perplex_commands
         case ''
             printf '%s\n' ask chat models batch search completions research key config logs
         case 'research'
-            printf '%s\n' submit run wait status list
+            printf '%s\n' submit run wait status cancel list
         case 'key'
             printf '%s\n' set path status
         case 'config'
@@ -34,11 +34,13 @@ function __perplex_valued
         case 'research run'
             printf '%s\n' --idempotency-key --interval --max-wait -m --model --api --preset -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'research wait'
-            printf '%s\n' --interval --max-wait -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
+            printf '%s\n' --interval --max-wait --api -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'research status'
-            printf '%s\n' -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
+            printf '%s\n' --api -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
+        case 'research cancel'
+            printf '%s\n' --api -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'research list'
-            printf '%s\n' -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
+            printf '%s\n' --api -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'key status'
             printf '%s\n' -f --format
         case 'config list'
@@ -108,7 +110,7 @@ complete -c perplex -n '__perplex_at \'\'' -a models -d 'List the known models: 
 complete -c perplex -n '__perplex_at \'\'' -a batch -d 'Run many prompts concurrently: one NDJSON result line each, resumable'
 complete -c perplex -n '__perplex_at \'\'' -a search -d 'Search the web: ranked results with title, URL, date and snippet, n...'
 complete -c perplex -n '__perplex_at \'\'' -a completions -d 'Print the completion script for bash, zsh or fish'
-complete -c perplex -n '__perplex_at \'\'' -a research -d 'Deep research through the async API: submit a question, wait for th...'
+complete -c perplex -n '__perplex_at \'\'' -a research -d 'Deep research in the background: submit a question, get the report'
 complete -c perplex -n '__perplex_at \'\'' -a key -d 'Store the API key safely and say where it comes from'
 complete -c perplex -n '__perplex_at \'\'' -a config -d 'Defaults in the config file, typed and checked like the flags'
 complete -c perplex -n '__perplex_at \'\'' -a logs -d 'Browse, search and prune the local log of every exchange'
@@ -342,11 +344,12 @@ complete -c perplex -n '__perplex_at \'search\'' -l allow-insecure-http -d 'Allo
 complete -c perplex -n '__perplex_at \'search\'' -s h -l help -d 'Show this message and exit'
 complete -c perplex -n '__perplex_at \'completions\'' -s h -l help -d 'Show this message and exit'
 complete -c perplex -n '__perplex_at \'completions\'' -a 'bash zsh fish'
-complete -c perplex -n '__perplex_at \'research\'' -a submit -d 'Submit a deep-research question and print its request id'
-complete -c perplex -n '__perplex_at \'research\'' -a run -d 'Submit a deep-research question, wait for it, and print the answer...'
-complete -c perplex -n '__perplex_at \'research\'' -a wait -d 'Wait for a research request to finish and print its answer like ask'
-complete -c perplex -n '__perplex_at \'research\'' -a status -d 'Show the state of one research request'
-complete -c perplex -n '__perplex_at \'research\'' -a list -d 'List your research requests (the API keeps them for 7 days)'
+complete -c perplex -n '__perplex_at \'research\'' -a submit -d 'Submit a deep-research question and print its id (preset medium by...'
+complete -c perplex -n '__perplex_at \'research\'' -a run -d 'Submit a deep-research question and print the answer like ask'
+complete -c perplex -n '__perplex_at \'research\'' -a wait -d 'Wait for a research run to end and print its answer like ask'
+complete -c perplex -n '__perplex_at \'research\'' -a status -d 'Show the state of one research run (queued, in_progress, completed,...'
+complete -c perplex -n '__perplex_at \'research\'' -a cancel -d 'Ask a research run to stop (Agent API); an ended run is exit 4'
+complete -c perplex -n '__perplex_at \'research\'' -a list -d 'List your research runs, from the local log (--api chat: from the API)'
 complete -c perplex -n '__perplex_at \'research\'' -s h -l help -d 'Show this message and exit'
 complete -c perplex -n '__perplex_at \'research submit\'' -l ignore-stdin -d 'Never read stdin'
 complete -c perplex -n '__perplex_at \'research submit\'' -s y -l yes -d 'Do not ask for confirmation on a terminal'
@@ -402,7 +405,7 @@ complete -c perplex -n '__perplex_at \'research submit\'' -s h -l help -d 'Show 
 complete -c perplex -n '__perplex_at \'research run\'' -l ignore-stdin -d 'Never read stdin'
 complete -c perplex -n '__perplex_at \'research run\'' -s y -l yes -d 'Do not ask for confirmation on a terminal'
 complete -c perplex -n '__perplex_at \'research run\'' -l idempotency-key -x -d 'Submitting again with the same key returns the same job instead of...'
-complete -c perplex -n '__perplex_at \'research run\'' -l interval -x -d 'Seconds before the first poll; later polls slow down to 30 s'
+complete -c perplex -n '__perplex_at \'research run\'' -l interval -x -d 'Seconds before the first poll (default 1, on --api chat 5); later p...'
 complete -c perplex -n '__perplex_at \'research run\'' -l max-wait -x -d 'Give up waiting after S seconds (exit 7; the research goes on)'
 complete -c perplex -n '__perplex_at \'research run\'' -s m -l model -x -a 'sonar sonar-pro sonar-reasoning-pro sonar-deep-research' -d 'Model [model]: sonar (default), sonar-pro, sonar-reasoning-pro, son...'
 complete -c perplex -n '__perplex_at \'research run\'' -l api -x -a 'chat agent' -d 'Protocol: chat (/chat/completions) or agent (/v1/agent) (default ch...'
@@ -452,12 +455,14 @@ complete -c perplex -n '__perplex_at \'research run\'' -l allow-insecure-http -d
 complete -c perplex -n '__perplex_at \'research run\'' -l log -l no-log -d 'Write the exchange to the local log (default on; config log = false)'
 complete -c perplex -n '__perplex_at \'research run\'' -l debug -d 'Show the HTTP exchange and tracebacks on stderr (key redacted)'
 complete -c perplex -n '__perplex_at \'research run\'' -s h -l help -d 'Show this message and exit'
-complete -c perplex -n '__perplex_at \'research wait\'' -l interval -x -d 'Seconds before the first poll; later polls slow down to 30 s'
+complete -c perplex -n '__perplex_at \'research wait\'' -l interval -x -d 'Seconds before the first poll (default 1, on --api chat 5); later p...'
 complete -c perplex -n '__perplex_at \'research wait\'' -l max-wait -x -d 'Give up waiting after S seconds (exit 7; the research goes on)'
+complete -c perplex -n '__perplex_at \'research wait\'' -l api -x -a 'chat agent' -d 'Protocol: chat (/chat/completions) or agent (/v1/agent) (default ch...'
 complete -c perplex -n '__perplex_at \'research wait\'' -s f -l format -x -a 'text ndjson json' -d 'Output: text, ndjson or json (default text)'
 complete -c perplex -n '__perplex_at \'research wait\'' -l reasoning -l no-reasoning -d 'Show the model\'s reasoning on stderr (--no-reasoning overrides the...'
 complete -c perplex -n '__perplex_at \'research wait\'' -l no-citations -l citations -d 'Do not list the sources after a text answer (--citations overrides...'
 complete -c perplex -n '__perplex_at \'research wait\'' -s q -l quiet -l no-quiet -d 'No retry notices, warnings or progress on stderr; plain output (--n...'
+complete -c perplex -n '__perplex_at \'research wait\'' -l usage -l no-usage -d 'After the answer, print tokens, searches and cost on stderr (--no-u...'
 complete -c perplex -n '__perplex_at \'research wait\'' -l base-url -x -d 'API base URL (default https://api.perplexity.ai; env PERPLEXITY_BAS...'
 complete -c perplex -n '__perplex_at \'research wait\'' -l timeout -x -d 'Longest silence allowed between bytes, in seconds (default 300)'
 complete -c perplex -n '__perplex_at \'research wait\'' -l connect-timeout -x -d 'Seconds allowed to connect (default 10)'
@@ -465,7 +470,9 @@ complete -c perplex -n '__perplex_at \'research wait\'' -l retries -x -d 'Retrie
 complete -c perplex -n '__perplex_at \'research wait\'' -l proxy -x -d 'Proxy for API requests (default: HTTPS_PROXY, NO_PROXY from the env...'
 complete -c perplex -n '__perplex_at \'research wait\'' -l api-key-file -r -F -d 'Read the API key from FILE; \'-\' reads it from stdin (the prompt mus...'
 complete -c perplex -n '__perplex_at \'research wait\'' -l allow-insecure-http -d 'Allow a plain http:// base URL to a host other than this machine (t...'
+complete -c perplex -n '__perplex_at \'research wait\'' -l log -l no-log -d 'Write the exchange to the local log (default on; config log = false)'
 complete -c perplex -n '__perplex_at \'research wait\'' -s h -l help -d 'Show this message and exit'
+complete -c perplex -n '__perplex_at \'research status\'' -l api -x -a 'chat agent' -d 'Protocol: chat (/chat/completions) or agent (/v1/agent) (default ch...'
 complete -c perplex -n '__perplex_at \'research status\'' -s f -l format -x -a 'text ndjson json' -d 'Output: text, ndjson or json (default text)'
 complete -c perplex -n '__perplex_at \'research status\'' -s q -l quiet -l no-quiet -d 'No retry notices, warnings or progress on stderr; plain output (--n...'
 complete -c perplex -n '__perplex_at \'research status\'' -l base-url -x -d 'API base URL (default https://api.perplexity.ai; env PERPLEXITY_BAS...'
@@ -476,6 +483,18 @@ complete -c perplex -n '__perplex_at \'research status\'' -l proxy -x -d 'Proxy 
 complete -c perplex -n '__perplex_at \'research status\'' -l api-key-file -r -F -d 'Read the API key from FILE; \'-\' reads it from stdin (the prompt mus...'
 complete -c perplex -n '__perplex_at \'research status\'' -l allow-insecure-http -d 'Allow a plain http:// base URL to a host other than this machine (t...'
 complete -c perplex -n '__perplex_at \'research status\'' -s h -l help -d 'Show this message and exit'
+complete -c perplex -n '__perplex_at \'research cancel\'' -l api -x -a 'chat agent' -d 'Protocol: chat (/chat/completions) or agent (/v1/agent) (default ch...'
+complete -c perplex -n '__perplex_at \'research cancel\'' -s f -l format -x -a 'text ndjson json' -d 'Output: text, ndjson or json (default text)'
+complete -c perplex -n '__perplex_at \'research cancel\'' -s q -l quiet -l no-quiet -d 'No retry notices, warnings or progress on stderr; plain output (--n...'
+complete -c perplex -n '__perplex_at \'research cancel\'' -l base-url -x -d 'API base URL (default https://api.perplexity.ai; env PERPLEXITY_BAS...'
+complete -c perplex -n '__perplex_at \'research cancel\'' -l timeout -x -d 'Longest silence allowed between bytes, in seconds (default 300)'
+complete -c perplex -n '__perplex_at \'research cancel\'' -l connect-timeout -x -d 'Seconds allowed to connect (default 10)'
+complete -c perplex -n '__perplex_at \'research cancel\'' -l retries -x -d 'Retries before the answer starts, on connection errors, 408, 409, 4...'
+complete -c perplex -n '__perplex_at \'research cancel\'' -l proxy -x -d 'Proxy for API requests (default: HTTPS_PROXY, NO_PROXY from the env...'
+complete -c perplex -n '__perplex_at \'research cancel\'' -l api-key-file -r -F -d 'Read the API key from FILE; \'-\' reads it from stdin (the prompt mus...'
+complete -c perplex -n '__perplex_at \'research cancel\'' -l allow-insecure-http -d 'Allow a plain http:// base URL to a host other than this machine (t...'
+complete -c perplex -n '__perplex_at \'research cancel\'' -s h -l help -d 'Show this message and exit'
+complete -c perplex -n '__perplex_at \'research list\'' -l api -x -a 'chat agent' -d 'Protocol: chat (/chat/completions) or agent (/v1/agent) (default ch...'
 complete -c perplex -n '__perplex_at \'research list\'' -s f -l format -x -a 'text ndjson json' -d 'Output: text, ndjson or json (default text)'
 complete -c perplex -n '__perplex_at \'research list\'' -s q -l quiet -l no-quiet -d 'No retry notices, warnings or progress on stderr; plain output (--n...'
 complete -c perplex -n '__perplex_at \'research list\'' -l base-url -x -d 'API base URL (default https://api.perplexity.ai; env PERPLEXITY_BAS...'
