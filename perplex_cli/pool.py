@@ -1,7 +1,8 @@
 """The worker pool behind `batch`: threads that stream answers, paced by one scheduler.
 
-Worker threads only do HTTP: each takes a job, streams its answer through the same
-`stream_answer` as `ask`, and hands the outcome back. Everything else happens in the
+Worker threads only do HTTP: each takes a job, reads its answer through the same
+`stream_answer` (or, for a non-streaming request, `read_answer`) as `ask`, on the API the
+job's path names, and hands the outcome back with its timings. Everything else happens in the
 calling (main) thread, so that the output, the counters and the decisions need no locks:
 
 - pacing: `--rate N` spaces the starts at least 1/N s apart (measured from the last real
@@ -32,6 +33,7 @@ from .transport import RETRY_STATUSES
 if TYPE_CHECKING:
     from .ask import Outcome
     from .events import Accumulator, Update
+    from .run import Clock
     from .transport import Transport
 
 POLL = 0.1  # longest wait for a result, so that Ctrl-C is noticed promptly
@@ -42,10 +44,13 @@ class Job:
     """One prompt's request, as the pool sees it."""
 
     index: int
+    path: str  # where it is posted: the chat or the agent API
     body: dict[str, Any]
+    accumulator: Callable[[], Accumulator]  # a fresh one for each attempt
     label: str  # how notices name it, e.g. "id 17"
     attempts: int = 0
     not_before: float = 0.0
+    clock: Clock | None = None  # the timings of its latest attempt, from when it started
 
 
 @dataclass
@@ -142,6 +147,8 @@ class Pool:
 
     def _start_due(self, work: queue.Queue[Job | None]) -> float:
         """Start every job that may start now; return when to look again."""
+        from .run import Clock
+
         now = time.monotonic()
         wake = now + POLL
         while not self.stopping and len(self._running) < self.concurrency:
@@ -156,6 +163,7 @@ class Pool:
             else:
                 self._waiting.remove(job)
             job.attempts += 1
+            job.clock = Clock(_Unseen())
             self._running[job.index] = job
             self._pacer.started(now)
             work.put(job)
@@ -242,14 +250,22 @@ class Pool:
     def _attempt(self, job: Job) -> Finished:
         from .ask import stream_answer
 
+        stream = job.body.get("stream") is True  # -o stream=false is --no-stream too
+        clock = job.clock
+        assert clock is not None, "started by _start_due"
         try:
-            response = self.transport.request("POST", "/chat/completions", job.body, stream=True)
+            response = self.transport.request("POST", job.path, job.body, stream=stream)
         except PerplexError as exc:
             return Finished(job, None, exc)
         with self._lock:
             self._active[job.index] = response
         try:
-            outcome = stream_answer(response, _Unseen())
+            if stream:
+                outcome = stream_answer(response, clock, job.accumulator())
+            else:
+                from .nonstream import read_answer
+
+                outcome = read_answer(response, clock, job.accumulator())
         finally:
             with self._lock:
                 self._active.pop(job.index, None)

@@ -5,6 +5,9 @@ from the request, for the commands that send many or different requests:
 
 - `POST /chat/completions`: `chat(request, n)` (n counts chat requests from 1) returns an
   `Answer`; by default a short streamed answer that quotes the prompt;
+- `POST /v1/agent`: `agent(request, n)` (n counts agent requests from 1), by default the
+  recorded Agent API stream (or, for `stream: false`, its final response) with its text
+  replaced by the same answer that quotes the prompt;
 - `POST /search`: `search(body)` returns the JSON document (or an `Answer`); by default
   results that quote the query;
 - the async API: `POST /async/chat/completions` creates a job (an idempotency key returns
@@ -29,6 +32,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from agent_streams import sse as agent_sse
 from replay import Received
 from streams import answer, sse
 
@@ -45,9 +49,12 @@ class Answer:
 
 
 def prompt_of(request: dict[str, Any]) -> str:
-    """The last user message of a chat request."""
-    messages = request.get("messages") or [{}]
-    content = messages[-1].get("content", "")
+    """The last user message of a chat request, or the input of an agent request."""
+    if "input" in request:
+        given = request["input"]
+        content = given if isinstance(given, str) else given[-1].get("content", "")
+    else:
+        content = (request.get("messages") or [{}])[-1].get("content", "")
     return content if isinstance(content, str) else json.dumps(content)
 
 
@@ -60,6 +67,60 @@ def echo_answer(request: dict[str, Any], n: int) -> Answer:
         citations=["https://example.com/a"],
     )
     return Answer(sse(*chunks))
+
+
+def echo_agent_answer(request: dict[str, Any], n: int) -> Answer:
+    """The recorded agent stream (or its final response, for `stream: false`), answering
+    `answer to <prompt>` in the recorded shape, under a response id of its own (and, when
+    the request names a model, as that model)."""
+    text = f"answer to {prompt_of(request)}"
+    model = request.get("model")
+    events = [(e["event"], retexted(e["data"], text, n, model)) for e in _recorded_agent_events()]
+    if request.get("stream") is False:
+        final = events[-1][1]["response"]
+        return Answer(json.dumps(final).encode(), content_type="application/json")
+    words = text.split(" ")
+    at = next(i for i, e in enumerate(events) if e[0] == "response.output_text.done")
+    seq = events[at - 1][1]["sequence_number"]
+    deltas = [
+        ("response.output_text.delta", {**_DELTA, "delta": w if i == 0 else " " + w})
+        for i, w in enumerate(words)
+    ]
+    for i, (_, data) in enumerate(deltas):
+        data["sequence_number"] = seq + 1 + i
+    return Answer(agent_sse(*events[:at], *deltas, *events[at:]))
+
+
+_DELTA: dict[str, Any] = {}
+_AGENT_EVENTS: list[dict[str, Any]] = []
+
+
+def _recorded_agent_events() -> list[dict[str, Any]]:
+    """The events of the recorded llm-perplexity stream (its deltas taken out)."""
+    if not _AGENT_EVENTS:
+        from agent_recordings import STREAMS, events_of
+
+        for e in events_of(STREAMS["llm-perplexity"]):
+            if e["event"] == "response.output_text.delta":
+                _DELTA.update({k: v for k, v in e["data"].items() if k != "delta"})
+            else:
+                _AGENT_EVENTS.append(e)
+    return _AGENT_EVENTS
+
+
+def retexted(data: dict[str, Any], text: str, n: int, model: str | None) -> dict[str, Any]:
+    """An event's data with the message text replaced and the response id made unique."""
+    data = json.loads(json.dumps(data))
+    if "text" in data:
+        data["text"] = text
+    for holder in [data.get("item"), *(data.get("response") or {}).get("output", [])]:
+        if isinstance(holder, dict) and holder.get("type") == "message" and holder["content"]:
+            holder["content"][0]["text"] = text
+    if isinstance(data.get("response"), dict):
+        data["response"]["id"] = f"resp_echo-{n}"
+        if model and data["response"]["status"] == "completed":
+            data["response"]["model"] = model
+    return data
 
 
 def completion(request: dict[str, Any], job_id: str) -> dict[str, Any]:
@@ -114,12 +175,14 @@ class ApiServer:
 
     def __init__(self, lifetime: float = 60.0) -> None:
         self.chat: Callable[[dict[str, Any], int], Answer] = echo_answer
+        self.agent: Callable[[dict[str, Any], int], Answer] = echo_agent_answer
         self.search: Callable[[dict[str, Any]], dict[str, Any] | Answer] = echo_search
         self.job_polls = 2  # polls a job stays IN_PROGRESS
         self.jobs: dict[str, dict[str, Any]] = {}
         self.requests: list[Received] = []
         self.connections: set[int] = set()  # the client ports seen: one per connection
         self._chats = 0
+        self._agents = 0
         self._lock = threading.Lock()
         outer = self
 
@@ -164,6 +227,9 @@ class ApiServer:
     def chat_requests(self) -> list[Received]:
         return [r for r in self.requests if r.path == "/chat/completions"]
 
+    def agent_requests(self) -> list[Received]:
+        return [r for r in self.requests if r.path == "/v1/agent"]
+
     def _serve(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
         received = Received(
             handler.command, handler.path, dict(handler.headers), body, time.monotonic()
@@ -196,6 +262,11 @@ class ApiServer:
                 self._chats += 1
                 n = self._chats
             return self.chat(r.json(), n)
+        if r.method == "POST" and path == "/v1/agent":
+            with self._lock:
+                self._agents += 1
+                n = self._agents
+            return self.agent(r.json(), n)
         if r.method == "POST" and path == "/search":
             found = self.search(r.json())
             return found if isinstance(found, Answer) else _json(found)

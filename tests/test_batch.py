@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from apiserver import Answer, echo_answer, prompt_of
-from conftest import needs_shared_flag
 from streams import chunk, sse
 
 
@@ -222,7 +221,7 @@ def test_a_bad_input_line_is_exit_2_before_any_request(api, cli, tmp_path, line,
         (["--resume"], "--resume needs --output"),
         (["-j", "0"], "-j/--concurrency"),
         (["--rate", "0"], "--rate"),
-        (["-f", "json"], "batch always writes NDJSON"),
+        (["-f", "json"], "-f/--format: 'json' (batch always writes NDJSON)"),
     ],
 )
 def test_bad_batch_options_are_exit_2(api, cli, tmp_path, args, message):
@@ -333,10 +332,3 @@ def test_on_a_terminal_a_progress_bar_counts_up_and_is_erased(api, env, tmp_path
     child.close()
     assert child.exitstatus == 0
     assert len(lines_of(out.read_text())) == 30
-
-
-def test_dry_run_is_refused_rather_than_sending(api, cli, tmp_path):
-    needs_shared_flag("--dry-run")
-    result = cli("batch", "--dry-run", str(write_prompts(tmp_path, 2)))
-    assert result.code == 2
-    assert api.requests == []
