@@ -134,7 +134,7 @@ class Pool:
                     done = results.get(timeout=max(0.0, wake - time.monotonic()))
                 except queue.Empty:
                     continue
-                self._settle(done)
+                self._settle(done, work)
         finally:
             self.not_started = len(self._fresh) + len(self._waiting)
             with self._lock:
@@ -169,13 +169,17 @@ class Pool:
             work.put(job)
         return wake
 
-    def _settle(self, done: Finished) -> None:
+    def _settle(self, done: Finished, work: queue.Queue[Job | None]) -> None:
         """Report a final result, or put the job back to be retried after its delay."""
         del self._running[done.job.index]
         delay = self._retry_delay(done)
         if delay is None:
             if done.error is None:
                 self._strikes = 0
+            if not isinstance(done.error, AuthError):
+                # The freed worker gets its next request before the result is written and
+                # logged, so that this thread's work overlaps the requests, not adds to them.
+                self._start_due(work)
             self._report(done)
             return
         now = time.monotonic()

@@ -75,24 +75,34 @@ def echo_agent_answer(request: dict[str, Any], n: int) -> Answer:
     the request names a model, as that model)."""
     text = f"answer to {prompt_of(request)}"
     model = request.get("model")
-    events = [(e["event"], retexted(e["data"], text, n, model)) for e in _recorded_agent_events()]
     if request.get("stream") is False:
-        final = events[-1][1]["response"]
-        return Answer(json.dumps(final).encode(), content_type="application/json")
+        final = retexted(_recorded_agent_events()[-1]["data"], text, f"resp_echo-{n}", model)
+        return Answer(json.dumps(final["response"]).encode(), content_type="application/json")
+    head, tail, seq, recorded_model = _agent_template()
     words = text.split(" ")
-    at = next(i for i, e in enumerate(events) if e[0] == "response.output_text.done")
-    seq = events[at - 1][1]["sequence_number"]
     deltas = [
-        ("response.output_text.delta", {**_DELTA, "delta": w if i == 0 else " " + w})
-        for i, w in enumerate(words)
+        ("response.output_text.delta", {**_DELTA, "delta": w, "sequence_number": seq + i})
+        for i, w in enumerate(words[:1] + [" " + w for w in words[1:]])
     ]
-    for i, (_, data) in enumerate(deltas):
-        data["sequence_number"] = seq + 1 + i
-    return Answer(agent_sse(*events[:at], *deltas, *events[at:]))
+    values = {
+        _ID: f"resp_echo-{n}",
+        _TEXT: json.dumps(text)[1:-1],
+        _MODEL: json.dumps(model or recorded_model)[1:-1],
+    }
+
+    def fill(part: bytes) -> bytes:
+        for placeholder, value in values.items():
+            part = part.replace(placeholder, value.encode())
+        return part
+
+    return Answer(fill(head) + agent_sse(*deltas) + fill(tail))
 
 
 _DELTA: dict[str, Any] = {}
 _AGENT_EVENTS: list[dict[str, Any]] = []
+_TEMPLATE: list[tuple[bytes, bytes, int, str]] = []
+# Placeholders in the cached stream, replaced per answer: the text, response id and model.
+_TEXT, _ID, _MODEL = b"@@TEXT@@", b"@@ID@@", b"@@MODEL@@"
 
 
 def _recorded_agent_events() -> list[dict[str, Any]]:
@@ -108,8 +118,25 @@ def _recorded_agent_events() -> list[dict[str, Any]]:
     return _AGENT_EVENTS
 
 
-def retexted(data: dict[str, Any], text: str, n: int, model: str | None) -> dict[str, Any]:
-    """An event's data with the message text replaced and the response id made unique."""
+def _agent_template() -> tuple[bytes, bytes, int, str]:
+    """The recorded stream before and after its deltas, with placeholders; the number of
+    the first delta; the model that answered the recording."""
+    if not _TEMPLATE:
+        recorded = _recorded_agent_events()
+        marked = [
+            (e["event"], retexted(e["data"], _TEXT.decode(), _ID.decode(), _MODEL.decode()))
+            for e in recorded
+        ]
+        at = next(i for i, e in enumerate(marked) if e[0] == "response.output_text.done")
+        seq = marked[at - 1][1]["sequence_number"] + 1
+        model = recorded[-1]["data"]["response"]["model"]
+        _TEMPLATE.append((agent_sse(*marked[:at]), agent_sse(*marked[at:]), seq, model))
+    return _TEMPLATE[0]
+
+
+def retexted(data: dict[str, Any], text: str, ident: str, model: str | None) -> dict[str, Any]:
+    """An event's data with the message text, the response id and (at completion, when
+    given) the model replaced."""
     data = json.loads(json.dumps(data))
     if "text" in data:
         data["text"] = text
@@ -117,7 +144,7 @@ def retexted(data: dict[str, Any], text: str, n: int, model: str | None) -> dict
         if isinstance(holder, dict) and holder.get("type") == "message" and holder["content"]:
             holder["content"][0]["text"] = text
     if isinstance(data.get("response"), dict):
-        data["response"]["id"] = f"resp_echo-{n}"
+        data["response"]["id"] = ident
         if model and data["response"]["status"] == "completed":
             data["response"]["model"] = model
     return data
