@@ -84,7 +84,7 @@ _perplex_values() {
     'models|-f'|'models|--format') words='text ndjson json' ;;
     'models|--api') words='chat agent' ;;
     'batch|--output') words='@files' ;;
-    'batch|-f'|'batch|--format') words='text ndjson json' ;;
+    'batch|-f'|'batch|--format') words='ndjson' ;;
     'batch|-m'|'batch|--model') words='sonar sonar-pro sonar-reasoning-pro sonar-deep-research' ;;
     'batch|--api') words='chat agent' ;;
     'batch|--search-recency') words='hour day week month year' ;;

@@ -274,7 +274,7 @@ complete -c perplex -n '__perplex_at \'batch\'' -l ordered -d 'Write the results
 complete -c perplex -n '__perplex_at \'batch\'' -l output -r -F -d 'Append the results to FILE instead of writing them to stdout'
 complete -c perplex -n '__perplex_at \'batch\'' -l resume -d 'Skip the ids already in the --output file with status ok'
 complete -c perplex -n '__perplex_at \'batch\'' -l rate -x -d 'Start at most N requests per second, evenly spaced'
-complete -c perplex -n '__perplex_at \'batch\'' -s f -l format -x -a 'text ndjson json' -d 'Output: ndjson, one result line per prompt (the only format)'
+complete -c perplex -n '__perplex_at \'batch\'' -s f -l format -x -a 'ndjson' -d 'Output: ndjson, one result line per prompt (the only format)'
 complete -c perplex -n '__perplex_at \'batch\'' -s m -l model -x -a 'sonar sonar-pro sonar-reasoning-pro sonar-deep-research' -d 'Model [model]: sonar (default), sonar-pro, sonar-reasoning-pro, son...'
 complete -c perplex -n '__perplex_at \'batch\'' -l api -x -a 'chat agent' -d 'Protocol: chat (/chat/completions) or agent (/v1/agent) (default ch...'
 complete -c perplex -n '__perplex_at \'batch\'' -l preset -x -d 'Agent API preset [preset]: fast, low, medium, high or xhigh (picks...'

@@ -12,6 +12,15 @@ from pathlib import Path
 import pytest
 from apiserver import Answer, echo_agent_answer, echo_answer, prompt_of
 from streams import chunk, sse
+from userfiles import write_config
+
+CHAT_CONFIG = 'api = "chat"\n'
+
+
+@pytest.fixture(autouse=True)
+def chat_unless_told(env):
+    """The configured API is chat: what a test does not send with --api speaks chat."""
+    write_config(env, CHAT_CONFIG)
 
 
 def lines_of(text: str) -> list[dict]:

@@ -14,7 +14,16 @@ import pytest
 from agent_recordings import STREAMS, events_of, final_response, sources
 from apiserver import Answer, echo_agent_answer, echo_answer, prompt_of
 from conftest import SENTINEL_KEY
-from test_batch import lines_of, run_jsonl, write_prompts
+from test_batch import (  # chat_unless_told: an autouse fixture
+    CHAT_CONFIG,
+    chat_unless_told,  # noqa: F401
+    lines_of,
+    run_jsonl,
+    write_prompts,
+)
+from userfiles import config_file, write_config
+
+from perplex_cli.settings import DEFAULTS
 
 RECORDED = events_of(STREAMS["llm-perplexity"])
 RECORDED_USAGE = final_response(RECORDED)["usage"]
@@ -68,28 +77,31 @@ def test_every_line_is_answered_on_the_chosen_api_in_one_result_shape(
         assert records[0]["completion"]["usage"]["prompt_tokens"] == RECORDED_USAGE["input_tokens"]
 
 
-def test_per_line_model_and_preset_choose_the_engine_and_api(api, cli, tmp_path):
+def test_per_line_model_and_preset_choose_the_engine_and_api(api, cli, env, tmp_path):
+    config_file(env).unlink()  # no configured API: the default
     result = run_jsonl(
         cli,
         tmp_path,
         '{"id": "named", "prompt": "one", "model": "openai/gpt-5.5"}\n'
         '{"id": "preset", "prompt": "two", "preset": "low"}\n'
         '{"id": "plain", "prompt": "three"}\n'
-        '{"id": "chat", "prompt": "four", "model": "sonar-pro"}\n',
+        '{"id": "sonar", "prompt": "four", "model": "sonar-pro"}\n',
         "--ordered",
         "-m",
         "sonar-reasoning",
     )
     agent = {prompt_of(r.json()): r.json() for r in api.agent_requests()}
     chat = {prompt_of(r.json()): r.json() for r in api.chat_requests()}
-    # As ask chooses: a provider/model name or a preset means the agent API.
-    assert set(agent) == {"one", "two"}
+    # As ask chooses: a provider/model name or a preset means the agent API...
     assert agent["one"]["model"] == "openai/gpt-5.5"
     assert agent["two"]["preset"] == "low"
     assert "model" not in agent["two"]
-    # The other lines keep the command line's choice (-m, the configured API).
-    assert chat["three"]["model"] == "sonar-reasoning"
-    assert chat["four"]["model"] == "sonar-pro"
+    # ... and the other lines go to the default API, with -m or their own model.
+    rest = {"three", "four"}
+    assert set(agent) == {"one", "two"} | (rest if DEFAULTS["api"] == "agent" else set())
+    assert set(chat) == (rest if DEFAULTS["api"] == "chat" else set())
+    if chat:
+        assert (chat["three"]["model"], chat["four"]["model"]) == ("sonar-reasoning", "sonar-pro")
     records = {r["id"]: r for r in lines_of(result.stdout)}
     assert records["named"]["completion"]["model"] == "openai/gpt-5.5"
     assert {r["status"] for r in records.values()} == {"ok"}
@@ -161,9 +173,7 @@ def test_no_log_and_config_log_false_write_nothing(api, cli, env, tmp_path):
     prompts = str(write_prompts(tmp_path, 3))
     assert cli("batch", "--api", "agent", "--no-log", prompts).code == 0
     assert logged(cli) == []
-    config = Path(env["XDG_CONFIG_HOME"]) / "perplex" / "config.toml"
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text("log = false\n")
+    write_config(env, CHAT_CONFIG + "log = false\n")
     assert cli("batch", prompts).code == 0
     assert logged(cli) == []
     assert cli("batch", "--log", prompts).code == 0

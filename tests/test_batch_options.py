@@ -22,7 +22,7 @@ import click
 import pytest
 from apiserver import Answer, ApiServer, echo_answer, prompt_of
 from conftest import SENTINEL_KEY
-from test_batch import lines_of
+from test_batch import chat_unless_told, lines_of  # noqa: F401 (an autouse fixture)
 from test_retries import unaccepting_port  # noqa: F401 (a fixture, used by name)
 
 from perplex_cli.commandtree import root_command
