@@ -277,3 +277,25 @@ def test_agent_retries_and_a_429_pause_work_as_on_chat(api, cli, tmp_path):
     assert result.stderr.count("all requests wait") == 3
     assert "retrying id 7" in result.stderr
     assert len(api.agent_requests()) == 34
+
+
+def test_a_line_may_ask_for_a_non_streaming_request_of_its_own(api, cli, tmp_path):
+    result = run_jsonl(
+        cli,
+        tmp_path,
+        '{"id": "whole", "prompt": "one", "no_stream": true}\n{"id": "streamed", "prompt": "two"}\n',
+        "--api",
+        "agent",
+    )
+    sent = {prompt_of(r.json()): r.json()["stream"] for r in api.agent_requests()}
+    assert sent == {"one": False, "two": True}
+    records = {r["id"]: r["completion"] for r in lines_of(result.stdout)}
+    assert records["whole"]["choices"][0]["message"]["content"] == "answer to one"
+    assert records["whole"]["citations"] == records["streamed"]["citations"] == RECORDED_URLS
+
+
+def test_the_key_and_the_prompts_cannot_both_come_from_stdin(api, cli):
+    result = cli("batch", "--api-key-file", "-", "-", input=SENTINEL_KEY + "\nq\n")
+    assert result.code == 2
+    assert "stdin cannot hold both" in result.stderr
+    assert api.requests == []
