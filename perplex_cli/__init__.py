@@ -1,3 +1,3 @@
 """perplex: a Unix-style command-line client for the Perplexity API."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

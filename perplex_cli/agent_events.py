@@ -15,7 +15,9 @@ Where things come from (agent-api.md section 2):
   add their URLs after those;
 - model, usage and cost: `response.completed` (`response.created` may name the preset);
 - the answer is complete at `response.completed` or `response.incomplete` (or `[DONE]`);
-  sequence numbers are not checked (they skip).
+  sequence numbers are not checked (they skip), only kept: the last one received is where
+  a broken stream is resumed (`resume.py`), and after a reconnect the events the server
+  sends again (numbered at or below `after`) are `replayed`, and skipped.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ class AgentAccumulator(Accumulator):
 
     plain_events: ClassVar[bool] = False  # named events, wrapped as {event, data}
     status: str | None = None
+    sequence: int | None = None  # the last sequence_number received
+    after: int | None = None  # set on a reconnect: events up to this one were received
     _urls: set[str] = field(default_factory=set)
     _final_text: str | None = None
 
@@ -57,6 +61,13 @@ class AgentAccumulator(Accumulator):
         if not name or name == "message":
             name = str(data.get("type") or "message")
         return {"event": name, "data": data}
+
+    def replayed(self, raw: dict[str, Any]) -> bool:
+        """Whether a reconnected stream sent this event again (it was received before)."""
+        if self.after is None:
+            return False
+        seq = raw["data"].get("sequence_number")
+        return type(seq) is int and seq <= self.after
 
     def error_in(self, raw: dict[str, Any]) -> Any:
         """The error that ends the answer, as {message, code}, or None."""
@@ -76,6 +87,9 @@ class AgentAccumulator(Accumulator):
         name, data = chunk.get("event") or "", chunk.get("data")
         if not isinstance(data, dict):
             return Update()
+        seq = data.get("sequence_number")
+        if type(seq) is int:
+            self.sequence = seq
         response = data.get("response")
         if name in STARTED_EVENTS | DONE_EVENTS and isinstance(response, dict):
             return self._response(response, final=name in DONE_EVENTS)

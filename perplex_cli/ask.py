@@ -6,6 +6,8 @@ a stall, Ctrl-C), the response is closed at once and the formatter's `end` runs 
 was received; the caller raises the error after it. Only a closed stdout skips `end`:
 nothing more can be shown. The accumulator decides the protocol: the chat one by default,
 or the agent API's (`agent_events.AgentAccumulator`, complete at `response.completed`).
+An agent answer that breaks before it is complete may be resumed (`resume.py`): the events
+of the reconnected stream go through the same accumulator and formatter.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from .output import Formatter
 if TYPE_CHECKING:
     import requests
 
+    from .resume import Resume
     from .sse import NormalisedBytes
 
 
@@ -48,29 +51,35 @@ class Outcome:
 
 
 def stream_answer(
-    response: requests.Response, formatter: Formatter, acc: Accumulator | None = None
+    response: requests.Response,
+    formatter: Formatter,
+    acc: Accumulator | None = None,
+    resume: Resume | None = None,
 ) -> Outcome:
-    """Read the whole event stream of `response` through `formatter`; always closes it."""
-    from .sse import NormalisedBytes
-    from .transport import body_reads
+    """Read the whole event stream of `response` through `formatter`; always closes it.
 
+    With `resume`, a stream cut before the answer is complete is picked up again on the
+    connection it opens (or finished from the stored response); without it, the cut ends
+    the answer.
+    """
     acc = Accumulator() if acc is None else acc
-    source = NormalisedBytes(body_reads(response))
     error: PerplexError | None = None
+    reading = response
     try:
-        try:
-            _pump(source, acc, formatter)
-            if not acc.complete:
-                if acc.events == 0:
-                    raise not_a_stream(source)
-                if source.truncated_tail:
-                    raise CutStream(
-                        "the stream ended in the middle of an event; the answer is incomplete"
-                    )
-                raise CutStream("the stream ended before the answer was complete")
-        except CutStream:
-            if not acc.complete:
-                raise
+        while True:
+            try:
+                _read(reading, acc, formatter)
+                break
+            except CutStream as cut:
+                if acc.complete:
+                    break
+                if resume is None:
+                    raise
+                reading.close()  # at once: the new connection replaces it
+                resumed = resume.reconnect(formatter, cut)
+                if resumed is None:  # finished from the stored response
+                    break
+                reading = resumed
     except PerplexError as exc:
         error = exc
     except KeyboardInterrupt:
@@ -79,13 +88,28 @@ def stream_answer(
         error = PipeClosed()
     finally:
         # At once, whatever ended the answer: a closed connection stops the generation.
-        response.close()
+        reading.close()
     if not isinstance(error, PipeClosed):
         try:
             formatter.end(acc, error)
         except BrokenPipeError:  # the reader left during the sources or the JSON document
             error = PipeClosed()
     return Outcome(acc, error)
+
+
+def _read(response: requests.Response, acc: Accumulator, formatter: Formatter) -> None:
+    """One connection's events; CutStream when it ends before the answer is complete."""
+    from .sse import NormalisedBytes
+    from .transport import body_reads
+
+    source = NormalisedBytes(body_reads(response))
+    _pump(source, acc, formatter)
+    if not acc.complete:
+        if acc.events == 0:
+            raise not_a_stream(source)
+        if source.truncated_tail:
+            raise CutStream("the stream ended in the middle of an event; the answer is incomplete")
+        raise CutStream("the stream ended before the answer was complete")
 
 
 def _pump(source: NormalisedBytes, acc: Accumulator, formatter: Formatter) -> None:
@@ -100,7 +124,7 @@ def _pump(source: NormalisedBytes, acc: Accumulator, formatter: Formatter) -> No
 
     gone = reader_watch(getattr(formatter, "out", None))
     plain = acc.plain_events
-    envelope, error_in, feed = acc.envelope, acc.error_in, acc.feed
+    envelope, error_in, feed, replayed = acc.envelope, acc.error_in, acc.feed, acc.replayed
     for event in iter_events(source):
         data = event.data
         if data == "[DONE]":
@@ -119,6 +143,8 @@ def _pump(source: NormalisedBytes, acc: Accumulator, formatter: Formatter) -> No
             if not isinstance(chunk, dict):
                 raise ProtocolError(f"an event is not a JSON object: {first_line(data, 80)!r}")
             raw = envelope(event.event, chunk)
+            if replayed(raw):  # sent again by a resumed stream: shown already
+                continue
             failure = error_in(raw)
         if failure is not None:
             raise stream_error(failure)

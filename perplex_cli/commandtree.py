@@ -198,3 +198,33 @@ def _is_path(kind: object, metavar: str) -> bool:
 def _clean(text: str) -> str:
     """Help text without click's no-rewrap markers."""
     return "\n".join(line for line in text.splitlines() if line.strip() != "\b").strip()
+
+
+def request_options(tree: Command) -> tuple[Option, ...]:
+    """The shared request options (`options.py`), as the first command taking them all lists them.
+
+    One definition serves ask, chat, batch and research: the docs list these once, and each
+    command only its own options besides.
+    """
+    from .options import flags, shared_parameters
+
+    shared = shared_parameters()
+    names = {name for _, annotation in shared for name in flags(annotation)}
+    for cmd in walk(tree):
+        taken = tuple(o for o in cmd.options if names & set(o.names))
+        if len(taken) == len(shared):
+            return taken
+    return ()
+
+
+def split_options(
+    cmd: Command, request: tuple[Option, ...]
+) -> tuple[tuple[Option, ...], tuple[Option, ...]]:
+    """(the command's own options, the request options it takes), each in --help order."""
+    own = tuple(o for o in cmd.options if o not in request)
+    return own, tuple(o for o in cmd.options if o in request)
+
+
+def commands_taking_all(tree: Command, request: tuple[Option, ...]) -> list[Command]:
+    """The commands that take every request option."""
+    return [c for c in walk(tree) if request and set(request) <= set(c.options)]

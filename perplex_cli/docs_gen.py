@@ -1,51 +1,75 @@
-"""Regenerate the documentation that ships: man page, completion scripts, README help.
+"""Regenerate the documentation that ships: man page, CLI reference, completions, tables.
 
     python scripts/gen_docs.py           write the files that changed
     python scripts/gen_docs.py --check   write nothing; exit 1 and name the files that drifted
 
-The README's help blocks are the fenced blocks between `<!-- help: perplex ... --help -->`
-and `<!-- end help -->`; each is replaced by that command's --help at 80 columns.
+The hand-written pages (README.md, docs/*.md) may hold generated tables: the text between
+`<!-- generated: NAME -->` and `<!-- end generated -->` is replaced by the table NAME
+(`exit-status`, `environment`, `agent-fields`, `presets`), made from the one table in
+the code that the program itself reads.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from .commandtree import PROG, Command, command_tree, help_text
+from .clidoc import (
+    agent_fields_table,
+    cli_reference,
+    environment_table,
+    exit_status_table,
+    presets_table,
+)
+from .commandtree import Command, command_tree
 from .completions import FILES, MODULE, script, scripts_module
 from .manpage import man_page
 
 ROOT = Path(__file__).resolve().parent.parent
 MAN_PAGE = "man/perplex.1"
+CLI_REFERENCE = "docs/cli.md"
 README = "README.md"
-_HELP_BLOCK = re.compile(
-    r"(?P<open><!-- help: " + PROG + r"(?P<path>(?: [a-z][a-z0-9-]*)*) --help -->\n)"
-    r".*?(?P<close><!-- end help -->)",
+TABLES: dict[str, Callable[[], str]] = {
+    "exit-status": exit_status_table,
+    "environment": environment_table,
+    "agent-fields": agent_fields_table,
+    "presets": presets_table,
+}
+_BLOCK = re.compile(
+    r"(?P<open><!-- generated: (?P<name>[a-z-]+) -->\n).*?(?P<close><!-- end generated -->)",
     re.DOTALL,
 )
 
 
-def readme_with_help(readme: str) -> str:
-    """The README with every help block regenerated."""
+def with_tables(text: str) -> str:
+    """A page with every generated table regenerated; an unknown table name is an error."""
 
     def block(match: re.Match[str]) -> str:
-        path = tuple(match.group("path").split())
-        text = help_text(path).rstrip("\n") + "\n"
-        return match.group("open") + "```\n" + text + "```\n" + match.group("close")
+        name = match.group("name")
+        if name not in TABLES:
+            raise ValueError(f"no generated table {name!r}; the tables are {', '.join(TABLES)}")
+        return match.group("open") + TABLES[name]() + "\n" + match.group("close")
 
-    return _HELP_BLOCK.sub(block, readme)
+    return _BLOCK.sub(block, text)
+
+
+def pages(root: Path) -> list[str]:
+    """The hand-written pages that may hold generated tables, relative to root."""
+    docs = sorted(p.relative_to(root).as_posix() for p in (root / "docs").glob("*.md"))
+    return [README, *(rel for rel in docs if rel != CLI_REFERENCE)]
 
 
 def generated(root: Path = ROOT, tree: Command | None = None) -> dict[str, str]:
     """Every generated file, relative path -> text, as the code says it should be."""
     tree = tree or command_tree()
-    files = {MAN_PAGE: man_page(tree)}
+    files = {MAN_PAGE: man_page(tree), CLI_REFERENCE: cli_reference(tree)}
     scripts = {shell: script(shell, tree) for shell in FILES}
     files.update({path: scripts[shell] for shell, path in FILES.items()})
     files[MODULE] = scripts_module(scripts)
-    files[README] = readme_with_help((root / README).read_text(encoding="utf-8"))
+    for rel in pages(root):
+        files[rel] = with_tables((root / rel).read_text(encoding="utf-8"))
     return files
 
 
@@ -64,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     if args == ["--check"]:
         stale = drifted()
         for rel in stale:
-            print(f"{rel} differs from the command tree; run: python scripts/gen_docs.py")
+            print(f"{rel} differs from the code; run: python scripts/gen_docs.py")
         return 1 if stale else 0
     if args:
         print("usage: python scripts/gen_docs.py [--check]", file=sys.stderr)

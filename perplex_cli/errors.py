@@ -1,4 +1,4 @@
-"""The exception tree; each error carries the exit status of product.md section 6.
+"""The exception tree; each error carries its exit status, and the table of exit statuses.
 
     PerplexError                  any failure the user can cause or meet
     ├── UsageError (2)            bad option or value, no prompt, unknown conversation id
@@ -14,6 +14,8 @@
     └── PipeClosed (141)          the reader of stdout went away (`| head`): silent
 
 Library code raises these; `__main__` turns them into one line on stderr and the exit code.
+`EXIT_STATUS` is the one table of what each status means: the man page, docs/cli.md and
+docs/failures.md are generated from it (`python scripts/gen_docs.py`).
 """
 
 from __future__ import annotations
@@ -114,7 +116,7 @@ class Interrupted(PerplexError):
 
 
 class PipeClosed(PerplexError):
-    """Raised when the reader of stdout went away (`| head`): silent exit 141 (D5).
+    """Raised when the reader of stdout went away (`| head`): silent exit 141.
 
     Part of the tree so that an answer cut this way is still an outcome with an error
     (for the log); `__main__` prints nothing for it.
@@ -125,3 +127,27 @@ class PipeClosed(PerplexError):
 
     def __init__(self, message: str = "stdout was closed by the reader") -> None:
         super().__init__(message)
+
+
+# (status, meaning): every exit_code above, plus 0 and 1.
+EXIT_STATUS: tuple[tuple[int, str], ...] = (
+    (0, "Success."),
+    (1, "Internal error (a bug): one line on stderr, the traceback with --debug."),
+    (2, "Usage error: a bad option or value, no prompt, an unknown conversation or log id."),
+    (3, "Authentication or configuration: no key, key rejected (401, 403), a bad config file."),
+    (4, "The API rejected the request (400, 404, 413, 422 and other 4xx)."),
+    (5, "Rate limited (429) after the retries."),
+    (
+        6,
+        "API server error (5xx) after the retries; a research job or an Agent API response "
+        "that failed.",
+    ),
+    (
+        7,
+        "Network failure (connection refused, DNS, TLS, timeout), an answer cut off after it "
+        "started, or research --max-wait exceeded.",
+    ),
+    (8, "Protocol: the body is not an event stream, or an event is not valid JSON."),
+    (130, "Interrupted (Ctrl-C); the partial answer is kept."),
+    (141, "stdout was closed by the reader (| head); silent."),
+)

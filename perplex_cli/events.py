@@ -170,6 +170,10 @@ class Accumulator:
         """The event as the formatters get it: a chat chunk as it came (its SSE name unused)."""
         return data
 
+    def replayed(self, raw: dict[str, Any]) -> bool:
+        """Whether the event was received before a reconnect (only agent streams resume)."""
+        return False
+
     def error_in(self, raw: dict[str, Any]) -> Any:
         """The error an event carries instead of an answer, or None."""
         if "error" in raw and "choices" not in raw:

@@ -1,8 +1,10 @@
 """man/perplex.1: the manual page, written in roff from the command tree.
 
 Commands, synopses, options, their values and the examples come from the live tree
-(`commandtree.py`); the sections about behaviour that no command carries (formats, exit
-status, environment, files, security) are kept here. Everything is escaped for groff,
+(`commandtree.py`); the shared request options are listed once, under REQUEST OPTIONS.
+The exit statuses and the environment come from their tables (`errors.py`,
+`environment.py`); the sections about behaviour that no command carries (formats, files,
+security) are kept here. Everything is escaped for groff,
 non-ASCII characters included, so that `groff -man -ww -z` has nothing to say.
 """
 
@@ -11,7 +13,17 @@ from __future__ import annotations
 import re
 
 from . import __version__
-from .commandtree import PROG, Command, Option, walk
+from .commandtree import (
+    PROG,
+    Command,
+    Option,
+    commands_taking_all,
+    request_options,
+    split_options,
+    walk,
+)
+from .environment import ENVIRONMENT
+from .errors import EXIT_STATUS
 
 NAME = "ask Perplexity from the command line: cited answers, streamed"
 
@@ -75,62 +87,14 @@ FORMATS_AFTER = (
     'line {"error": {...}}. Diagnostics always go to stderr; stdout carries data only.'
 )
 
-EXIT_STATUS = [
-    ("0", "Success."),
-    ("1", "Internal error (a bug): one line on stderr, the traceback with --debug."),
-    ("2", "Usage error: a bad option or value, no prompt, an unknown conversation id."),
-    ("3", ("Authentication or configuration: no key, key rejected (401, 403), a bad config file.")),
-    ("4", "The API rejected the request (400, 404, 413, 422 and other 4xx)."),
-    ("5", "Rate limited (429) after the retries."),
-    ("6", "API server error (5xx) after the retries; a deep-research job that failed."),
-    (
-        "7",
-        (
-            "Network failure (connection refused, DNS, TLS, timeout), or an answer cut off "
-            "after it started."
-        ),
-    ),
-    ("8", "Protocol: the body is not an event stream, or an event is not valid JSON."),
-    ("130", "Interrupted (Ctrl-C); the partial answer is kept."),
-    ("141", "stdout was closed by the reader (| head); silent."),
-]
-
-ENVIRONMENT = [
-    (
-        "PERPLEXITY_API_KEY, PPLX_API_KEY",
-        (
-            "The API key. There is no option that takes "
-            "the key itself: keys do not belong in argv or shell history."
-        ),
-    ),
-    ("PERPLEXITY_BASE_URL", "The API base URL (default https://api.perplexity.ai)."),
-    ("PERPLEX_CONFIG", "The config file, instead of the one under XDG_CONFIG_HOME."),
-    ("PERPLEX_LOG_DB", "The local log, instead of the one under XDG_DATA_HOME."),
-    (
-        "XDG_CONFIG_HOME, XDG_DATA_HOME",
-        (
-            "Where the config and key, and the local log, are "
-            "kept (default ~/.config and ~/.local/share)."
-        ),
-    ),
-    ("NO_COLOR", "Any non-empty value: plain output on every stream."),
-    (
-        "FORCE_COLOR",
-        (
-            "Styled output even when a stream is not a terminal (values 0 and "
-            "false do not count); cursor movement still only on a terminal. NO_COLOR, "
-            "--no-color and -q win over it."
-        ),
-    ),
-    ("TERM", "dumb means plain output."),
-    ("HTTPS_PROXY, NO_PROXY", "Proxies, as curl reads them."),
-    ("REQUESTS_CA_BUNDLE", "A CA bundle to verify TLS with; verification is always on."),
-]
-
 FILES = [
     ("$XDG_CONFIG_HOME/perplex/config.toml", "Defaults for the options (TOML)."),
     ("$XDG_CONFIG_HOME/perplex/key", "The API key written by perplex key set, mode 0600."),
     ("$XDG_DATA_HOME/perplex/logs.db", ("The local log of past exchanges (SQLite), mode 0600.")),
+    (
+        "$XDG_DATA_HOME/perplex/chat_history",
+        "The line history of perplex chat, beside the log, mode 0600.",
+    ),
 ]
 
 SECURITY = [
@@ -218,8 +182,10 @@ def man_page(tree: Command) -> str:
         out += [_lines(paras[0] if paras else "")]
         for para in paras[1:]:
             out += [".IP", _lines(para)]
+    request = request_options(tree)
     out += [".SH OPTIONS"]
     for cmd in walk(tree):
+        own, taken = split_options(cmd, request)
         if not cmd.options and not cmd.arguments:
             continue
         out += [f'.SS "{escape(cmd.name, True)}"']
@@ -231,12 +197,20 @@ def man_page(tree: Command) -> str:
             ]
             if arg.values:
                 out += [_values(arg.values)]
-        for option in cmd.options:
-            out += [".TP", _option_tag(option), _lines(option.help or "")]
-            if option.values:
-                out += [_values(option.values)]
-            if option.repeatable:
-                out += ["May be given more than once."]
+        out += option_entries(own)
+        if taken == request:
+            out += [".PP", "And every option under REQUEST OPTIONS."]
+        elif taken:
+            names = ", ".join(f"\\fB{escape(o.long, True)}\\fR" for o in taken)
+            out += [".PP", f"And these of the REQUEST OPTIONS: {names}."]
+    if request:
+        takers = [escape(" ".join(c.path), True) for c in commands_taking_all(tree, request)]
+        out += [
+            '.SH "REQUEST OPTIONS"',
+            f"Defined once, taken by {_and(takers)}; other commands take the ones their "
+            "OPTIONS entry names.",
+        ]
+        out += option_entries(request)
     out += [".SH FORMATS"]
     for name, text in FORMATS:
         out += [".TP", f"\\fB{name}\\fR", _lines(text)]
@@ -244,11 +218,12 @@ def man_page(tree: Command) -> str:
     for code, text in EXIT_STATUS:
         out += [".TP", f"\\fB{code}\\fR", _lines(text)]
     out += [".SH ENVIRONMENT"]
-    for name, text in ENVIRONMENT:
-        out += [".TP", f"\\fB{escape(name, True)}\\fR", _lines(text)]
+    for variables, meaning in ENVIRONMENT:
+        tag = ", ".join(f"\\fB{escape(name, True)}\\fR" for name in variables)
+        out += [".TP", tag, _lines(meaning)]
     out += [".SH FILES"]
-    for name, text in FILES:
-        out += [".TP", f"\\fI{escape(name, True)}\\fR", _lines(text)]
+    for path, text in FILES:
+        out += [".TP", f"\\fI{escape(path, True)}\\fR", _lines(text)]
     out += [".SH EXAMPLES"]
     first = True
     for cmd in walk(tree):
@@ -262,6 +237,22 @@ def man_page(tree: Command) -> str:
         out += ([] if n == 0 else [".PP"]) + [_lines(para)]
     out += [".SH SEE ALSO", SEE_ALSO]
     return "\n".join(out) + "\n"
+
+
+def option_entries(options: tuple[Option, ...]) -> list[str]:
+    out: list[str] = []
+    for option in options:
+        out += [".TP", _option_tag(option), _lines(option.help or "")]
+        if option.values:
+            out += [_values(option.values)]
+        if option.repeatable:
+            out += ["May be given more than once."]
+    return out
+
+
+def _and(words: list[str]) -> str:
+    """a, b and c."""
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
 
 
 def _option_tag(option: Option) -> str:

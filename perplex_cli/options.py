@@ -573,7 +573,7 @@ def shared_parameters() -> list[tuple[str, Any]]:
                 int | None,
                 _opt(
                     "--retries",
-                    help="Retries before the answer starts, on connection errors, 408, 409, 429, 5xx (default 2).",
+                    help="Retries before the answer starts, on connection errors, 408, 409, 429, 5xx; also the reconnects of a broken Agent API answer (default 2).",
                     metavar="N",
                 ),
             ],

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .ask import Outcome
     from .events import Accumulator, Update
     from .output import Formatter
+    from .resume import Resume
     from .spinner import Spinner
     from .transport import Transport
 
@@ -223,7 +224,7 @@ class Session:
         try:
             response = self.transport.request("POST", path, body, stream=stream)
             if stream:
-                outcome = stream_answer(response, clock, acc)
+                outcome = stream_answer(response, clock, acc, self.resume(acc))
             else:
                 from .nonstream import read_answer
 
@@ -247,6 +248,15 @@ class Session:
                 self.err.write(usage_line(outcome.acc.usage) + "\n")
                 self.err.flush()
         return outcome
+
+    def resume(self, acc: Accumulator) -> Resume | None:
+        """How a broken stream is picked up again: only the agent API can."""
+        from .agent_events import AgentAccumulator
+        from .resume import Resume
+
+        if not isinstance(acc, AgentAccumulator) or self.transport is None:
+            return None
+        return Resume(self.transport, acc, self.notice)
 
     def _record(
         self,

@@ -86,17 +86,25 @@ class Transport:
         return headers
 
     def request(
-        self, method: str, path: str, body: Any = None, *, stream: bool = False
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        stream: bool = False,
+        attempts: int | None = None,
     ) -> requests.Response:
         """Send with retries before any answer byte; return a 2xx response.
 
         With `stream=True` the first piece of the body is read here, inside the retry loop,
         so that a connection that breaks or stays silent before the answer starts is
         retried like any connection error; `body_reads` hands that piece out first.
+        `attempts` replaces 1 + --retries (a caller that counts its own attempts gives 1).
         """
         import requests
 
-        attempts = max(0, self.settings.retries) + 1
+        if attempts is None:
+            attempts = max(0, self.settings.retries) + 1
         data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
         for attempt in range(1, attempts + 1):
             failure: PerplexError
@@ -173,6 +181,13 @@ def backoff(base: float, attempt: int) -> float:
 def _seconds(delay: float) -> str:
     """A delay as the retry line shows it: 1.0, 12.5, 0.25, 0.0071 (never a misleading 0.0)."""
     return f"{delay:.1f}" if delay >= 1 else f"{delay:.2g}"
+
+
+def retryable(error: PerplexError) -> bool:
+    """Whether another attempt may succeed: a network failure, 408, 409, 429 or a 5xx."""
+    if isinstance(error, ApiError):
+        return _retryable_status(error.status)
+    return isinstance(error, NetworkError)
 
 
 def _retryable_status(status: int) -> bool:

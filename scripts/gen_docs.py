@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerate man/perplex.1, completions/* and the README's help blocks from the commands.
+"""Regenerate man/perplex.1, docs/cli.md, completions/* and the tables in the docs from the code.
 
 python scripts/gen_docs.py [--check]
 """

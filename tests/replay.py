@@ -3,9 +3,9 @@
 Framings: chunked, close-delimited, content-length, each optionally gzip-encoded, the
 body cut into pieces (every N bytes, or at given boundaries) and paced with delays.
 Faults: reset the connection, close early, stall, promise a longer body than is sent.
-Connections are kept alive between replies, as real servers do. Every request received is
-recorded with the time it arrived; `closed_early` is set when the client went away before
-the reply was sent in full.
+Replies come from a queue, or from `respond(request)`. Connections are kept alive between
+replies, as real servers do. Every request received is recorded with the time it arrived;
+`closed_early` is set when the client went away before the reply was sent in full.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import struct
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,8 @@ class ReplayServer:
 
     def __init__(self) -> None:
         self.replies: list[Reply] = []
+        # Or: each reply computed from its request (the queue is then unused).
+        self.respond: Callable[[Received], Reply] | None = None
         self.requests: list[Received] = []
         self.writes: list[tuple[float, bytes]] = []  # (time, piece) per body piece sent
         self.closed_early = threading.Event()
@@ -118,7 +121,7 @@ class ReplayServer:
             if request is None:
                 return
             self.requests.append(request)
-            reply = self._next()
+            reply = self.respond(request) if self.respond else self._next()
             try:
                 if not self._send(sock, reply):
                     return

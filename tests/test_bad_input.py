@@ -100,7 +100,7 @@ def test_unreadable_stdin_counts_as_empty_as_nohup_leaves_it(ok, env, tmp_path):
 
 def test_directory_as_stdin_is_refused_by_python_before_perplex_starts(ok, env, tmp_path):
     # The interpreter itself refuses to start (before any perplex code runs): no Python
-    # traceback, exit 1, nothing sent. The README documents it.
+    # traceback, exit 1, nothing sent. docs/failures.md documents it.
     fd = os.open(tmp_path, os.O_RDONLY)
     try:
         out = subprocess.run(

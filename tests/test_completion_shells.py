@@ -35,7 +35,7 @@ def starting(prefix: str, words: set[str]) -> set[str]:
 def bash_complete(*words: str, cwd: Path = ROOT) -> list[str]:
     """COMPREPLY for the command line `words` (the last one is being completed)."""
     script = (
-        f"source {COMPLETIONS / 'perplex.bash'}\n"
+        f"source {COMPLETIONS / 'bash' / 'perplex'}\n"
         'COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}\n'
         "_perplex\n"
         "printf '%s\\n' \"${COMPREPLY[@]}\"\n"
@@ -79,7 +79,7 @@ def test_bash_completes_file_names_where_a_path_is_expected(tmp_path):
     """A FILE option (none ships yet in every branch) completes paths: check the mechanism."""
     (tmp_path / "notes.md").write_text("x")
     script = (
-        f"source {COMPLETIONS / 'perplex.bash'}\n"
+        f"source {COMPLETIONS / 'bash' / 'perplex'}\n"
         "_perplex_values() { words=@files; }\n"
         'COMP_WORDS=(perplex --model no); COMP_CWORD=2; _perplex; printf "%s\\n" "${COMPREPLY[@]}"'
     )
@@ -97,7 +97,7 @@ def fish_complete(line: str) -> list[str]:
             "fish",
             "--no-config",
             "-c",
-            f"source {COMPLETIONS / 'perplex.fish'}; complete -C {line!r}",
+            f"source {COMPLETIONS / 'fish' / 'perplex.fish'}; complete -C {line!r}",
         ],
         check=False,
         capture_output=True,
@@ -142,7 +142,7 @@ def zsh():
         timeout=10,
     )
     child.sendline(
-        f"fpath=({COMPLETIONS} $fpath); autoload -Uz compinit; compinit -u -D; "
+        f"fpath=({COMPLETIONS / 'zsh'} $fpath); autoload -Uz compinit; compinit -u -D; "
         "bindkey '^I' list-choices; PS1='RE''ADY> '"  # the echo must not match
     )
     child.expect("READY> ")
@@ -185,7 +185,7 @@ def test_zsh_script_can_also_be_sourced_after_compinit():
         pytest.skip("zsh is not installed")
     script = (
         "autoload -Uz compinit; compinit -u -D; "
-        f"source {COMPLETIONS / '_perplex'}; print -r -- ${{_comps[perplex]}}"
+        f"source {COMPLETIONS / 'zsh' / '_perplex'}; print -r -- ${{_comps[perplex]}}"
     )
     out = subprocess.run(
         ["zsh", "-f", "-c", script],

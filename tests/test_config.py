@@ -380,11 +380,11 @@ def test_a_directory_where_the_config_file_should_be_is_exit_3(server, cli, tmp_
     assert server.requests == []
 
 
-def test_the_readme_config_example_is_a_valid_config(cli, env):
+def test_the_documented_config_example_is_a_valid_config(cli, env):
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    section = readme.split("## Keys and configuration", 1)[1]
+    page = Path(__file__).resolve().parent.parent / "docs" / "keys-config-network.md"
+    section = page.read_text().split("## The config file", 1)[1]
     example = section.split("```toml\n", 1)[1].split("```", 1)[0]
     write_config(env, example)
     result = cli("config", "list")

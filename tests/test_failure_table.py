@@ -1,4 +1,4 @@
-"""Every row of the README's failure table is pinned by a test that exists."""
+"""Every row of the failure table in docs/failures.md is pinned by a test that exists."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# README row (its first cell) -> the tests that pin it, as "module::function".
+# docs/failures.md row (its first cell) -> the tests that pin it, as "module::function".
 PINNED_BY = {
     "nothing listens at the base URL": [
         "test_retries::test_connection_refused_is_retried_then_exit_7"
@@ -75,6 +75,16 @@ PINNED_BY = {
     ],
     "a break after the answer is complete": [
         "test_cut_answers::test_a_break_after_the_answer_is_complete_is_success"
+    ],
+    "an Agent API stream breaks, stalls or ends early after naming its response": [
+        "test_agent_resume::test_a_broken_stream_goes_on_from_the_last_event_as_if_unbroken",
+        "test_agent_resume::test_every_kind_of_break_is_resumed",
+        "test_agent_resume::test_an_expired_cursor_finishes_the_answer_from_the_stored_response",
+    ],
+    "resuming it fails (404, a failed or cancelled run, the retries spent)": [
+        "test_agent_resume::test_an_unknown_response_404_keeps_the_partial_answer_exit_7",
+        "test_agent_resume::test_a_run_that_ended_failed_or_cancelled_keeps_the_partial_answer_exit_7",
+        "test_agent_resume::test_a_spent_retry_budget_keeps_the_partial_answer_exit_7",
     ],
     "Ctrl-C, at any point": [
         "test_signals_and_pipes::test_ctrl_c_mid_answer_keeps_the_partial_answer",
@@ -156,14 +166,14 @@ PINNED_BY = {
 
 
 def failure_rows() -> list[str]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    table = text.split("\n## Failures\n", 1)[1].split("\n## ", 1)[0]
+    text = (ROOT / "docs" / "failures.md").read_text(encoding="utf-8")
+    table = text.split("\n## Each failure\n", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in table.splitlines() if line.startswith("| ")]
     assert rows[0].startswith("| failure |")
     return [re.split(r"(?<!\\)\|", row)[1].strip() for row in rows[1:]]
 
 
-def test_every_failure_in_the_readme_is_pinned_by_a_test():
+def test_every_failure_in_the_docs_is_pinned_by_a_test():
     assert sorted(failure_rows()) == sorted(PINNED_BY)
 
 

@@ -120,16 +120,26 @@ MODULE = "perplex_cli/completions/generated.py"
 
 
 def scripts_module(scripts: dict[str, str]) -> str:
-    """The text of MODULE: every shell's script as a string constant."""
-    entries = "".join(f"    {shell!r}: {text!r},\n" for shell, text in scripts.items())
-    return f'# ruff: noqa: E501\n"""{HEADER}."""\n\nSCRIPTS = {{\n{entries}}}\n'
+    """The text of MODULE: every shell's script as a string constant, as ruff formats it."""
+    entries = "".join(
+        f"    {_quoted(shell)}: {_quoted(text)},\n" for shell, text in scripts.items()
+    )
+    return f'"""{HEADER}."""\n\nSCRIPTS = {{\n{entries}}}\n'
+
+
+def _quoted(text: str) -> str:
+    """A string literal in double quotes, as `ruff format` leaves it."""
+    literal = repr(text)
+    if literal.startswith('"'):
+        return literal
+    return '"' + literal[1:-1].replace("\\'", "'").replace('"', '\\"') + '"'
 
 
 # Where the generated scripts are kept in the repository, per shell.
 FILES = {
-    "bash": "completions/perplex.bash",
-    "zsh": "completions/_perplex",
-    "fish": "completions/perplex.fish",
+    "bash": "completions/bash/perplex",
+    "zsh": "completions/zsh/_perplex",
+    "fish": "completions/fish/perplex.fish",
 }
 
 
