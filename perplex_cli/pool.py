@@ -7,10 +7,12 @@ calling (main) thread, so that the output, the counters and the decisions need n
 
 - pacing: `--rate N` spaces the starts at least 1/N s apart (measured from the last real
   start, so a late start is never made up with a burst);
-- retries, before any answer byte only (D7): the transport is given no retries of its own,
+- retries, before any answer byte only: the transport is given no retries of its own,
   and a retryable failure goes back into the queue with its delay; a 429 also pauses the
   whole pool for that delay (Retry-After when the server sent one), so the workers slow
   down together instead of each hammering on its own;
+- a broken Agent API stream is resumed by its worker, as `ask` resumes one (within
+  --retries reconnects); the worker's reconnect notices are written by this thread;
 - Ctrl-C: the first stops new requests and lets the running ones finish, the second
   cancels them (they are reported as interrupted). A rejected key stops new requests too.
 """
@@ -33,6 +35,7 @@ from .transport import RETRY_STATUSES
 if TYPE_CHECKING:
     from .ask import Outcome
     from .events import Accumulator, Update
+    from .resume import Resume
     from .run import Clock
     from .transport import Transport
 
@@ -103,6 +106,7 @@ class Pool:
     _strikes: int = 0  # 429s in a row: the shared backoff when no Retry-After is sent
     _told: bool = False
     _active: dict[int, Any] = field(default_factory=dict)  # index -> streaming response
+    _notes: queue.SimpleQueue[str] = field(default_factory=queue.SimpleQueue)  # from workers
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def run(self, jobs: list[Job]) -> None:
@@ -129,6 +133,7 @@ class Pool:
                 wake = self._start_due(work)
                 if self.stopping and not self._running:
                     break
+                self._tell()
                 self.on_tick()
                 try:
                     done = results.get(timeout=max(0.0, wake - time.monotonic()))
@@ -169,8 +174,14 @@ class Pool:
             work.put(job)
         return wake
 
+    def _tell(self) -> None:
+        """Pass on the notices the workers left (reconnects), from this thread."""
+        while not self._notes.empty():
+            self.on_note(self._notes.get())
+
     def _settle(self, done: Finished, work: queue.Queue[Job | None]) -> None:
         """Report a final result, or put the job back to be retried after its delay."""
+        self._tell()
         del self._running[done.job.index]
         delay = self._retry_delay(done)
         if delay is None:
@@ -265,7 +276,8 @@ class Pool:
             self._active[job.index] = response
         try:
             if stream:
-                outcome = stream_answer(response, clock, job.accumulator())
+                acc = job.accumulator()
+                outcome = stream_answer(response, clock, acc, self._resume(acc))
             else:
                 from .nonstream import read_answer
 
@@ -275,9 +287,21 @@ class Pool:
                 self._active.pop(job.index, None)
         return Finished(job, outcome, outcome.error)
 
+    def _resume(self, acc: Accumulator) -> Resume | None:
+        """How a broken stream of this answer is picked up again: only the agent API can,
+        within --retries reconnects (the transport itself has none: the pool retries)."""
+        from .agent_events import AgentAccumulator
+        from .resume import Resume
+
+        if not isinstance(acc, AgentAccumulator):
+            return None
+        resume = Resume(self.transport, acc, self._notes.put)
+        resume.budget = self.retries
+        return resume
+
 
 def retryable(error: PerplexError) -> bool:
-    """The failures worth another try before any answer byte (product.md section 7)."""
+    """The failures worth another try before any answer byte."""
     if isinstance(error, NetworkError):
         return True
     status = getattr(error, "status", 0) or 0

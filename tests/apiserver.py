@@ -8,6 +8,8 @@ from the request, for the commands that send many or different requests:
 - `POST /v1/agent`: `agent(request, n)` (n counts agent requests from 1), by default the
   recorded Agent API stream (or, for `stream: false`, its final response) with its text
   replaced by the same answer that quotes the prompt;
+- `GET /v1/agent/{id}...`: `agent_get(received)`, by default 404 (a test that resumes a
+  stream answers it);
 - `POST /search`: `search(body)` returns the JSON document (or an `Answer`); by default
   results that quote the query;
 - the async API: `POST /async/chat/completions` creates a job (an idempotency key returns
@@ -203,6 +205,7 @@ class ApiServer:
     def __init__(self, lifetime: float = 60.0) -> None:
         self.chat: Callable[[dict[str, Any], int], Answer] = echo_answer
         self.agent: Callable[[dict[str, Any], int], Answer] = echo_agent_answer
+        self.agent_get: Callable[[Received], Answer] = lambda r: _json({"detail": "Not Found"}, 404)
         self.search: Callable[[dict[str, Any]], dict[str, Any] | Answer] = echo_search
         self.job_polls = 2  # polls a job stays IN_PROGRESS
         self.jobs: dict[str, dict[str, Any]] = {}
@@ -294,6 +297,8 @@ class ApiServer:
                 self._agents += 1
                 n = self._agents
             return self.agent(r.json(), n)
+        if r.method == "GET" and path.startswith("/v1/agent/"):
+            return self.agent_get(r)
         if r.method == "POST" and path == "/search":
             found = self.search(r.json())
             return found if isinstance(found, Answer) else _json(found)

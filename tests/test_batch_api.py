@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from agent_recordings import STREAMS, events_of, final_response, sources
 from apiserver import Answer, echo_agent_answer, echo_answer, prompt_of
 from conftest import SENTINEL_KEY
+from resumable import blocks
 from test_batch import (  # chat_unless_told: an autouse fixture
     CHAT_CONFIG,
     chat_unless_told,  # noqa: F401
@@ -299,3 +301,36 @@ def test_the_key_and_the_prompts_cannot_both_come_from_stdin(api, cli):
     assert result.code == 2
     assert "stdin cannot hold both" in result.stderr
     assert api.requests == []
+
+
+def test_a_broken_agent_stream_is_resumed_by_its_worker(api, cli, tmp_path):
+    whole: dict[str, list[bytes]] = {}
+
+    def agent(request, n):
+        events = blocks(echo_agent_answer(request, n).body)
+        whole[f"resp_echo-{n}"] = events
+        return Answer(b"".join(events[:9]))  # ends after two deltas, before the answer ends
+
+    def resumed(received):
+        url = urlsplit(received.path)
+        after = int(parse_qs(url.query)["starting_after"][0])
+        events = whole[url.path.rsplit("/", 1)[1]]
+        return Answer(b"".join(e for e in events if sequence_of(e) > after))
+
+    api.agent, api.agent_get = agent, resumed
+    result = cli("batch", "--api", "agent", "-j", "3", "--ordered", str(write_prompts(tmp_path, 6)))
+    assert result.code == 0, result.stderr
+    records = lines_of(result.stdout)
+    assert [r["status"] for r in records] == ["ok"] * 6
+    for i, r in enumerate(records):
+        assert r["completion"]["choices"][0]["message"]["content"] == f"answer to prompt {i}"
+        assert r["completion"]["citations"] == RECORDED_URLS
+    gets = [r for r in api.requests if r.method == "GET"]
+    assert len(gets) == 6 and all("stream=true&starting_after=" in r.path for r in gets)
+    assert result.stderr.count("perplex: reconnecting (attempt 1 of 2)") == 6
+    assert {row["answer"] for row in logged(cli)} == {f"answer to prompt {i}" for i in range(6)}
+
+
+def sequence_of(event: bytes) -> int:
+    data = next(line for line in event.split(b"\n") if line.startswith(b"data: "))
+    return int(json.loads(data[6:])["sequence_number"])
