@@ -3,8 +3,11 @@
 Runs `perplex batch -j J` as a user would (a subprocess, cold start included) against the
 test suite's API server (tests/apiserver.py, in this process) and compares the wall time
 with the ideal, N x latency / J: the time the answers take if the client added nothing.
+The answers are the chat echo stream, or with `--api agent` the recorded Agent API stream
+(tests/fixtures/agent) carrying the same echo text. Every exchange is logged, as by default.
 
-    python bench/batch.py                  # 500 prompts, 50 ms, -j 8
+    python bench/batch.py                  # 500 prompts, 50 ms, -j 8, the chat API
+    python bench/batch.py --api agent      # the same on the Agent API
     python bench/batch.py --json           # one JSON object, for bench/run.py
 
 `ratio` is wall / ideal (1.00 would be a perfect client); `span_ratio` leaves out the
@@ -25,20 +28,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from apiserver import Answer, ApiServer, echo_answer  # noqa: E402 (needs the path above)
+from apiserver import (  # noqa: E402 (needs the path above)
+    Answer,
+    ApiServer,
+    echo_agent_answer,
+    echo_answer,
+)
 
 
-def measure(prompts: int, latency: float, concurrency: int) -> dict[str, float | int]:
+def measure(prompts: int, latency: float, concurrency: int, api: str) -> dict[str, float | int]:
     server = ApiServer(lifetime=600)
     sent: list[float] = []
+    echo = echo_agent_answer if api == "agent" else echo_answer
 
-    def chat(request: dict, n: int) -> Answer:
-        reply = echo_answer(request, n)
+    def answer(request: dict, n: int) -> Answer:
+        reply = echo(request, n)
         reply.delay = latency
         sent.append(time.monotonic() + latency)
         return reply
 
-    server.chat = chat
+    server.chat = server.agent = answer
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "prompts.txt"
         source.write_text("".join(f"question {i}\n" for i in range(prompts)))
@@ -58,6 +67,8 @@ def measure(prompts: int, latency: float, concurrency: int) -> dict[str, float |
                 "perplex_cli",
                 "batch",
                 "-q",
+                "--api",
+                api,
                 "-j",
                 str(concurrency),
                 str(source),
@@ -76,8 +87,9 @@ def measure(prompts: int, latency: float, concurrency: int) -> dict[str, float |
             f"{done.stderr.decode()[-500:]}"
         )
     ideal = prompts * latency / concurrency
-    span = max(sent) - server.chat_requests()[0].at
+    span = max(sent) - server.requests[0].at
     return {
+        "api": api,
         "prompts": prompts,
         "latency_ms": round(latency * 1000),
         "concurrency": concurrency,
@@ -94,11 +106,12 @@ def main() -> None:
     parser.add_argument("--prompts", type=int, default=500)
     parser.add_argument("--latency", type=float, default=0.050, help="seconds per answer")
     parser.add_argument("-j", "--concurrency", type=int, default=8)
+    parser.add_argument("--api", choices=("chat", "agent"), default="chat")
     parser.add_argument("--runs", type=int, default=1, help="report the median of this many")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     runs = sorted(
-        (measure(args.prompts, args.latency, args.concurrency) for _ in range(args.runs)),
+        (measure(args.prompts, args.latency, args.concurrency, args.api) for _ in range(args.runs)),
         key=lambda r: r["ratio"],
     )
     result = runs[len(runs) // 2]
@@ -106,7 +119,8 @@ def main() -> None:
         print(json.dumps(result))
         return
     print(
-        f"batch: {result['prompts']} prompts, {result['latency_ms']} ms latency, "
+        f"batch ({result['api']} API): {result['prompts']} prompts, "
+        f"{result['latency_ms']} ms latency, "
         f"-j {result['concurrency']}: wall {result['wall_s']:.2f} s against ideal "
         f"{result['ideal_s']:.2f} s, ratio {result['ratio']:.2f} "
         f"(without start-up {result['span_s']:.2f} s, ratio {result['span_ratio']:.2f})"

@@ -1,33 +1,45 @@
 """`perplex batch`: many prompts, concurrently, one NDJSON result line each, resumable.
 
 The input is read and every prompt's request built and validated before the first request,
-so a bad line is exit 2 with its line number and nothing is sent. Each result is one line:
+so a bad line is exit 2 with its line number and nothing is sent. Each prompt's API is
+chosen as `ask` chooses it (`--api`, else its model or preset, else the configured API),
+and its request is built by the same code as `ask`'s.
+
+Each result is one line, of the same shape on either API:
 `{"id", "index", "status": "ok", "completion": <the json format's document>}` or
 `{"id", "index", "status": "error", "error": {"type", "message"}}` (with the partial
-`completion` when the answer had started). `--resume` reads the `--output` file and skips
-the ids whose line says "ok", so a batch that was stopped continues where it stopped.
+`completion` when the answer had started). The completion is the chat.completion
+document (`choices[0].message.content`, `citations`, `search_results`, `usage`, ...),
+built from either API's answer; `--no-citations` leaves out its `citations` and
+`search_results`, and `--reasoning` adds a `"reasoning"` member with the model's reasoning.
+`--resume` reads the `--output` file and skips the ids whose line says "ok", so a batch
+that was stopped continues where it stopped.
+
+Every exchange is written to the local log as `ask` writes it (unless --no-log), one per
+prompt as it finishes, from the main thread. `--usage` ends with one line on stderr that
+adds up the tokens and cost of all the answers.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 import time
-from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
+from dataclasses import dataclass, fields, replace
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from .batch_input import finished_ids, id_key, open_output, parse_prompts, read_input
 from .errors import Interrupted, PerplexError, UsageError
-from .options import SHARED_NAMES, Options, given, shared_options
-from .terminal import guard
+from .options import Options, shared_options
 
 if TYPE_CHECKING:
     import click
 
+    from .batch_input import Prompt
+    from .events import Accumulator
     from .pool import Finished, Pool
+    from .run import Session
     from .settings import Settings
 
 _OPTION_FIELDS = frozenset(f.name for f in fields(Options))
@@ -36,22 +48,21 @@ _SEVERITY = (130, 1, 3, 8, 7, 6, 5, 4, 2)
 
 
 @dataclass
-class Prompt:
-    """One line of the input."""
+class Request:
+    """One prompt's request, built before anything is sent."""
 
-    index: int  # position among the prompts, from 0
-    line: int  # line number in the input, for messages
-    id: Any  # the id given in a JSONL object, else the index
-    text: str
-    given: dict[str, Any] = field(default_factory=dict)  # its own option values
+    path: str
+    body: dict[str, Any]
+    accumulator: type[Accumulator]  # the API's: a fresh one decodes each attempt
+    system: str | None  # for the log
 
 
-@shared_options
+@shared_options(exclude=("--format", "--render"))
 def batch_command(
     file: Annotated[
         str,
         typer.Argument(
-            help='Prompts, one per line or JSONL objects ({"id", "prompt", ...}); \'-\' reads stdin.',
+            help='Prompts, one per line or JSONL objects ({"id", "prompt", "model", "preset", ...}); \'-\' reads stdin.',
             metavar="FILE|-",
             show_default=False,
         ),
@@ -87,6 +98,16 @@ def batch_command(
             show_default=False,
         ),
     ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "-f",
+            "--format",
+            help="Output: ndjson, one result line per prompt (the only format).",
+            metavar="FORMAT",
+            show_default=False,
+        ),
+    ] = None,
     *,
     opts: Options,
 ) -> None:
@@ -99,10 +120,12 @@ def batch_command(
         raise UsageError("invalid value for --rate: must be > 0 requests per second")
     if resume and output is None:
         raise UsageError("--resume needs --output FILE: the results file to continue")
-    if opts.format not in (None, "ndjson"):
-        raise UsageError("batch always writes NDJSON: leave out -f/--format")
-    if given(opts, "dry_run"):
-        raise UsageError("batch has no --dry-run: try one prompt with perplex ask --dry-run")
+    if fmt not in (None, "ndjson"):
+        raise UsageError(f"invalid value for -f/--format: {fmt!r} (batch always writes NDJSON)")
+    if opts.dry_run and output is not None:
+        raise UsageError("--dry-run prints the requests on stdout: leave out --output")
+    if file == "-" and opts.api_key_file == "-":
+        raise UsageError("stdin cannot hold both the key (--api-key-file -) and the prompts (-)")
     run_batch(
         file,
         opts,
@@ -126,27 +149,63 @@ def run_batch(
     resume: bool,
     rate: float | None,
 ) -> None:
-    from .output import error_member
-    from .output.json import document
+    from .run import Session, open_transport, text_stream
+    from .terminal import guard
+
+    session = Session(opts)  # settings, the command line's checks and API, the log
+    try:
+        data, name = read_input(file)
+        prompts = parse_prompts(data, name, ctx)
+        requests = {p.index: line_request(p, opts, session.settings, name) for p in prompts}
+        session.transport = open_transport(
+            session.settings,
+            session.err,
+            retries=0,  # the pool retries, with one backoff for all
+            pool_size=concurrency,
+            need_key=not opts.dry_run,
+        )
+        session.key = session.transport.settings.api_key
+        done_ids = finished_ids(output) if resume else set()
+        todo = [p for p in prompts if id_key(p.id) not in done_ids]
+        if opts.dry_run:
+            show_requests(session, todo, requests)
+            return
+        out = open_output(output) if output else guard(text_stream(sys.stdout))
+        try:
+            _run(session, out, prompts, todo, requests, concurrency, ordered, rate, output)
+        finally:
+            if output:
+                out.close()
+    finally:
+        session.close()
+
+
+def _run(
+    session: Session,
+    out: IO[str],
+    prompts: list[Prompt],
+    todo: list[Prompt],
+    requests: dict[int, Request],
+    concurrency: int,
+    ordered: bool,
+    rate: float | None,
+    output: str | None,
+) -> None:
+    from .ask import Outcome
+    from .conversation import Conversation
     from .pool import Job, Pool
     from .progress import StatusLine, bar, is_live
-    from .run import open_transport, text_stream
-    from .settings import resolve
     from .transport import retry_base_from_env
 
-    settings = resolve(opts)
-    data, name = read_input(file)
-    prompts = parse_prompts(data, name, ctx)
-    bodies = {p.index: request_body(p, opts, settings, name) for p in prompts}
-    err = text_stream(sys.stderr)
-    transport = open_transport(settings, err, retries=0, pool_size=concurrency)
-    done_ids = finished_ids(output) if resume else set()
-    todo = [p for p in prompts if _key(p.id) not in done_ids]
-    out = open_output(output) if output else guard(text_stream(sys.stdout))
-    status = StatusLine(err, is_live(err, settings.quiet))
+    settings = session.settings
+    assert session.transport is not None
+    status = StatusLine(
+        session.raw_err, is_live(session.raw_err, settings.quiet or settings.no_color)
+    )
     by_index = {p.index: p for p in todo}
     results = Results(out, [p.index for p in todo] if ordered else None)
     failures: list[PerplexError] = []
+    usages: list[dict[str, Any]] = []
     started = time.monotonic()
 
     def show() -> None:
@@ -161,17 +220,18 @@ def run_batch(
 
     def finished(done: Finished) -> None:
         prompt = by_index[done.job.index]
-        rec: dict[str, Any] = {
-            "id": prompt.id,
-            "index": prompt.index,
-            "status": "ok" if done.error is None else "error",
-        }
-        if done.outcome is not None and (done.error is None or done.outcome.acc.events):
-            rec["completion"] = document(done.outcome.acc, done.error)
+        request = requests[prompt.index]
+        outcome = done.outcome or Outcome(request.accumulator(), done.error)
+        results.add(prompt.index, result_line(prompt, done, outcome, settings))
         if done.error is not None:
-            rec["error"] = error_member(done.error)
             failures.append(done.error)
-        results.add(prompt.index, rec)
+        if outcome.acc.usage:
+            usages.append(outcome.acc.usage)
+        # The log is written here, in the main thread: one SQLite writer, never the workers.
+        assert done.job.clock is not None, "every job that ends has started"
+        session._record(
+            Conversation(system=request.system), prompt.text, request.body, outcome, done.job.clock
+        )
         show()
 
     def note(line: str) -> None:
@@ -179,7 +239,7 @@ def run_batch(
             status.note(line)
 
     pool = Pool(
-        transport,
+        session.transport,
         concurrency,
         finished,
         note,
@@ -188,18 +248,123 @@ def run_batch(
         retries=settings.retries,
         retry_base=retry_base_from_env(),
     )
+    jobs = [
+        Job(p.index, r.path, r.body, r.accumulator, f"id {p.id}")
+        for p in todo
+        for r in [requests[p.index]]
+    ]
     try:
-        pool.run([Job(p.index, bodies[p.index], f"id {p.id}") for p in todo])
+        pool.run(jobs)
     finally:
         results.close()
         status.clear()
-        transport.close()
-        if output:
-            out.close()
+    if settings.usage:
+        session.err.write(usage_summary(usages) + "\n")
+        session.err.flush()
     _conclude(pool, failures, len(todo), len(prompts) - len(todo), resumable=bool(output))
     if status.live:
         done = _summary(len(todo), [], 0, len(prompts) - len(todo))
         status.note(f"perplex: batch: {done} in {time.monotonic() - started:.1f} s")
+
+
+def line_request(prompt: Prompt, base: Options, settings: Settings, name: str) -> Request:
+    """The request for one prompt: the command line's options, then the prompt's own, on
+    the API `ask` would choose for them."""
+    from .agent_request import choose_api, validate_agent
+    from .request import build_messages, validate
+    from .run import request_for
+
+    opts = replace(base, **{k: v for k, v in prompt.given.items() if k in _OPTION_FIELDS})
+    opts.extra = {
+        **base.extra,
+        **{k: v for k, v in prompt.given.items() if k not in _OPTION_FIELDS},
+    }
+    own = (
+        replace(settings, model=opts.model) if opts.model and "model" in prompt.given else settings
+    )
+    try:
+        validate(opts)
+        api = choose_api(opts, own)
+        if api == "agent":
+            validate_agent(opts)
+        messages = build_messages(prompt.text, opts)
+        path, body, acc = request_for(api, messages, opts, own, stream=not opts.no_stream)
+    except UsageError as exc:
+        raise UsageError(f"{name}, line {prompt.line}: {exc.message}", hint=exc.hint) from None
+    return Request(path, body, type(acc), opts.system)
+
+
+def result_line(prompt: Prompt, done: Finished, outcome: Any, settings: Settings) -> dict[str, Any]:
+    """The NDJSON result of one prompt (the shape the module docstring describes)."""
+    from .events import answer_and_reasoning
+    from .output import error_member
+    from .output.json import document
+
+    error = done.error
+    line: dict[str, Any] = {
+        "id": prompt.id,
+        "index": prompt.index,
+        "status": "ok" if error is None else "error",
+    }
+    acc = outcome.acc
+    if done.outcome is not None and (error is None or acc.events):
+        completion = document(acc, error)
+        if settings.no_citations:
+            completion.pop("citations", None)
+            completion.pop("search_results", None)
+        line["completion"] = completion
+        if settings.reasoning:
+            line["reasoning"] = answer_and_reasoning(acc)[1]
+    if error is not None:
+        line["error"] = error_member(error)
+    return line
+
+
+def show_requests(session: Session, todo: list[Prompt], requests: dict[int, Request]) -> None:
+    """--dry-run: one line per prompt, `{"id", "index", "method", "url", "headers", "body"}`,
+    the key masked as `ask --dry-run -f ndjson` masks it; nothing is sent or logged."""
+    import io
+    import json
+
+    from .dry_run import show_request
+    from .output.ndjson import write_line
+    from .run import text_stream
+    from .terminal import guard
+
+    assert session.transport is not None
+    out = guard(text_stream(sys.stdout))
+    for prompt in todo:
+        request = requests[prompt.index]
+        shown = io.StringIO()
+        show_request(
+            shown,
+            "ndjson",
+            "POST",
+            session.transport.url(request.path),
+            session.transport.headers(request.body.get("stream") is True),
+            request.body,
+            [session.key],
+        )
+        write_line(out, {"id": prompt.id, "index": prompt.index, **json.loads(shown.getvalue())})
+
+
+def usage_summary(usages: list[dict[str, Any]]) -> str:
+    """`perplex: usage: 3 answers, 60 prompt + 15 completion = 75 tokens, $0.015`: the
+    usage of every answer that reported one, added up."""
+    from .output.usage import total_cost, usage_line
+
+    total: dict[str, Any] = {}
+    for usage in usages:
+        for name in ("prompt_tokens", "completion_tokens", "total_tokens", "num_search_queries"):
+            value = usage.get(name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                total[name] = total.get(name, 0) + value
+        cost = total_cost(usage.get("cost"))
+        if cost is not None:
+            total["cost"] = total.get("cost", 0.0) + cost
+    answers = f"{len(usages)} answer{'' if len(usages) == 1 else 's'}"
+    line = usage_line(total).removeprefix("perplex: usage: ")
+    return f"perplex: usage: {answers}, {line}" if usages else f"perplex: usage: {line}"
 
 
 def _conclude(
@@ -221,177 +386,6 @@ def _conclude(
     if failures:
         worst = min(failures, key=lambda e: _rank(e.exit_code))
         raise type(worst)(f'batch: {summary}; their lines have "status": "error"')
-
-
-def read_input(file: str) -> tuple[bytes, str]:
-    """The input's bytes and how messages name it."""
-    from .prompt import stdin_is_terminal, stdin_stream
-
-    if file == "-":
-        source = stdin_stream()
-        if source is None and stdin_is_terminal():
-            raise UsageError("'-' reads the prompts from stdin, but stdin is a terminal")
-        return (source.read() if source is not None else b""), "stdin"
-    try:
-        return Path(file).read_bytes(), file
-    except OSError as exc:
-        raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from None
-
-
-def parse_prompts(data: bytes, name: str, ctx: click.Context | None) -> list[Prompt]:
-    """Plain lines are prompts; a line starting with `{` is a JSON object with its own options."""
-    try:
-        text = data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise UsageError(f"{name}, line {line}: not valid UTF-8 text") from None
-    prompts: list[Prompt] = []
-    seen: dict[str, int] = {}
-    for number, raw in enumerate(text.split("\n"), 1):
-        content = raw.strip()
-        if not content:
-            continue
-        where = f"{name}, line {number}"
-        index = len(prompts)
-        if content.startswith("{"):
-            prompt = _object_prompt(content, where, index, number, ctx)
-        else:
-            prompt = Prompt(index, number, index, content)
-        key = _key(prompt.id)
-        if key in seen:
-            raise UsageError(
-                f"{where}: id {prompt.id!r} is also on line {seen[key]}; "
-                "ids must be unique for --resume to work"
-            )
-        seen[key] = number
-        prompts.append(prompt)
-    if not prompts:
-        raise UsageError(f"no prompts in {name}")
-    return prompts
-
-
-def _object_prompt(
-    line: str, where: str, index: int, number: int, ctx: click.Context | None
-) -> Prompt:
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{where}: not a valid JSON object ({exc.msg})") from None
-    if not isinstance(obj, dict):
-        raise UsageError(f"{where}: not a JSON object")
-    text = obj.pop("prompt", None)
-    if not isinstance(text, str) or not text.strip():
-        raise UsageError(f'{where}: "prompt" must be a non-empty string')
-    ident = obj.pop("id", index)
-    if isinstance(ident, bool) or not isinstance(ident, (str, int)):
-        raise UsageError(f'{where}: "id" must be a string or an integer')
-    own = {}
-    for key, value in obj.items():
-        name = key.lstrip("-").replace("-", "_")
-        if name in run_wide():
-            raise UsageError(
-                f"{where}: {key!r} applies to the whole batch; give it on the command line"
-            )
-        if name not in SHARED_NAMES:
-            raise UsageError(
-                f'{where}: unknown key {key!r} (use "id", "prompt" and '
-                'request options such as "model" or "system")'
-            )
-        if value is not None:
-            own[name] = _cast(ctx, name, value, where)
-    return Prompt(index, number, ident, text, own)
-
-
-def run_wide() -> frozenset[str]:
-    """Options that belong to the whole batch, not to one prompt: those with a run-wide
-    setting (timeouts, output, the base URL: what settings.py fills), except the model,
-    which is part of each request."""
-    from .settings import DEFAULTS
-
-    return (frozenset(DEFAULTS) - {"model"}) | {"dry_run"}
-
-
-def _cast(ctx: click.Context | None, name: str, value: Any, where: str) -> Any:
-    """Convert a JSON value exactly as the option's flag would convert its argument."""
-    import click
-
-    param = next((p for p in ctx.command.params if p.name == name), None) if ctx else None
-    if param is None:
-        return value
-    if param.multiple and not isinstance(value, list):
-        value = [value]
-    try:
-        cast = param.type_cast_value(ctx, value)  # type: ignore[arg-type]
-    except click.BadParameter as exc:
-        raise UsageError(f"{where}: invalid value for {name!r}: {exc.message}") from None
-    return list(cast) if isinstance(cast, tuple) else cast
-
-
-def request_body(prompt: Prompt, base: Options, settings: Settings, name: str) -> dict[str, Any]:
-    """The request for one prompt: the command line's options, then the prompt's own."""
-    from .request import build_body, build_messages, validate
-
-    opts = replace(base, **{k: v for k, v in prompt.given.items() if k in _OPTION_FIELDS})
-    opts.extra = {
-        **base.extra,
-        **{k: v for k, v in prompt.given.items() if k not in _OPTION_FIELDS},
-    }
-    own = (
-        replace(settings, model=opts.model) if opts.model and "model" in prompt.given else settings
-    )
-    try:
-        validate(opts)
-        return build_body(build_messages(prompt.text, opts), opts, own, stream=True)
-    except UsageError as exc:
-        raise UsageError(f"{name}, line {prompt.line}: {exc.message}", hint=exc.hint) from None
-
-
-def finished_ids(path: str | None) -> set[str]:
-    """The ids with status ok in a results file (lines that do not parse are ignored)."""
-    done: set[str] = set()
-    if path is None or not os.path.exists(path):
-        return done
-    try:
-        with open(path, encoding="utf-8", errors="replace") as results:
-            for line in results:
-                try:
-                    rec = json.loads(line)
-                except ValueError:
-                    continue  # a line cut by a kill: that prompt runs again
-                if isinstance(rec, dict) and rec.get("status") == "ok" and "id" in rec:
-                    done.add(_key(rec["id"]))
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return done
-
-
-def open_output(path: str) -> IO[str]:
-    """The results file, opened to append, without a line cut short by an earlier kill."""
-    try:
-        with open(path, "ab"):
-            pass
-        with open(path, "rb+") as raw:
-            _drop_partial_line(raw)
-        return open(path, "a", encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-def _drop_partial_line(raw: IO[bytes]) -> None:
-    end = raw.seek(0, os.SEEK_END)
-    pos = end
-    while pos > 0:
-        start = max(0, pos - 65536)
-        raw.seek(start)
-        block = raw.read(pos - start)
-        if pos == end and block.endswith(b"\n"):
-            return
-        cut = block.rfind(b"\n")
-        if cut >= 0:
-            raw.truncate(start + cut + 1)
-            return
-        pos = start
-    raw.truncate(0)
 
 
 class Results:
@@ -445,8 +439,3 @@ def _summary(ok: int, failures: list[PerplexError], not_started: int, skipped: i
 
 def _rank(code: int) -> int:
     return _SEVERITY.index(code) if code in _SEVERITY else len(_SEVERITY)
-
-
-def _key(ident: Any) -> str:
-    """Ids compare as JSON values: 3 and "3" are different ids."""
-    return json.dumps(ident, sort_keys=True)

@@ -36,6 +36,7 @@ OPTION_VALUES: dict[str, tuple[str, ...]] = {
     "--reasoning-effort": REASONING_EFFORTS,
     "--stream-mode": STREAM_MODES,
     "logs list --status": LOG_STATUSES,
+    "batch --format": ("ndjson",),
 }
 
 

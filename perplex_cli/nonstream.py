@@ -41,7 +41,8 @@ def read_answer(response: requests.Response, formatter: Formatter, acc: Accumula
             ) from None
         if not isinstance(doc, dict):
             raise ProtocolError(f"the response is not a JSON object: {first_line(text, 80)!r}")
-        if "error" in doc and "choices" not in doc:
+        # A chat error document; an agent response always has an `error` member (null).
+        if acc.plain_events and "error" in doc and "choices" not in doc:
             raise stream_error(doc["error"])
         formatter.chunk(doc, acc.feed_response(doc))
     except PerplexError as exc:

@@ -657,27 +657,34 @@ def given(opts: Options, name: str) -> Any:
 
 @overload
 def shared_options(
-    func: Callable[..., Any], *, only: Collection[str] | None = None
+    func: Callable[..., Any],
+    *,
+    only: Collection[str] | None = None,
+    exclude: Collection[str] = (),
 ) -> Callable[..., Any]: ...
 
 
 @overload
 def shared_options(
-    *, only: Collection[str] | None = None
+    *, only: Collection[str] | None = None, exclude: Collection[str] = ()
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]: ...
 
 
 def shared_options(
-    func: Callable[..., Any] | None = None, *, only: Collection[str] | None = None
+    func: Callable[..., Any] | None = None,
+    *,
+    only: Collection[str] | None = None,
+    exclude: Collection[str] = (),
 ) -> Any:
     """Give a command the shared options; it receives them as `opts: Options`.
 
     `only` picks a subset by flag (`--search-domain`), for commands such as `search` that
     take some of the options: the flags are the contract, the Python names are not.
+    `exclude` leaves options out by flag, for a command that has its own (batch's -f).
     """
     if func is None:
-        return lambda f: shared_options(f, only=only)
-    return SharedOptionsCommand(func, only)
+        return lambda f: shared_options(f, only=only, exclude=exclude)
+    return SharedOptionsCommand(func, only, exclude)
 
 
 class SharedOptionsCommand:
@@ -688,9 +695,12 @@ class SharedOptionsCommand:
     module defining commands would otherwise pay for all of them (issue 9).
     """
 
-    def __init__(self, func: Callable[..., Any], only: Collection[str] | None) -> None:
+    def __init__(
+        self, func: Callable[..., Any], only: Collection[str] | None, exclude: Collection[str] = ()
+    ) -> None:
         self._func = func
         self._only = only
+        self._exclude = set(exclude)
         self.__name__ = func.__name__
         self.__qualname__ = func.__qualname__
         self.__module__ = func.__module__
@@ -701,7 +711,8 @@ class SharedOptionsCommand:
         chosen = [
             (name, ann)
             for name, ann in shared_parameters()
-            if self._only is None or set(flags(ann)) & set(self._only)
+            if (self._only is None or set(flags(ann)) & set(self._only))
+            and not set(flags(ann)) & self._exclude
         ]
         own = [
             p

@@ -1,15 +1,18 @@
 """The worker pool behind `batch`: threads that stream answers, paced by one scheduler.
 
-Worker threads only do HTTP: each takes a job, streams its answer through the same
-`stream_answer` as `ask`, and hands the outcome back. Everything else happens in the
+Worker threads only do HTTP: each takes a job, reads its answer through the same
+`stream_answer` (or, for a non-streaming request, `read_answer`) as `ask`, on the API the
+job's path names, and hands the outcome back with its timings. Everything else happens in the
 calling (main) thread, so that the output, the counters and the decisions need no locks:
 
 - pacing: `--rate N` spaces the starts at least 1/N s apart (measured from the last real
   start, so a late start is never made up with a burst);
-- retries, before any answer byte only (D7): the transport is given no retries of its own,
+- retries, before any answer byte only: the transport is given no retries of its own,
   and a retryable failure goes back into the queue with its delay; a 429 also pauses the
   whole pool for that delay (Retry-After when the server sent one), so the workers slow
   down together instead of each hammering on its own;
+- a broken Agent API stream is resumed by its worker, as `ask` resumes one (within
+  --retries reconnects); the worker's reconnect notices are written by this thread;
 - Ctrl-C: the first stops new requests and lets the running ones finish, the second
   cancels them (they are reported as interrupted). A rejected key stops new requests too.
 """
@@ -32,6 +35,8 @@ from .transport import RETRY_STATUSES
 if TYPE_CHECKING:
     from .ask import Outcome
     from .events import Accumulator, Update
+    from .resume import Resume
+    from .run import Clock
     from .transport import Transport
 
 POLL = 0.1  # longest wait for a result, so that Ctrl-C is noticed promptly
@@ -42,10 +47,13 @@ class Job:
     """One prompt's request, as the pool sees it."""
 
     index: int
+    path: str  # where it is posted: the chat or the agent API
     body: dict[str, Any]
+    accumulator: Callable[[], Accumulator]  # a fresh one for each attempt
     label: str  # how notices name it, e.g. "id 17"
     attempts: int = 0
     not_before: float = 0.0
+    clock: Clock | None = None  # the timings of its latest attempt, from when it started
 
 
 @dataclass
@@ -98,6 +106,7 @@ class Pool:
     _strikes: int = 0  # 429s in a row: the shared backoff when no Retry-After is sent
     _told: bool = False
     _active: dict[int, Any] = field(default_factory=dict)  # index -> streaming response
+    _notes: queue.SimpleQueue[str] = field(default_factory=queue.SimpleQueue)  # from workers
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def run(self, jobs: list[Job]) -> None:
@@ -124,12 +133,13 @@ class Pool:
                 wake = self._start_due(work)
                 if self.stopping and not self._running:
                     break
+                self._tell()
                 self.on_tick()
                 try:
                     done = results.get(timeout=max(0.0, wake - time.monotonic()))
                 except queue.Empty:
                     continue
-                self._settle(done)
+                self._settle(done, work)
         finally:
             self.not_started = len(self._fresh) + len(self._waiting)
             with self._lock:
@@ -142,6 +152,8 @@ class Pool:
 
     def _start_due(self, work: queue.Queue[Job | None]) -> float:
         """Start every job that may start now; return when to look again."""
+        from .run import Clock
+
         now = time.monotonic()
         wake = now + POLL
         while not self.stopping and len(self._running) < self.concurrency:
@@ -156,18 +168,29 @@ class Pool:
             else:
                 self._waiting.remove(job)
             job.attempts += 1
+            job.clock = Clock(_Unseen())
             self._running[job.index] = job
             self._pacer.started(now)
             work.put(job)
         return wake
 
-    def _settle(self, done: Finished) -> None:
+    def _tell(self) -> None:
+        """Pass on the notices the workers left (reconnects), from this thread."""
+        while not self._notes.empty():
+            self.on_note(self._notes.get())
+
+    def _settle(self, done: Finished, work: queue.Queue[Job | None]) -> None:
         """Report a final result, or put the job back to be retried after its delay."""
+        self._tell()
         del self._running[done.job.index]
         delay = self._retry_delay(done)
         if delay is None:
             if done.error is None:
                 self._strikes = 0
+            if not isinstance(done.error, AuthError):
+                # The freed worker gets its next request before the result is written and
+                # logged, so that this thread's work overlaps the requests, not adds to them.
+                self._start_due(work)
             self._report(done)
             return
         now = time.monotonic()
@@ -242,22 +265,43 @@ class Pool:
     def _attempt(self, job: Job) -> Finished:
         from .ask import stream_answer
 
+        stream = job.body.get("stream") is True  # -o stream=false is --no-stream too
+        clock = job.clock
+        assert clock is not None, "started by _start_due"
         try:
-            response = self.transport.request("POST", "/chat/completions", job.body, stream=True)
+            response = self.transport.request("POST", job.path, job.body, stream=stream)
         except PerplexError as exc:
             return Finished(job, None, exc)
         with self._lock:
             self._active[job.index] = response
         try:
-            outcome = stream_answer(response, _Unseen())
+            if stream:
+                acc = job.accumulator()
+                outcome = stream_answer(response, clock, acc, self._resume(acc))
+            else:
+                from .nonstream import read_answer
+
+                outcome = read_answer(response, clock, job.accumulator())
         finally:
             with self._lock:
                 self._active.pop(job.index, None)
         return Finished(job, outcome, outcome.error)
 
+    def _resume(self, acc: Accumulator) -> Resume | None:
+        """How a broken stream of this answer is picked up again: only the agent API can,
+        within --retries reconnects (the transport itself has none: the pool retries)."""
+        from .agent_events import AgentAccumulator
+        from .resume import Resume
+
+        if not isinstance(acc, AgentAccumulator):
+            return None
+        resume = Resume(self.transport, acc, self._notes.put)
+        resume.budget = self.retries
+        return resume
+
 
 def retryable(error: PerplexError) -> bool:
-    """The failures worth another try before any answer byte (product.md section 7)."""
+    """The failures worth another try before any answer byte."""
     if isinstance(error, NetworkError):
         return True
     status = getattr(error, "status", 0) or 0

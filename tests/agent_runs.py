@@ -62,9 +62,7 @@ class AgentRuns:
                 return 200, self._stream(run), "text/event-stream; charset=utf-8"
             return _json(self.public(run))
         if len(parts) < 3 or parts[2] not in self.runs:
-            if len(parts) >= 3:
-                return _error(404, f"response {parts[2]} not found", "not_found")
-            return None
+            return None  # not a run of ours: the server's other handlers, else not_found
         run = self.runs[parts[2]]
         if method == "GET" and len(parts) == 3:
             return _json(self._advance(run))
@@ -75,6 +73,11 @@ class AgentRuns:
                 run["_cancelled"] = True
             return _json({"response_id": run["id"], "status": "cancelling"})
         return None
+
+    def not_found(self, path: str) -> Reply:
+        """The API's 404 for an id it does not know."""
+        parts = path.strip("/").split("/")
+        return _error(404, f"response {parts[2] if len(parts) > 2 else ''} not found", "not_found")
 
     def _create(self, body: dict[str, Any]) -> dict[str, Any]:
         with self._lock:

@@ -5,6 +5,11 @@ from the request, for the commands that send many or different requests:
 
 - `POST /chat/completions`: `chat(request, n)` (n counts chat requests from 1) returns an
   `Answer`; by default a short streamed answer that quotes the prompt;
+- `POST /v1/agent`: `agent(request, n)` (n counts agent requests from 1), by default the
+  recorded Agent API stream (or, for `stream: false`, its final response) with its text
+  replaced by the same answer that quotes the prompt;
+- `GET /v1/agent/{id}...` of an id that is not a background run: `agent_get(received)`, by
+  default the API's 404 (a test that resumes a stream answers it);
 - `POST /search`: `search(body)` returns the JSON document (or an `Answer`); by default
   results that quote the query;
 - the async API: `POST /async/chat/completions` creates a job (an idempotency key returns
@@ -32,6 +37,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from agent_runs import AgentRuns
+from agent_streams import sse as agent_sse
 from replay import Received
 from streams import answer, sse
 
@@ -48,9 +54,12 @@ class Answer:
 
 
 def prompt_of(request: dict[str, Any]) -> str:
-    """The last user message of a chat request."""
-    messages = request.get("messages") or [{}]
-    content = messages[-1].get("content", "")
+    """The last user message of a chat request, or the input of an agent request."""
+    if "input" in request:
+        given = request["input"]
+        content = given if isinstance(given, str) else given[-1].get("content", "")
+    else:
+        content = (request.get("messages") or [{}])[-1].get("content", "")
     return content if isinstance(content, str) else json.dumps(content)
 
 
@@ -63,6 +72,87 @@ def echo_answer(request: dict[str, Any], n: int) -> Answer:
         citations=["https://example.com/a"],
     )
     return Answer(sse(*chunks))
+
+
+def echo_agent_answer(request: dict[str, Any], n: int) -> Answer:
+    """The recorded agent stream (or its final response, for `stream: false`), answering
+    `answer to <prompt>` in the recorded shape, under a response id of its own (and, when
+    the request names a model, as that model)."""
+    text = f"answer to {prompt_of(request)}"
+    model = request.get("model")
+    if request.get("stream") is False:
+        final = retexted(_recorded_agent_events()[-1]["data"], text, f"resp_echo-{n}", model)
+        return Answer(json.dumps(final["response"]).encode(), content_type="application/json")
+    head, tail, seq, recorded_model = _agent_template()
+    words = text.split(" ")
+    deltas = [
+        ("response.output_text.delta", {**_DELTA, "delta": w, "sequence_number": seq + i})
+        for i, w in enumerate(words[:1] + [" " + w for w in words[1:]])
+    ]
+    values = {
+        _ID: f"resp_echo-{n}",
+        _TEXT: json.dumps(text)[1:-1],
+        _MODEL: json.dumps(model or recorded_model)[1:-1],
+    }
+
+    def fill(part: bytes) -> bytes:
+        for placeholder, value in values.items():
+            part = part.replace(placeholder, value.encode())
+        return part
+
+    return Answer(fill(head) + agent_sse(*deltas) + fill(tail))
+
+
+_DELTA: dict[str, Any] = {}
+_AGENT_EVENTS: list[dict[str, Any]] = []
+_TEMPLATE: list[tuple[bytes, bytes, int, str]] = []
+# Placeholders in the cached stream, replaced per answer: the text, response id and model.
+_TEXT, _ID, _MODEL = b"@@TEXT@@", b"@@ID@@", b"@@MODEL@@"
+
+
+def _recorded_agent_events() -> list[dict[str, Any]]:
+    """The events of the recorded llm-perplexity stream (its deltas taken out)."""
+    if not _AGENT_EVENTS:
+        from agent_recordings import STREAMS, events_of
+
+        for e in events_of(STREAMS["llm-perplexity"]):
+            if e["event"] == "response.output_text.delta":
+                _DELTA.update({k: v for k, v in e["data"].items() if k != "delta"})
+            else:
+                _AGENT_EVENTS.append(e)
+    return _AGENT_EVENTS
+
+
+def _agent_template() -> tuple[bytes, bytes, int, str]:
+    """The recorded stream before and after its deltas, with placeholders; the number of
+    the first delta; the model that answered the recording."""
+    if not _TEMPLATE:
+        recorded = _recorded_agent_events()
+        marked = [
+            (e["event"], retexted(e["data"], _TEXT.decode(), _ID.decode(), _MODEL.decode()))
+            for e in recorded
+        ]
+        at = next(i for i, e in enumerate(marked) if e[0] == "response.output_text.done")
+        seq = marked[at - 1][1]["sequence_number"] + 1
+        model = recorded[-1]["data"]["response"]["model"]
+        _TEMPLATE.append((agent_sse(*marked[:at]), agent_sse(*marked[at:]), seq, model))
+    return _TEMPLATE[0]
+
+
+def retexted(data: dict[str, Any], text: str, ident: str, model: str | None) -> dict[str, Any]:
+    """An event's data with the message text, the response id and (at completion, when
+    given) the model replaced."""
+    data = json.loads(json.dumps(data))
+    if "text" in data:
+        data["text"] = text
+    for holder in [data.get("item"), *(data.get("response") or {}).get("output", [])]:
+        if isinstance(holder, dict) and holder.get("type") == "message" and holder["content"]:
+            holder["content"][0]["text"] = text
+    if isinstance(data.get("response"), dict):
+        data["response"]["id"] = ident
+        if model and data["response"]["status"] == "completed":
+            data["response"]["model"] = model
+    return data
 
 
 def completion(request: dict[str, Any], job_id: str) -> dict[str, Any]:
@@ -117,6 +207,8 @@ class ApiServer:
 
     def __init__(self, lifetime: float = 60.0) -> None:
         self.chat: Callable[[dict[str, Any], int], Answer] = echo_answer
+        self.agent: Callable[[dict[str, Any], int], Answer] = echo_agent_answer
+        self.agent_get: Callable[[Received], Answer] = self._agent_unknown
         self.search: Callable[[dict[str, Any]], dict[str, Any] | Answer] = echo_search
         self.job_polls = 2  # polls a job stays IN_PROGRESS
         self.jobs: dict[str, dict[str, Any]] = {}
@@ -124,6 +216,7 @@ class ApiServer:
         self.requests: list[Received] = []
         self.connections: set[int] = set()  # the client ports seen: one per connection
         self._chats = 0
+        self._agents = 0
         self._lock = threading.Lock()
         outer = self
 
@@ -168,6 +261,9 @@ class ApiServer:
     def chat_requests(self) -> list[Received]:
         return [r for r in self.requests if r.path == "/chat/completions"]
 
+    def agent_requests(self) -> list[Received]:
+        return [r for r in self.requests if r.path == "/v1/agent"]
+
     def _serve(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
         received = Received(
             handler.command, handler.path, dict(handler.headers), body, time.monotonic()
@@ -204,6 +300,13 @@ class ApiServer:
                 self._chats += 1
                 n = self._chats
             return self.chat(r.json(), n)
+        if r.method == "POST" and path == "/v1/agent":
+            with self._lock:
+                self._agents += 1
+                n = self._agents
+            return self.agent(r.json(), n)
+        if path.startswith("/v1/agent/"):
+            return self.agent_get(r) if r.method == "GET" else self._agent_unknown(r)
         if r.method == "POST" and path == "/search":
             found = self.search(r.json())
             return found if isinstance(found, Answer) else _json(found)
@@ -218,6 +321,10 @@ class ApiServer:
                 return _json({"detail": f"request {job_id} not found"}, 404)
             return _json(self._advance(self.jobs[job_id]))
         return _json({"detail": "Not Found"}, 404)
+
+    def _agent_unknown(self, r: Received) -> Answer:
+        status, body, content_type = self.runs.not_found(r.path.split("?", 1)[0])
+        return Answer(body, status, content_type)
 
     def _create_job(self, body: dict[str, Any]) -> dict[str, Any]:
         key = body.get("idempotency_key")

@@ -1,4 +1,5 @@
-"""`perplex batch`: concurrency, shared backoff, pacing, order, resume, Ctrl-C, failures."""
+"""`perplex batch`: concurrency, shared backoff, pacing, order, resume (on either API),
+Ctrl-C, failures."""
 
 from __future__ import annotations
 
@@ -9,9 +10,17 @@ import time
 from pathlib import Path
 
 import pytest
-from apiserver import Answer, echo_answer, prompt_of
-from conftest import needs_shared_flag
+from apiserver import Answer, echo_agent_answer, echo_answer, prompt_of
 from streams import chunk, sse
+from userfiles import write_config
+
+CHAT_CONFIG = 'api = "chat"\n'
+
+
+@pytest.fixture(autouse=True)
+def chat_unless_told(env):
+    """The configured API is chat: what a test does not send with --api speaks chat."""
+    write_config(env, CHAT_CONFIG)
 
 
 def lines_of(text: str) -> list[dict]:
@@ -120,22 +129,25 @@ def test_workers_reuse_their_connections(api, cli, tmp_path):
     assert len(api.connections) <= 12, "connections were opened again instead of reused"
 
 
-def test_resume_after_a_kill_finishes_the_rest_without_repeating(api, spawn, cli, tmp_path):
+@pytest.mark.parametrize("which", ["chat", "agent"])
+def test_resume_after_a_kill_finishes_the_rest_without_repeating(api, spawn, cli, tmp_path, which):
     api.chat = paced(0.02, 0.04)
+    api.agent = lambda request, n: Answer(echo_agent_answer(request, n).body, delay=0.03)
+    sent = api.agent_requests if which == "agent" else api.chat_requests
     prompts = write_prompts(tmp_path, 60)
     out = tmp_path / "out.ndjson"
-    proc = spawn("batch", "-j", "2", "--output", str(out), str(prompts))
+    proc = spawn("batch", "--api", which, "-j", "2", "--output", str(out), str(prompts))
     wait_for_lines(out, 15)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
     first = lines_of(out.read_text())
-    asked_first = len(api.chat_requests())
-    result = cli("batch", "-j", "4", "--output", str(out), "--resume", str(prompts))
+    asked_first = len(sent())
+    result = cli("batch", "--api", which, "-j", "4", "--output", str(out), "--resume", str(prompts))
     assert result.code == 0, result.stderr
     records = lines_of(out.read_text())
     assert sorted(r["id"] for r in records) == list(range(60))
     assert all(r["status"] == "ok" for r in records)
-    resent = {prompt_of(r.json()) for r in api.chat_requests()[asked_first:]}
+    resent = {prompt_of(r.json()) for r in sent()[asked_first:]}
     assert not resent & {f"prompt {r['id']}" for r in first}, "a finished prompt was sent again"
 
 
@@ -175,16 +187,27 @@ def test_second_ctrl_c_cancels_running_requests(api, spawn, tmp_path):
     assert [r["error"]["type"] for r in records] == ["interrupted", "interrupted"]
 
 
-def test_jsonl_options_reach_each_request(api, cli, tmp_path):
+def run_jsonl(cli, tmp_path: Path, text: str, *args: str):
+    """`perplex batch ARGS` on a JSONL file holding `text`; it must succeed."""
     path = tmp_path / "p.jsonl"
-    path.write_text(
+    path.write_text(text)
+    result = cli("batch", *args, str(path))
+    assert result.code == 0, result.stderr
+    return result
+
+
+def test_jsonl_options_reach_each_request(api, cli, tmp_path):
+    result = run_jsonl(
+        cli,
+        tmp_path,
         '{"id": "a", "prompt": "first", "model": "sonar-pro", "system": "be brief"}\n'
         "\n"
         "plain second\n"
-        '{"id": "c", "prompt": "third", "max-tokens": "7", "temperature": 1}\n'
+        '{"id": "c", "prompt": "third", "max-tokens": "7", "temperature": 1}\n',
+        "-m",
+        "sonar-reasoning",
+        "--ordered",
     )
-    result = cli("batch", "-m", "sonar-reasoning", "--ordered", str(path))
-    assert result.code == 0, result.stderr
     assert [(r["id"], r["index"]) for r in lines_of(result.stdout)] == [("a", 0), (1, 1), ("c", 2)]
     bodies = {prompt_of(r.json()): r.json() for r in api.chat_requests()}
     assert bodies["first"]["model"] == "sonar-pro"
@@ -222,7 +245,7 @@ def test_a_bad_input_line_is_exit_2_before_any_request(api, cli, tmp_path, line,
         (["--resume"], "--resume needs --output"),
         (["-j", "0"], "-j/--concurrency"),
         (["--rate", "0"], "--rate"),
-        (["-f", "json"], "batch always writes NDJSON"),
+        (["-f", "json"], "-f/--format: 'json' (batch always writes NDJSON)"),
     ],
 )
 def test_bad_batch_options_are_exit_2(api, cli, tmp_path, args, message):
@@ -333,10 +356,3 @@ def test_on_a_terminal_a_progress_bar_counts_up_and_is_erased(api, env, tmp_path
     child.close()
     assert child.exitstatus == 0
     assert len(lines_of(out.read_text())) == 30
-
-
-def test_dry_run_is_refused_rather_than_sending(api, cli, tmp_path):
-    needs_shared_flag("--dry-run")
-    result = cli("batch", "--dry-run", str(write_prompts(tmp_path, 2)))
-    assert result.code == 2
-    assert api.requests == []

@@ -26,7 +26,7 @@ function __perplex_valued
         case 'models'
             printf '%s\n' -f --format --api --base-url
         case 'batch'
-            printf '%s\n' -j --concurrency --output --rate -m --model --api --preset -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
+            printf '%s\n' -j --concurrency --output --rate -f --format -m --model --api --preset -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'search'
             printf '%s\n' --max-results --country --search-domain --search-recency --search-after --search-before --updated-after --updated-before -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'research submit'
@@ -276,6 +276,7 @@ complete -c perplex -n '__perplex_at \'batch\'' -l ordered -d 'Write the results
 complete -c perplex -n '__perplex_at \'batch\'' -l output -r -F -d 'Append the results to FILE instead of writing them to stdout'
 complete -c perplex -n '__perplex_at \'batch\'' -l resume -d 'Skip the ids already in the --output file with status ok'
 complete -c perplex -n '__perplex_at \'batch\'' -l rate -x -d 'Start at most N requests per second, evenly spaced'
+complete -c perplex -n '__perplex_at \'batch\'' -s f -l format -x -a 'ndjson' -d 'Output: ndjson, one result line per prompt (the only format)'
 complete -c perplex -n '__perplex_at \'batch\'' -s m -l model -x -a 'sonar sonar-pro sonar-reasoning-pro sonar-deep-research' -d 'Model [model]: sonar (default), sonar-pro, sonar-reasoning-pro, son...'
 complete -c perplex -n '__perplex_at \'batch\'' -l api -x -a 'chat agent' -d 'Protocol: chat (/chat/completions) or agent (/v1/agent) (default ch...'
 complete -c perplex -n '__perplex_at \'batch\'' -l preset -x -d 'Agent API preset [preset]: fast, low, medium, high or xhigh (picks...'
@@ -307,11 +308,9 @@ complete -c perplex -n '__perplex_at \'batch\'' -s o -l option -x -d 'Set any bo
 complete -c perplex -n '__perplex_at \'batch\'' -s a -l attach -r -F -d 'Attach an image (png, jpeg, webp, gif) or a document (pdf, doc, doc...'
 complete -c perplex -n '__perplex_at \'batch\'' -l no-stream -d 'One non-streaming request [stream: false]; the answer prints when c...'
 complete -c perplex -n '__perplex_at \'batch\'' -l dry-run -d 'Print the request (method, URL, headers, JSON body) and send nothin...'
-complete -c perplex -n '__perplex_at \'batch\'' -s f -l format -x -a 'text ndjson json' -d 'Output: text, ndjson or json (default text)'
 complete -c perplex -n '__perplex_at \'batch\'' -l reasoning -l no-reasoning -d 'Show the model\'s reasoning on stderr (--no-reasoning overrides the...'
 complete -c perplex -n '__perplex_at \'batch\'' -l no-citations -l citations -d 'Do not list the sources after a text answer (--citations overrides...'
 complete -c perplex -n '__perplex_at \'batch\'' -s q -l quiet -l no-quiet -d 'No retry notices, warnings or progress on stderr; plain output (--n...'
-complete -c perplex -n '__perplex_at \'batch\'' -l render -l no-render -d 'On a terminal, show the answer as formatted Markdown with linked so...'
 complete -c perplex -n '__perplex_at \'batch\'' -l usage -l no-usage -d 'After the answer, print tokens, searches and cost on stderr (--no-u...'
 complete -c perplex -n '__perplex_at \'batch\'' -l no-color -d 'No colour, styles, links or spinner (as NO_COLOR does)'
 complete -c perplex -n '__perplex_at \'batch\'' -l base-url -x -d 'API base URL (default https://api.perplexity.ai; env PERPLEXITY_BAS...'
