@@ -49,7 +49,7 @@ _perplex_values() {
     '|--search-context-size') words='low medium high' ;;
     '|--search-type') words='fast pro auto' ;;
     '|--image-format') words='gif jpg png webp' ;;
-    '|--reasoning-effort') words='minimal low medium high' ;;
+    '|--reasoning-effort') words='minimal low medium high xhigh max' ;;
     '|--json-schema') words='@files' ;;
     '|--stream-mode') words='full concise' ;;
     '|-a'|'|--attach') words='@files' ;;
@@ -62,7 +62,7 @@ _perplex_values() {
     'ask|--search-context-size') words='low medium high' ;;
     'ask|--search-type') words='fast pro auto' ;;
     'ask|--image-format') words='gif jpg png webp' ;;
-    'ask|--reasoning-effort') words='minimal low medium high' ;;
+    'ask|--reasoning-effort') words='minimal low medium high xhigh max' ;;
     'ask|--json-schema') words='@files' ;;
     'ask|--stream-mode') words='full concise' ;;
     'ask|-a'|'ask|--attach') words='@files' ;;
@@ -75,7 +75,7 @@ _perplex_values() {
     'chat|--search-context-size') words='low medium high' ;;
     'chat|--search-type') words='fast pro auto' ;;
     'chat|--image-format') words='gif jpg png webp' ;;
-    'chat|--reasoning-effort') words='minimal low medium high' ;;
+    'chat|--reasoning-effort') words='minimal low medium high xhigh max' ;;
     'chat|--json-schema') words='@files' ;;
     'chat|--stream-mode') words='full concise' ;;
     'chat|-a'|'chat|--attach') words='@files' ;;
@@ -91,7 +91,7 @@ _perplex_values() {
     'batch|--search-context-size') words='low medium high' ;;
     'batch|--search-type') words='fast pro auto' ;;
     'batch|--image-format') words='gif jpg png webp' ;;
-    'batch|--reasoning-effort') words='minimal low medium high' ;;
+    'batch|--reasoning-effort') words='minimal low medium high xhigh max' ;;
     'batch|--json-schema') words='@files' ;;
     'batch|--stream-mode') words='full concise' ;;
     'batch|-a'|'batch|--attach') words='@files' ;;
@@ -108,7 +108,7 @@ _perplex_values() {
     'research submit|--search-context-size') words='low medium high' ;;
     'research submit|--search-type') words='fast pro auto' ;;
     'research submit|--image-format') words='gif jpg png webp' ;;
-    'research submit|--reasoning-effort') words='minimal low medium high' ;;
+    'research submit|--reasoning-effort') words='minimal low medium high xhigh max' ;;
     'research submit|--json-schema') words='@files' ;;
     'research submit|--stream-mode') words='full concise' ;;
     'research submit|-a'|'research submit|--attach') words='@files' ;;
@@ -121,7 +121,7 @@ _perplex_values() {
     'research run|--search-context-size') words='low medium high' ;;
     'research run|--search-type') words='fast pro auto' ;;
     'research run|--image-format') words='gif jpg png webp' ;;
-    'research run|--reasoning-effort') words='minimal low medium high' ;;
+    'research run|--reasoning-effort') words='minimal low medium high xhigh max' ;;
     'research run|--json-schema') words='@files' ;;
     'research run|--stream-mode') words='full concise' ;;
     'research run|-a'|'research run|--attach') words='@files' ;;

@@ -206,9 +206,16 @@ def stream_error(err: Any) -> PerplexError:
 
 
 def warn_if_cut(acc: Accumulator, err: IO[str], quiet: bool) -> None:
-    if acc.finish_reason == "length" and not quiet:
+    """One warning line for an answer the API ended early (it is kept, and exit stays 0)."""
+    if quiet:
+        return
+    agent = getattr(acc, "status", None) == "incomplete"
+    if acc.finish_reason == "length":
+        said = "incomplete: max_output_tokens" if agent else "finish_reason: length"
         err.write(
-            "perplex: warning: the answer stopped at the token limit (finish_reason: length); "
+            f"perplex: warning: the answer stopped at the token limit ({said}); "
             "raise --max-tokens for more\n"
         )
-        err.flush()
+    elif agent:
+        err.write(f"perplex: warning: the answer is incomplete (reason: {acc.finish_reason})\n")
+    err.flush()

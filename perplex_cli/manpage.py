@@ -104,6 +104,14 @@ ENVIRONMENT = [
         ),
     ),
     ("PERPLEXITY_BASE_URL", "The API base URL (default https://api.perplexity.ai)."),
+    (
+        "PERPLEX_API",
+        (
+            "agent (the default: Perplexity's replacement for the Sonar chat completions, "
+            "which it supports until 2026-09-27) or chat: the API, winning over the "
+            "config's api; --api wins over both."
+        ),
+    ),
     ("PERPLEX_CONFIG", "The config file, instead of the one under XDG_CONFIG_HOME."),
     ("PERPLEX_LOG_DB", "The local log, instead of the one under XDG_DATA_HOME."),
     (

@@ -33,8 +33,18 @@ def server() -> Iterator[ReplayServer]:
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: ReplayServer) -> dict[str, str]:
-    """A clean environment: temp config and data dirs, a sentinel key, the local server."""
+def env(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    server: ReplayServer,
+    request: pytest.FixtureRequest,
+) -> dict[str, str]:
+    """A clean environment: temp config and data dirs, a sentinel key, the local server.
+
+    Tests marked `api("chat")` (modules that replay chat completions recordings) ask on
+    the chat API through PERPLEX_API=chat, as a user who keeps it would; unmarked tests,
+    and tests marked `api("agent")` inside such a module, get the default: the agent API.
+    """
     for name in list(os.environ):
         if name.startswith(("PERPLEX", "PPLX", "XDG_", "NO_COLOR", "FORCE_COLOR")) or name.endswith(
             ("_PROXY", "_proxy")
@@ -49,6 +59,9 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: ReplayServer) -
         "PERPLEX_RETRY_BASE": "0.01",
         "NO_PROXY": "127.0.0.1,localhost",
     }
+    marker = request.node.get_closest_marker("api")
+    if marker is not None and marker.args[0] == "chat":
+        values["PERPLEX_API"] = "chat"
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     return values

@@ -122,7 +122,7 @@ MODULE = "perplex_cli/completions/generated.py"
 def scripts_module(scripts: dict[str, str]) -> str:
     """The text of MODULE: every shell's script as a string constant."""
     entries = "".join(f"    {shell!r}: {text!r},\n" for shell, text in scripts.items())
-    return f'# ruff: noqa: E501\n"""{HEADER}."""\n\nSCRIPTS = {{\n{entries}}}\n'
+    return f'"""{HEADER}."""\n\nSCRIPTS = {{\n{entries}}}\n'
 
 
 # Where the generated scripts are kept in the repository, per shell.
