@@ -55,6 +55,7 @@ class AgentAccumulator(Accumulator):
     """Builds the chat.completion document from Agent API events, in order."""
 
     plain_events: ClassVar[bool] = False  # named events, wrapped as {event, data}
+    partial_documents: ClassVar[bool] = True  # a failed run is a response object too
     status: str | None = None
     _urls: set[str] = field(default_factory=set)
     _final_text: str | None = None

@@ -153,6 +153,9 @@ class Accumulator:
     # Events reach the formatters as they came (no envelope), and an error is an event
     # with an `error` member (ask._pump relies on both).
     plain_events: ClassVar[bool] = True
+    # Whether a whole response that reports a failure still holds the run (id, usage, any
+    # output) to show before the error; a chat error document holds only the error.
+    partial_documents: ClassVar[bool] = False
     id: str | None = None
     model: str | None = None
     created: int | None = None

@@ -42,9 +42,10 @@ def read_answer(response: requests.Response, formatter: Formatter, acc: Accumula
         if not isinstance(doc, dict):
             raise ProtocolError(f"the response is not a JSON object: {first_line(text, 80)!r}")
         failure = acc.document_error(doc)
+        if failure is None or acc.partial_documents:
+            formatter.chunk(doc, acc.feed_response(doc))
         if failure is not None:
             raise failure
-        formatter.chunk(doc, acc.feed_response(doc))
     except PerplexError as exc:
         error = exc
     except KeyboardInterrupt:
