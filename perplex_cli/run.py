@@ -157,9 +157,9 @@ class Session:
     def keep_engine(self, request: Any) -> None:
         """Continue on the API and engine of the conversation's last logged request.
 
-        --api chooses the API; -m or --preset the engine (with the defaults of the API
-        then in use). A conversation on the other API than --api says starts on that API's
-        defaults.
+        --api chooses the API (and --preset the agent API); -m or --preset the engine.
+        Where a flag chooses another API than the conversation's, the engine is that
+        API's default, as for a new question.
         """
         from .protocol import engine_of, protocol_for
 
@@ -168,7 +168,7 @@ class Session:
             return
         api, engine = used
         flags = self.flags
-        if flags["api"] is None:
+        if flags["api"] is None and flags["preset"] is None:
             self.settings.api = api
             self.settings.origin["api"] = "the conversation"
             self.protocol = protocol_for(api)

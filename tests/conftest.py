@@ -123,3 +123,26 @@ def needs_shared_flag(flag: str) -> None:
 
     if flag not in {f for _, annotation in shared_parameters() for f in flags(annotation)}:
         pytest.skip(f"{flag} is not a shared option yet")
+
+
+@pytest.fixture
+def chat(env):
+    """Start `perplex chat ARGS` on a terminal; the child is closed after the test."""
+    import pexpect
+
+    children = []
+
+    def start(*args: str) -> pexpect.spawn:
+        child = pexpect.spawn(
+            sys.executable,
+            ["-m", "perplex_cli", "chat", *args],
+            env={**os.environ, "TERM": "dumb"},
+            encoding="utf-8",
+            timeout=15,
+        )
+        children.append(child)
+        return child
+
+    yield start
+    for child in children:
+        child.close(force=True)
