@@ -384,7 +384,7 @@ def shared_parameters() -> list[tuple[str, Any]]:
                 _Str,
                 _opt(
                     "--reasoning-effort",
-                    help=f"How hard reasoning models think [reasoning_effort; agent API reasoning.effort]: {_one_of(REASONING_EFFORTS)} (xhigh and max: agent API only).",
+                    help=f"How hard reasoning models think [reasoning_effort]: {_one_of(REASONING_EFFORTS)}; xhigh and max on the agent API only [reasoning.effort].",
                     metavar="EFFORT",
                 ),
             ],
