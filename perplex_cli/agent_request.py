@@ -25,35 +25,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .choices import DEFAULT_PRESET as DEFAULT_PRESET
+from .choices import PRESETS as PRESETS
+from .choices import SONAR_ENGINES as SONAR_ENGINES
 from .errors import UsageError
 from .options import Options
 from .settings import Settings
 
 AGENT_PATH = "/v1/agent"
-
-# Effort levels, lowest first (the API renamed them twice; unknown names are sent as given).
-PRESETS: dict[str, str] = {
-    "fast": "lowest effort: quick lookups, one search",
-    "low": "low effort: a few searches",
-    "medium": "medium effort: more searching and reasoning",
-    "high": "high effort: deep research",
-    "xhigh": "highest effort: long agentic research runs",
-}
-
-# With no -m and no --preset.
-DEFAULT_PRESET = "fast"
-
-# The chat API's model names as their Agent API equivalents (Perplexity's migration guide):
-# sonar is the same model with web search; the others have no model slug and become the
-# preset of the same depth. sonar-reasoning, retired before the guide, goes with
-# sonar-reasoning-pro.
-SONAR_ENGINES: dict[str, dict[str, str]] = {
-    "sonar": {"model": "perplexity/sonar"},
-    "sonar-pro": {"preset": "low"},
-    "sonar-reasoning": {"preset": "low"},
-    "sonar-reasoning-pro": {"preset": "low"},
-    "sonar-deep-research": {"preset": "medium"},
-}
 
 # anthropic/* models refuse a request without max_output_tokens (400).
 ANTHROPIC_MAX_OUTPUT_TOKENS = 8192

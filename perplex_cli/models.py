@@ -17,7 +17,7 @@ from typing import IO, Annotated, Any
 
 import typer
 
-from .agent_request import DEFAULT_PRESET, PRESETS, SONAR_ENGINES
+from .choices import DEFAULT_PRESET, PRESETS, SONAR_ENGINES
 from .errors import UsageError
 from .options import FORMATS
 from .terminal import guard
