@@ -4,8 +4,9 @@ The answer is complete at a `finish_reason`, an `object` of `chat.completion.don
 `data: [DONE]`; reading goes on until the body ends or `[DONE]`. Whatever happens (a cut,
 a stall, Ctrl-C), the response is closed at once and the formatter's `end` runs with what
 was received; the caller raises the error after it. Only a closed stdout skips `end`:
-nothing more can be shown. The accumulator decides the protocol: the chat one by default,
-or the agent API's (`agent_events.AgentAccumulator`, complete at `response.completed`).
+nothing more can be shown. The accumulator decides the protocol (`protocol.py` picks it):
+the agent API's (`agent_events.AgentAccumulator`, complete at `response.completed` or
+`response.incomplete`) or the chat one.
 """
 
 from __future__ import annotations
