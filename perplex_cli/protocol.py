@@ -45,8 +45,9 @@ if TYPE_CHECKING:
 
 CHAT_PATH = "/chat/completions"
 
-# Words with which an API says that an endpoint is gone for good.
+# Words with which an API says that it (not one of its parameters) is gone for good.
 _RETIRED = re.compile(r"deprecat|retired|sunset|no longer (?:supported|available)", re.I)
+_WHAT = re.compile(r"\b(?:api|endpoint|chat|completions|sonar|models?)\b", re.I)
 RETIRED_HINT = (
     "chat completions may be retired for this account: leave out --api chat "
     "(or PERPLEX_API, config api) to use the Agent API"
@@ -128,7 +129,8 @@ def protocol_for(api: str) -> Protocol:
 def retired(error: ApiError) -> ApiError | None:
     """The chat API's error as exit 4 with a pointer to the agent API when it says the
     endpoint is gone (404, 410, or a message about deprecation); else None."""
-    if error.status not in (404, 410) and not _RETIRED.search(error.message):
+    said = _RETIRED.search(error.message) and _WHAT.search(error.message)
+    if error.status not in (404, 410) and not said:
         return None
     return ApiError(f"{error.message} ({RETIRED_HINT})", error.status)
 

@@ -168,6 +168,11 @@ def test_a_retired_chat_endpoint_is_exit_4_pointing_to_the_agent_api(server, cli
 def test_other_chat_errors_and_an_agent_404_carry_no_hint(server, cli):
     serve(server, Reply(status=400, body=b'{"error": {"message": "bad temperature"}}'))
     assert cli("--api", "chat", "q").stderr == "perplex: error: bad temperature (HTTP 400)\n"
+    said = b'{"error": {"message": "search_mode is deprecated: use search_type"}}'
+    serve(server, Reply(status=400, body=said))
+    assert cli("--api", "chat", "q").stderr == (
+        "perplex: error: search_mode is deprecated: use search_type (HTTP 400)\n"
+    )
     serve(server, Reply(status=404, body=b'{"error": {"message": "Not Found"}}'))
     result = cli("q")
     assert (result.code, result.stderr) == (4, "perplex: error: Not Found (HTTP 404)\n")
