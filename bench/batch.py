@@ -57,6 +57,8 @@ def measure(prompts: int, latency: float, concurrency: int) -> dict[str, float |
                 "-m",
                 "perplex_cli",
                 "batch",
+                "--api",  # the stub server speaks chat completions
+                "chat",
                 "-q",
                 "-j",
                 str(concurrency),

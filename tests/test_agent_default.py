@@ -61,6 +61,13 @@ def test_continue_asks_the_agent_api_with_the_conversation_as_input_items(server
         {"type": "message", "role": "assistant", "content": answer_text["text"]},
         {"type": "message", "role": "user", "content": "and its population?"},
     ]
+    events = events_of(STREAMS["llm-perplexity"])
+    lines = cli("-c", "-f", "ndjson", "and its size?").stdout.splitlines()
+    assert [json.loads(line) for line in lines] == events
+    doc = json.loads(cli("-c", "-f", "json", "and its age?").stdout)
+    assert doc["choices"][0]["message"]["content"] == answer_text["text"]
+    assert [r.path for r in server.requests] == ["/v1/agent"] * 4
+    assert len(server.requests[-1].json()["input"]) == 7  # three earlier turns, then this one
 
 
 def bye(child: pexpect.spawn, prompt: str) -> None:
