@@ -18,7 +18,7 @@ events as they come, or one JSON document; a non-streamed agent run that ended f
 cancelled with HTTP 200 is an error too). `send` raises what the transport raises; on
 the chat API a 404 or 410, or an error saying the API is deprecated or retired, is exit 4
 with a pointer to the agent API. `engine_of` reads back, from a logged request body,
-which API and engine it used, so that a conversation continues on them.
+which API and engine it used, and `continued` makes a conversation go on with them.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .agent_events import AgentAccumulator
-from .agent_request import AGENT_PATH, build_agent_body, given, validate_agent
+from .agent_request import AGENT_PATH, build_agent_body, engine, given, validate_agent
 from .errors import ApiError, UsageError
 from .events import Accumulator
 from .options import Options
@@ -144,3 +144,39 @@ def engine_of(request: Any) -> tuple[str, dict[str, str]] | None:
     if api is None or not fields:
         return None
     return api, fields
+
+
+def continued(
+    request: Any, flags: dict[str, Any], current: Protocol, opts: Options, settings: Settings
+) -> Protocol:
+    """The protocol a conversation continues on, its engine put into opts and settings.
+
+    `request` is the body logged for the conversation's last exchange; `flags` the api,
+    model and preset the command line itself gave (None: not given). --api chooses the
+    API (and --preset the agent API); -m or --preset the engine. Where a flag chooses
+    another API than the conversation's, the engine is that API's default, as for a new
+    question. The config and PERPLEX_API do not override the conversation's choice.
+    """
+    used = engine_of(request)
+    if used is None:
+        return current
+    api, engine = used
+    protocol = current
+    if flags["api"] is None and flags["preset"] is None:
+        settings.api = api
+        settings.origin["api"] = "the conversation"
+        protocol = protocol_for(api)
+    if api == settings.api and flags["model"] is None and flags["preset"] is None:
+        opts.model = engine.get("model")
+        opts.preset = engine.get("preset")
+        settings.model = opts.model or settings.model
+    protocol.check(opts, settings)
+    return protocol
+
+
+def engine_label(api: str, opts: Options, settings: Settings) -> str:
+    """The model or preset a question goes to, as a short label (chat's prompt shows it)."""
+    if api == "chat":
+        return settings.model
+    chosen = engine(opts)
+    return str(chosen.get("model") or chosen.get("preset"))

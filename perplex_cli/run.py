@@ -146,37 +146,18 @@ class Session:
         if continue_last and cid is not None:
             raise UsageError("-c/--continue and --cid both choose a conversation: give one")
         if continue_last or cid is not None:
+            from .protocol import continued
+
             found = self.log.conversation(cid)
-            self.keep_engine(found.request)
+            # On the API and engine it used, unless a flag now says otherwise.
+            self.protocol = continued(
+                found.request, self.flags, self.protocol, self.opts, self.settings
+            )
         else:
             found = Conversation()
         if self.opts.system is not None:
             found.system = self.opts.system or None
         return found
-
-    def keep_engine(self, request: Any) -> None:
-        """Continue on the API and engine of the conversation's last logged request.
-
-        --api chooses the API (and --preset the agent API); -m or --preset the engine.
-        Where a flag chooses another API than the conversation's, the engine is that
-        API's default, as for a new question.
-        """
-        from .protocol import engine_of, protocol_for
-
-        used = engine_of(request)
-        if used is None:
-            return
-        api, engine = used
-        flags = self.flags
-        if flags["api"] is None and flags["preset"] is None:
-            self.settings.api = api
-            self.settings.origin["api"] = "the conversation"
-            self.protocol = protocol_for(api)
-        if api == self.settings.api and flags["model"] is None and flags["preset"] is None:
-            self.opts.model = engine.get("model")
-            self.opts.preset = engine.get("preset")
-            self.settings.model = self.opts.model or self.settings.model
-        self.protocol.check(self.opts, self.settings)
 
     def use_model(self, name: str) -> None:
         """Ask the next questions with this model (as -m NAME would, instead of a preset)."""
@@ -185,17 +166,14 @@ class Session:
 
     @property
     def api(self) -> str:
-        """ "chat" or "agent": the API this session asks."""
+        """The API this session asks: "chat" or "agent"."""
         return self.protocol.name
 
     def engine(self) -> str:
         """The model or preset the next question goes to, as a short label."""
-        if self.api == "chat":
-            return self.settings.model
-        from .agent_request import engine
+        from .protocol import engine_label
 
-        chosen = engine(self.opts)
-        return str(chosen.get("model") or chosen.get("preset"))
+        return engine_label(self.api, self.opts, self.settings)
 
     def connect(self) -> None:
         """Find the key and open the transport (exit 3 without a key, unless a dry run)."""
