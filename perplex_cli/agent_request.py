@@ -53,6 +53,16 @@ def given(opts: Options, name: str) -> Any:
     return value
 
 
+def choose_api(opts: Options, settings: Settings) -> str:
+    """chat or agent, for this request: --api, else PERPLEX_API, else the config's api,
+    else agent (`settings.api`); a --preset on the chat API is exit 2 naming who chose it."""
+    if settings.api == "chat" and given(opts, "preset") is not None:
+        chose = settings.origin.get("api", "--api")
+        where = "--api chat" if chose == "--api" else f"api chat from {chose}"
+        raise UsageError(f"--preset needs the agent API ({where})")
+    return settings.api
+
+
 # --- conversions: (value, flag) -> what the body holds ---------------------------------
 
 

@@ -1,15 +1,18 @@
 """The seam between the commands that ask and the two API protocols.
 
 One object per protocol, `AGENT` (`POST /v1/agent`, the default) and `CHAT`
-(`POST /chat/completions`), with the same five steps; a command never names a path, a
+(`POST /chat/completions`), with the same steps; a command never names a path, a
 body builder or a decoder itself:
 
-    protocol = protocol_for(settings.api)  # --api > PERPLEX_API > config api > agent
-    protocol.check(opts, settings)         # what this API refuses, before any I/O (exit 2)
+    api = choose_api(opts, settings)   # --api > PERPLEX_API > config api > agent
+    protocol = protocol_for(api)
+    protocol.check(opts, settings)     # what this API refuses, before any I/O (exit 2)
     body = protocol.body(messages, opts, settings, stream=True)
-    acc = protocol.accumulator()           # builds the same chat.completion document for both
+    acc = protocol.accumulator()       # builds the same chat.completion document for both
     response = protocol.send(transport, body, stream=True)
     outcome = protocol.read(response, formatter, acc, stream=True)
+
+(`choose_api` is `agent_request.choose_api`; `settings` is `settings.resolve(opts)`.)
 
 `messages` are chat messages: system first, then the earlier turns, ending with the new
 user turn (`request.build_messages`). `read` never raises for what the API or the network
@@ -29,8 +32,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .agent_events import AgentAccumulator
-from .agent_request import AGENT_PATH, build_agent_body, engine, given, validate_agent
-from .errors import ApiError, UsageError
+from .agent_request import AGENT_PATH, build_agent_body, choose_api, engine, validate_agent
+from .errors import ApiError
 from .events import Accumulator
 from .options import Options
 from .request import build_body, chat_reasoning_effort
@@ -103,10 +106,7 @@ class Protocol:
 
 
 def _refuse_on_chat(opts: Options, settings: Settings) -> None:
-    if given(opts, "preset") is not None:
-        chose = settings.origin.get("api", "--api")
-        where = "--api chat" if chose == "--api" else f"api chat from {chose}"
-        raise UsageError(f"--preset needs the agent API ({where})")
+    choose_api(opts, settings)
     chat_reasoning_effort(opts)
 
 

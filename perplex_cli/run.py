@@ -101,6 +101,7 @@ class Session:
     """Settings, API, key, transport and log, shared by the questions of one run."""
 
     def __init__(self, opts: Options) -> None:
+        from .agent_request import choose_api
         from .protocol import protocol_for
         from .request import validate
         from .store import Log, log_path
@@ -113,7 +114,7 @@ class Session:
         self.flags = {name: getattr(opts, name) for name in ENGINE_OPTIONS}
         self.settings = resolve(opts)  # also fills opts with the environment's and config's
         validate(opts)
-        self.protocol = protocol_for(self.settings.api)
+        self.protocol = protocol_for(choose_api(opts, self.settings))
         self.protocol.check(opts, self.settings)
         raw_out = text_stream(sys.stdout)
         self.raw_err = text_stream(sys.stderr)
