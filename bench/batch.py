@@ -66,6 +66,8 @@ def measure(prompts: int, latency: float, concurrency: int, api: str) -> dict[st
                 "-m",
                 "perplex_cli",
                 "batch",
+                "--api",  # the stub server speaks chat completions
+                "chat",
                 "-q",
                 "--api",
                 api,

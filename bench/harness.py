@@ -84,7 +84,7 @@ class Bench:
         (not even --quick's single one) pays for compiling them."""
         url = f"{self.base}/synth/10/chunked"
         self.run(self.floor(url))
-        self.run(self.perplex("q"), base_url=url)
+        self.run(self.chat("q"), base_url=url)
         self.run(self.typer_min())
 
     def close(self) -> None:
@@ -117,6 +117,11 @@ class Bench:
     def perplex(self, *args: str) -> list[str]:
         """perplex from this checkout, with the default settings (the log included)."""
         return [PYTHON, "-m", "perplex_cli", *args]
+
+    def chat(self, *args: str) -> list[str]:
+        """perplex asking on the chat completions API, which the recordings and the floor
+        script speak (the default API is the agent one)."""
+        return self.perplex("--api", "chat", *args)
 
     def floor(self, url: str) -> list[str]:
         return [PYTHON, str(BENCH / "floor.py"), url]

@@ -220,7 +220,7 @@ def case_recording(
     url = f"{bench.base}/rec/{key}/chunked/{mode}"
     clients: dict[str, Client] = {
         "floor": lambda cap: bench.run(bench.floor(url), capture=cap),
-        "perplex": lambda cap: bench.run(bench.perplex("q"), base_url=url, capture=cap),
+        "perplex": lambda cap: bench.run(bench.chat("q"), base_url=url, capture=cap),
     }
     if CURL:
         clients["curl"] = lambda cap: bench.run(bench.curl(url), capture=cap)
@@ -273,7 +273,7 @@ def case_stream(bench: Bench, cfg: Config, report: Report) -> None:
         }
         for fmt in ("text", "ndjson", "json"):
             clients[fmt] = lambda cap, u=url, f=fmt: bench.run(
-                bench.perplex("-f", f, "q"), base_url=u, capture=cap
+                bench.chat("-f", f, "q"), base_url=u, capture=cap
             )
         if CURL and n == sizes[-1] and not cfg.quick:
             clients["curl"] = lambda cap, u=url: bench.run(bench.curl(u), capture=cap)
@@ -350,9 +350,7 @@ def case_latency(bench: Bench, cfg: Config, report: Report) -> None:
                 if name == "curl":
                     sample = bench.run(bench.curl(url, gzip=gz), timed_reads=True)
                 else:
-                    sample = bench.run(
-                        bench.perplex("-f", name, "q"), base_url=url, timed_reads=True
-                    )
+                    sample = bench.run(bench.chat("-f", name, "q"), base_url=url, timed_reads=True)
                 writes = bench.wait_writes(tag, n + 1)
                 seen = first_seen(sample.arrivals, [paced_token(i).encode() for i in range(n)])
                 held[name] += [i for i in range(n) if i not in seen or seen[i] >= writes[i + 1]]

@@ -17,7 +17,12 @@ Where things come from (agent-api.md section 2):
 - the answer is complete at `response.completed` or `response.incomplete` (or `[DONE]`);
   sequence numbers are not checked (they skip), only kept: the last one received is where
   a broken stream is resumed (`resume.py`), and after a reconnect the events the server
-  sends again (numbered at or below `after`) are `replayed`, and skipped.
+  sends again (numbered at or below `after`) are `replayed`, and skipped;
+- the run fails at `response.failed`, `response.cancelled`, a bare `error` event, or a
+  final response whose `status` is failed or cancelled (a non-streamed one comes with
+  HTTP 200): the error is the API's, or says so when the API gave none. Every other
+  event type is ignored (the API adds new ones). An event's name is its `event:` line,
+  else its JSON `type`.
 """
 
 from __future__ import annotations
@@ -29,7 +34,9 @@ from .errors import PerplexError, ProtocolError
 from .events import Accumulator, Update
 
 DONE_EVENTS = frozenset({"response.completed", "response.incomplete"})
-FAILED_EVENTS = frozenset({"response.failed", "error"})
+FAILED_EVENTS = frozenset({"response.failed", "response.cancelled", "error"})
+FAILED_STATUSES = frozenset({"failed", "cancelled"})
+UNFINISHED_STATUSES = frozenset({"queued", "in_progress"})
 STARTED_EVENTS = frozenset({"response.created", "response.in_progress"})
 ENDED = frozenset({"completed", "incomplete", "requires_action"})
 FINISH_REASONS = {"completed": "stop", "incomplete": "length", "requires_action": "tool_calls"}
@@ -50,6 +57,7 @@ class AgentAccumulator(Accumulator):
     """Builds the chat.completion document from Agent API events, in order."""
 
     plain_events: ClassVar[bool] = False  # named events, wrapped as {event, data}
+    partial_documents: ClassVar[bool] = True  # a failed run is a response object too
     status: str | None = None
     sequence: int | None = None  # the last sequence_number received
     after: int | None = None  # set on a reconnect: events up to this one were received
@@ -74,11 +82,29 @@ class AgentAccumulator(Accumulator):
         name, data = raw.get("event"), raw.get("data") or {}
         found = data.get("response")
         response: dict[str, Any] = found if isinstance(found, dict) else {}
-        if name in FAILED_EVENTS:
-            return agent_error(data.get("error") or response.get("error") or data)
         status = response.get("status")
-        if name in DONE_EVENTS and status in ("failed", "cancelled"):
-            return agent_error(response.get("error") or f"the response ended {status}")
+        if name not in FAILED_EVENTS and not (name in DONE_EVENTS and status in FAILED_STATUSES):
+            return None
+        if name == "response.cancelled":
+            status = "cancelled"
+        err = data.get("error") or response.get("error")
+        if err is None and name == "error":
+            err = data  # a bare error event may carry message and code itself
+        return agent_error(err, "cancelled" if status == "cancelled" else "failed")
+
+    def document_error(self, doc: dict[str, Any]) -> PerplexError | None:
+        """The failure a whole (non-streamed) response reports, or None: a failed or
+        cancelled status (the API sends those with HTTP 200), an error document, or a
+        run that has not finished."""
+        from .ask import stream_error
+
+        if "status" not in doc and "output" not in doc and doc.get("error"):
+            return stream_error(agent_error(doc["error"]))
+        failure = self.error_in(self.envelope("response.completed", {"response": doc}))
+        if failure is not None:
+            return stream_error(failure)
+        if doc.get("status") in UNFINISHED_STATUSES:
+            return ProtocolError(f"the response is not finished (status {doc['status']})")
         return None
 
     def feed(self, chunk: dict[str, Any]) -> Update:
@@ -220,13 +246,18 @@ def progress(name: str, data: dict[str, Any]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def agent_error(err: Any) -> dict[str, Any]:
-    """An agent error object (code a string or an int) as {message, code: HTTP status}."""
+def agent_error(err: Any, status: str = "failed") -> dict[str, Any]:
+    """An agent error object (code a string or an int) as {message, code: HTTP status};
+    a run that `status` ended with no error object gets a message that says so."""
+    if err is None or err == "":
+        if status == "cancelled":
+            return {"message": "the response was cancelled", "code": None}
+        return {"message": "the response failed (the API gave no reason)", "code": None}
     if not isinstance(err, dict):
         return {"message": str(err), "code": None}
     kind = err.get("type")
     kind = None if kind in FAILED_EVENTS else kind
-    message = str(err.get("message") or err.get("detail") or "the API reported an error")
+    message = str(err.get("message") or err.get("detail") or f"the response {status}")
     code = err.get("code")
     if isinstance(code, str) and code.isdigit():
         code = int(code)
@@ -240,14 +271,9 @@ def answer_from_response(
 ) -> tuple[AgentAccumulator, Update, PerplexError | None]:
     """A non-streamed response object, read as the stream's final event would be: the
     accumulator, the text to show, and the error it reports (if any)."""
-    from .ask import stream_error
-
     acc = AgentAccumulator()
-    raw = acc.envelope("response.completed", {"type": "response.completed", "response": response})
-    failure = acc.error_in(raw)
-    update = acc.feed(raw)
-    if failure is not None:
-        return acc, update, stream_error(failure)
-    if not acc.complete:
-        return acc, update, ProtocolError(f"the response is not finished (status {acc.status})")
-    return acc, update, None
+    failure = acc.document_error(response)
+    update = acc.feed_response(response)
+    if failure is None and not acc.complete:
+        failure = ProtocolError(f"the response is not finished (status {acc.status})")
+    return acc, update, failure

@@ -1,7 +1,15 @@
 """Options -> the Agent API request body (`POST {base}/v1/agent`), checked before any request.
 
-Which API answers: `--api` when given; otherwise a model written `provider/model` or a
-`--preset` means the agent API; otherwise the configured api (default chat).
+Which API answers: `--api`, else `PERPLEX_API`, else the config's `api`, else the agent
+API (Perplexity's replacement for the Sonar chat completions, which it supported until
+2026-09-27).
+
+The engine (`engine`): `--preset` as given; with no `-m` (flag, or config `model`) the
+preset `fast`; a Sonar name as its documented Agent API equivalent (`SONAR_ENGINES`);
+any other name (`provider/model`) as `model`. A named model searches only when offered the
+`web_search` tool, so it gets the tool and a `tool_choice` that makes it search, as Sonar
+always did; `--no-search` leaves out both (with a preset, which brings its own tools, it
+sets `max_tool_calls: 0`).
 
 The options map through a table (`FIELDS`): each row names an option, where its value
 goes in the body, and how it is converted. Options are read with `given()`, so a row may
@@ -17,29 +25,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .choices import DEFAULT_PRESET as DEFAULT_PRESET
+from .choices import PRESETS as PRESETS
+from .choices import SONAR_ENGINES as SONAR_ENGINES
 from .errors import UsageError
 from .options import Options
 from .settings import Settings
 
 AGENT_PATH = "/v1/agent"
-
-# Effort levels, lowest first (the API renamed them twice; unknown names are sent as given).
-PRESETS: dict[str, str] = {
-    "fast": "lowest effort: quick lookups, one search",
-    "low": "low effort: a few searches",
-    "medium": "medium effort: more searching and reasoning",
-    "high": "high effort: deep research",
-    "xhigh": "highest effort: long agentic research runs",
-}
-
-# The chat API's model names, as the agent presets that replace them.
-SONAR_PRESETS: dict[str, str] = {
-    "sonar": "fast",
-    "sonar-pro": "low",
-    "sonar-reasoning": "medium",
-    "sonar-reasoning-pro": "medium",
-    "sonar-deep-research": "high",
-}
 
 # anthropic/* models refuse a request without max_output_tokens (400).
 ANTHROPIC_MAX_OUTPUT_TOKENS = 8192
@@ -61,12 +54,12 @@ def given(opts: Options, name: str) -> Any:
 
 
 def choose_api(opts: Options, settings: Settings) -> str:
-    """chat or agent, for this request."""
-    preset = given(opts, "preset")
-    if opts.api is None and (preset is not None or "/" in settings.model):
-        return "agent"
-    if settings.api == "chat" and preset is not None:
-        raise UsageError("--preset needs the agent API: leave out --api chat")
+    """chat or agent, for this request: --api, else PERPLEX_API, else the config's api,
+    else agent (`settings.api`); a --preset on the chat API is exit 2 naming who chose it."""
+    if settings.api == "chat" and given(opts, "preset") is not None:
+        chose = settings.origin.get("api", "--api")
+        where = "--api chat" if chose == "--api" else f"api chat from {chose}"
+        raise UsageError(f"--preset needs the agent API ({where})")
     return settings.api
 
 
@@ -75,6 +68,10 @@ def choose_api(opts: Options, settings: Settings) -> str:
 
 def _as_is(value: Any, flag: str) -> Any:
     return value
+
+
+def _lower(value: Any, flag: str) -> Any:
+    return str(value).strip().lower()
 
 
 def _as_list(value: Any, flag: str) -> list[Any]:
@@ -143,7 +140,7 @@ FIELDS: tuple[Field, ...] = (
     Field("temperature", "--temperature", ("temperature",)),
     Field("top_p", "--top-p", ("top_p",)),
     Field("language", "--language", ("language_preference",)),
-    Field("reasoning_effort", "--reasoning-effort", ("reasoning", "effort")),
+    Field("reasoning_effort", "--reasoning-effort", ("reasoning", "effort"), _lower),
     Field("json_schema", "--json-schema", ("response_format",), _response_format),
     Field(
         "search_domain",
@@ -217,24 +214,31 @@ def _mapped(opts: Options) -> list[tuple[tuple[str, ...], Any]]:
     ]
 
 
-def engine(opts: Options, settings: Settings) -> dict[str, Any]:
-    """model and/or preset: a Sonar model name becomes the preset that replaced it."""
-    preset = given(opts, "preset")
+def engine(opts: Options) -> dict[str, Any]:
+    """model and/or preset, from --preset and -m (None: no flag and no config gave one).
+
+    --preset wins over a Sonar name, which stands for an engine of its own (so a config
+    `model = "sonar"` kept from the chat API does not override every preset); a
+    provider/model named beside a preset is sent too (any field sent overrides the
+    preset's).
+    """
+    preset, model = given(opts, "preset"), opts.model
+    mapped = SONAR_ENGINES.get(model) if model is not None else None
     if preset is not None:
         chosen: dict[str, Any] = {"preset": preset}
-        if opts.model is not None and opts.model not in SONAR_PRESETS:
-            chosen["model"] = opts.model  # any field sent overrides the preset's
+        if model is not None and mapped is None:
+            chosen["model"] = model
         return chosen
-    if settings.model in SONAR_PRESETS:
-        return {"preset": SONAR_PRESETS[settings.model]}
-    return {"model": settings.model}
+    if model is None:
+        return {"preset": DEFAULT_PRESET}
+    return dict(mapped) if mapped is not None else {"model": model}
 
 
 def build_agent_body(
     messages: list[dict[str, Any]], opts: Options, settings: Settings, *, stream: bool
 ) -> dict[str, Any]:
     """The agent request body for these chat messages (system first, ending with the user turn)."""
-    body = engine(opts, settings)
+    body = engine(opts)
     instructions, body["input"] = agent_input(messages)
     if instructions is not None:
         body["instructions"] = instructions
@@ -247,9 +251,13 @@ def build_agent_body(
     if given(opts, "no_search") is not None:
         if "preset" in body:
             body["max_tool_calls"] = 0  # a preset brings its own tools
-    elif len(tool) > 1 or "preset" not in body:
-        # A model named directly has no tools unless asked: give it the web, as chat has.
+    elif "preset" not in body:
+        # A model named directly has no tools unless offered: give it the web and make it
+        # search, so that its answers are grounded and cited as Sonar's were.
         body["tools"] = [tool]
+        body["tool_choice"] = {"type": "web_search"}
+    elif len(tool) > 1:
+        body["tools"] = [tool]  # merged with the preset's own web_search
     body["stream"] = stream
     for key, value in option_pairs(given(opts, "option")):
         _put(body, tuple(key.split(".")), value)

@@ -4,10 +4,11 @@ The answer is complete at a `finish_reason`, an `object` of `chat.completion.don
 `data: [DONE]`; reading goes on until the body ends or `[DONE]`. Whatever happens (a cut,
 a stall, Ctrl-C), the response is closed at once and the formatter's `end` runs with what
 was received; the caller raises the error after it. Only a closed stdout skips `end`:
-nothing more can be shown. The accumulator decides the protocol: the chat one by default,
-or the agent API's (`agent_events.AgentAccumulator`, complete at `response.completed`).
-An agent answer that breaks before it is complete may be resumed (`resume.py`): the events
-of the reconnected stream go through the same accumulator and formatter.
+nothing more can be shown. The accumulator decides the protocol (`protocol.py` picks it):
+the agent API's (`agent_events.AgentAccumulator`, complete at `response.completed` or
+`response.incomplete`) or the chat one. An agent answer that breaks before it is complete
+may be resumed (`resume.py`): the events of the reconnected stream go through the same
+accumulator and formatter.
 """
 
 from __future__ import annotations
@@ -232,9 +233,16 @@ def stream_error(err: Any) -> PerplexError:
 
 
 def warn_if_cut(acc: Accumulator, err: IO[str], quiet: bool) -> None:
-    if acc.finish_reason == "length" and not quiet:
+    """One warning line for an answer the API ended early (it is kept, and exit stays 0)."""
+    if quiet:
+        return
+    agent = getattr(acc, "status", None) == "incomplete"
+    if acc.finish_reason == "length":
+        said = "incomplete: max_output_tokens" if agent else "finish_reason: length"
         err.write(
-            "perplex: warning: the answer stopped at the token limit (finish_reason: length); "
+            f"perplex: warning: the answer stopped at the token limit ({said}); "
             "raise --max-tokens for more\n"
         )
-        err.flush()
+    elif agent:
+        err.write(f"perplex: warning: the answer is incomplete (reason: {acc.finish_reason})\n")
+    err.flush()

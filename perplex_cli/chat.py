@@ -79,12 +79,12 @@ class Chat:
             f", continuing after {turns} earlier turn{'' if turns == 1 else 's'}" if turns else ""
         )
         self.session.notice(
-            f"perplex chat: {self.session.settings.model}, conversation {self.conversation.id}"
+            f"perplex chat: {self.session.engine()} on the {self.session.api} API, conversation {self.conversation.id}"
             f"{continued}. /help for commands, Ctrl-D to leave."
         )
         while True:
             try:
-                line = input(f"{self.session.settings.model}> ")
+                line = input(f"{self.session.engine()}> ")
             except EOFError:
                 self.write("\n")
                 return
@@ -132,7 +132,6 @@ class Chat:
         """Run one /command; False means leave."""
         name, _, arg = text.partition(" ")
         arg = arg.strip()
-        settings = self.session.settings
         if name in ("/exit", "/quit"):
             return False
         if name == "/help":
@@ -143,8 +142,8 @@ class Chat:
             self.write(f"new conversation {self.conversation.id}\n")
         elif name == "/model":
             if arg:
-                settings.model = arg
-            self.write(f"model {settings.model}\n")
+                self.session.use_model(arg)
+            self.write(f"model {self.session.engine()}\n")
         elif name == "/system":
             self.conversation.system = arg or None
             self.write("system message set\n" if arg else "system message removed\n")

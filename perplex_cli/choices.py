@@ -16,10 +16,37 @@ SEARCH_MODES = ("web", "academic", "sec")
 CONTEXT_SIZES = ("low", "medium", "high")
 SEARCH_TYPES = ("fast", "pro", "auto")
 IMAGE_FORMATS = ("gif", "jpg", "png", "webp")
-REASONING_EFFORTS = ("minimal", "low", "medium", "high")
+# The chat API takes the first four; the agent API all of them.
+CHAT_REASONING_EFFORTS = ("minimal", "low", "medium", "high")
+REASONING_EFFORTS = (*CHAT_REASONING_EFFORTS, "xhigh", "max")
 STREAM_MODES = ("full", "concise")
 SHELLS = ("bash", "zsh", "fish")
 APIS = ("chat", "agent")
+
+# Effort levels, lowest first (the API renamed them twice; unknown names are sent as given).
+PRESETS: dict[str, str] = {
+    "fast": "lowest effort: quick lookups, one search",
+    "low": "low effort: a few searches",
+    "medium": "medium effort: more searching and reasoning",
+    "high": "high effort: deep research",
+    "xhigh": "highest effort: long agentic research runs",
+}
+
+# With no -m and no --preset.
+DEFAULT_PRESET = "fast"
+
+# The chat API's model names as their Agent API equivalents (Perplexity's migration guide):
+# sonar is the same model with web search; the others have no model slug and become the
+# preset of the same depth. sonar-reasoning, retired before the guide, goes with
+# sonar-reasoning-pro.
+SONAR_ENGINES: dict[str, dict[str, str]] = {
+    "sonar": {"model": "perplexity/sonar"},
+    "sonar-pro": {"preset": "low"},
+    "sonar-reasoning": {"preset": "low"},
+    "sonar-reasoning-pro": {"preset": "low"},
+    "sonar-deep-research": {"preset": "medium"},
+}
+
 LOG_STATUSES = ("ok", "partial", "error", "interrupted")
 
 # Keyed by the option's long name; "COMMAND PATH --option" (e.g. "logs --format") overrides

@@ -183,7 +183,7 @@ app.command(
     LazyCommand(
         "perplex_cli.models",
         "models_command",
-        "List the known models: context size in tokens and what each is for.",
+        "List the presets and models: what each is for and what -m NAME sends.",
     )
 )
 app.command(

@@ -62,15 +62,29 @@ def agent_fields_table() -> str:
 
 def presets_table() -> str:
     """The Agent API presets, and the Sonar model names sent as one of them."""
-    from .agent_request import PRESETS, SONAR_PRESETS
+    from .choices import PRESETS, SONAR_ENGINES
 
     rows = [
         f"| `{name}` | {cell(what)} | "
-        + ", ".join(f"`{m}`" for m, p in SONAR_PRESETS.items() if p == name)
+        + ", ".join(f"`{m}`" for m, sent in SONAR_ENGINES.items() if sent.get("preset") == name)
         + " |"
         for name, what in PRESETS.items()
     ]
     return "\n".join(["| preset | effort | sent for the Sonar model |", "|---|---|---|", *rows])
+
+
+def sonar_table() -> str:
+    """What each Sonar model name is sent as on the Agent API."""
+    from .choices import SONAR_ENGINES
+
+    rows = [
+        f"| `-m {name}` | "
+        + ", ".join(f'`{field}: "{value}"`' for field, value in sent.items())
+        + (" with web search" if "model" in sent else "")
+        + " |"
+        for name, sent in SONAR_ENGINES.items()
+    ]
+    return "\n".join(["| given | sent |", "|---|---|", *rows])
 
 
 def cli_reference(tree: Command) -> str:

@@ -33,6 +33,8 @@ class Conversation:
     id: str = field(default_factory=new_id)
     system: str | None = None
     turns: list[tuple[str, str]] = field(default_factory=list)  # (prompt, answer), complete ones
+    # The request body of its last logged exchange: the API and engine to continue on.
+    request: Any = None
 
     def add(self, prompt: str, answer: str) -> None:
         """Keep a complete turn for the history; an empty side would break the alternation."""

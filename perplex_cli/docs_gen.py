@@ -22,6 +22,7 @@ from .clidoc import (
     environment_table,
     exit_status_table,
     presets_table,
+    sonar_table,
 )
 from .commandtree import Command, command_tree
 from .completions import FILES, MODULE, script, scripts_module
@@ -36,6 +37,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "environment": environment_table,
     "agent-fields": agent_fields_table,
     "presets": presets_table,
+    "sonar-engines": sonar_table,
 }
 _BLOCK = re.compile(
     r"(?P<open><!-- generated: (?P<name>[a-z-]+) -->\n).*?(?P<close><!-- end generated -->)",

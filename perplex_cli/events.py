@@ -13,7 +13,10 @@ non-streaming response goes through `feed_response`, as one chunk.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from .errors import PerplexError
 
 METADATA_FIELDS = ("citations", "search_results", "images", "related_questions")
 _METADATA_SET = frozenset(METADATA_FIELDS)
@@ -150,6 +153,9 @@ class Accumulator:
     # Events reach the formatters as they came (no envelope), and an error is an event
     # with an `error` member (ask._pump relies on both).
     plain_events: ClassVar[bool] = True
+    # Whether a whole response that reports a failure still holds the run (id, usage, any
+    # output) to show before the error; a chat error document holds only the error.
+    partial_documents: ClassVar[bool] = False
     id: str | None = None
     model: str | None = None
     created: int | None = None
@@ -179,6 +185,13 @@ class Accumulator:
         if "error" in raw and "choices" not in raw:
             return raw["error"] or "the API reported an error"
         return None
+
+    def document_error(self, doc: dict[str, Any]) -> PerplexError | None:
+        """The failure a whole (non-streamed) response document reports, or None."""
+        from .ask import stream_error
+
+        err = self.error_in(doc)
+        return None if err is None else stream_error(err)
 
     def feed(self, chunk: dict[str, Any]) -> Update:
         """Take one chunk; return the text it adds.

@@ -1,7 +1,10 @@
-"""`perplex models`: the known models, one line each. Needs no key and no network.
+"""`perplex models`: the known engines, one line each. Needs no key and no network.
 
-The list is ours, not the server's (the chat completions API has no models endpoint).
-Names not listed here are still sent as given by `-m`; the API decides.
+The list is ours: the Agent API's presets (the default engine is preset fast), then the
+Sonar models of the chat API with the Agent API engine each one maps to. Names not listed
+here are still sent as given by `-m`; the API decides. Only `--api agent`, given as a
+flag, asks the server for the models it serves (`agent_models`): the API chosen by
+PERPLEX_API or the config never makes `models` go online.
 Context sizes: Perplexity's model cards (sonar-pro 200k tokens, the others 128k).
 """
 
@@ -9,11 +12,12 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict, dataclass
-from typing import IO, Annotated
+from dataclasses import asdict, dataclass, field
+from typing import IO, Annotated, Any
 
 import typer
 
+from .choices import DEFAULT_PRESET, PRESETS, SONAR_ENGINES
 from .errors import UsageError
 from .options import FORMATS
 from .terminal import guard
@@ -24,17 +28,26 @@ class Model:
     id: str
     context_length: int
     description: str
+    object: str = "model"
+    # What -m ID sends on the agent API: {"model": ...} or {"preset": ...}.
+    agent: dict[str, str] = field(default_factory=dict)
+
+
+def _sonar(name: str, context_length: int, description: str) -> Model:
+    return Model(name, context_length, description, agent=dict(SONAR_ENGINES[name]))
 
 
 MODELS = (
-    Model("sonar", 128_000, "Quick search-grounded answers with citations; the default."),
-    Model("sonar-pro", 200_000, "Deeper search for harder questions; more sources per answer."),
-    Model(
+    _sonar(
+        "sonar", 128_000, "Quick search-grounded answers with citations; the chat API's default."
+    ),
+    _sonar("sonar-pro", 200_000, "Deeper search for harder questions; more sources per answer."),
+    _sonar(
         "sonar-reasoning-pro",
         128_000,
         "Reasons step by step before answering (a <think> block; --reasoning shows it).",
     ),
-    Model(
+    _sonar(
         "sonar-deep-research",
         128_000,
         "Exhaustive multi-source research reports; takes minutes per answer.",
@@ -42,19 +55,43 @@ MODELS = (
 )
 
 
-def write_models(out: IO[str], fmt: str) -> None:
+def preset_rows() -> list[dict[str, Any]]:
+    """The agent API's presets, lowest effort first."""
+    return [
+        {
+            "id": name,
+            "object": "preset",
+            "description": text + ("; the default" if name == DEFAULT_PRESET else ""),
+        }
+        for name, text in PRESETS.items()
+    ]
+
+
+def mapping(agent: dict[str, str]) -> str:
+    """What a Sonar name becomes on the agent API, in words."""
+    if "preset" in agent:
+        return f"agent API: preset {agent['preset']}"
+    return f"agent API: {agent['model']} with web search"
+
+
+def write_models(out: IO[str], fmt: str, *, presets: bool = True) -> None:
+    """The presets (unless `presets` is false: the chat API's list), then the Sonar models."""
+    rows = (preset_rows() if presets else []) + [asdict(m) for m in MODELS]
     if fmt == "json":
-        out.write(json.dumps([asdict(m) for m in MODELS], indent=2) + "\n")
+        out.write(json.dumps(rows, indent=2) + "\n")
     elif fmt == "ndjson":
-        out.write("".join(json.dumps(asdict(m), separators=(",", ":")) + "\n" for m in MODELS))
+        out.write("".join(json.dumps(row, separators=(",", ":")) + "\n" for row in rows))
     else:
-        width = max(len(m.id) for m in MODELS)
-        out.write(
-            "".join(
-                f"{m.id:<{width}}  {m.context_length // 1000:>4}k  {m.description}\n"
-                for m in MODELS
-            )
-        )
+        width = max(len(row["id"]) for row in rows)
+        for row in rows:
+            if row.get("object") == "preset":
+                size, text = "preset", row["description"]
+            else:
+                size = f"{row['context_length'] // 1000}k"
+                text = row["description"]
+                if presets:
+                    text = f"{text.rstrip('.')}; {mapping(row['agent'])}"
+            out.write(f"{row['id']:<{width}}  {size:>6}  {text}\n")
     out.flush()
 
 
@@ -73,8 +110,9 @@ def models_command(
         str | None,
         typer.Option(
             "--api",
-            help="chat: the Sonar models, known offline (default); agent: the Agent API's "
-            "catalogue (GET /v1/models, no key needed) and its presets.",
+            help="agent: the models the Agent API serves (GET /v1/models: the network, no "
+            "key) and the presets; chat: only the Sonar models. Without it: the presets and "
+            "the Sonar models with their agent API engines, known offline.",
             metavar="API",
             show_default=False,
         ),
@@ -86,7 +124,7 @@ def models_command(
         ),
     ] = None,
 ) -> None:
-    """List the known models: context size in tokens and what each is for."""
+    """List the presets and models: what each is for and what -m NAME sends."""
     from .options import Options
     from .settings import resolve
 
@@ -94,8 +132,8 @@ def models_command(
     if fmt not in FORMATS:
         raise UsageError(f"invalid value for -f/--format: {fmt!r} (choose from text, json, ndjson)")
     settings = resolve(Options(api=api, base_url=base_url, format=fmt))
-    if settings.api != "agent":
-        write_models(sys.stdout, fmt)
+    if api != "agent":  # only the flag goes online; PERPLEX_API and the config do not
+        write_models(sys.stdout, fmt, presets=api != "chat")
         return
     # The one form of `models` that asks the server (and so imports requests).
     from .agent_models import list_agent_models, write_agent_models

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from .ask import Outcome, stream_error
+from .ask import Outcome
 from .errors import Interrupted, PerplexError, ProtocolError
 from .events import Accumulator
 from .output import Formatter
@@ -41,10 +41,11 @@ def read_answer(response: requests.Response, formatter: Formatter, acc: Accumula
             ) from None
         if not isinstance(doc, dict):
             raise ProtocolError(f"the response is not a JSON object: {first_line(text, 80)!r}")
-        # A chat error document; an agent response always has an `error` member (null).
-        if acc.plain_events and "error" in doc and "choices" not in doc:
-            raise stream_error(doc["error"])
-        formatter.chunk(doc, acc.feed_response(doc))
+        failure = acc.document_error(doc)
+        if failure is None or acc.partial_documents:
+            formatter.chunk(doc, acc.feed_response(doc))
+        if failure is not None:
+            raise failure
     except PerplexError as exc:
         error = exc
     except KeyboardInterrupt:

@@ -149,7 +149,7 @@ def shared_parameters() -> list[tuple[str, Any]]:
                 _opt(
                     "-m",
                     "--model",
-                    help="Model [model]: sonar (default), sonar-pro, sonar-reasoning-pro, sonar-deep-research (perplex models); other names are sent as given.",
+                    help="Model [model]: without it the agent API uses preset fast, --api chat sonar; a Sonar name (sonar, sonar-pro, sonar-reasoning-pro, sonar-deep-research) becomes its agent API engine (perplex models); provider/model names are sent as given, with web search.",
                     metavar="NAME",
                 ),
             ],
@@ -160,7 +160,7 @@ def shared_parameters() -> list[tuple[str, Any]]:
                 str | None,
                 _opt(
                     "--api",
-                    help="Protocol: chat (/chat/completions) or agent (/v1/agent) (default chat; a provider/model name or --preset picks agent).",
+                    help="Protocol [api]: agent (/v1/agent), the default: Perplexity's replacement for Sonar chat completions; or chat (/chat/completions), supported by Perplexity until 2026-09-27 (env PERPLEX_API).",
                     metavar="API",
                 ),
             ],
@@ -171,7 +171,7 @@ def shared_parameters() -> list[tuple[str, Any]]:
                 str | None,
                 _opt(
                     "--preset",
-                    help="Agent API preset [preset]: fast, low, medium, high or xhigh (picks --api agent).",
+                    help="Agent API preset [preset]: fast (the default), low, medium, high or xhigh; wins over a Sonar -m.",
                     metavar="NAME",
                 ),
             ],
@@ -384,7 +384,7 @@ def shared_parameters() -> list[tuple[str, Any]]:
                 _Str,
                 _opt(
                     "--reasoning-effort",
-                    help=f"How hard reasoning models think [reasoning_effort]: {_one_of(REASONING_EFFORTS)}.",
+                    help=f"How hard reasoning models think [reasoning_effort]: {_one_of(REASONING_EFFORTS)}; xhigh and max on the agent API only [reasoning.effort].",
                     metavar="EFFORT",
                 ),
             ],
@@ -394,7 +394,8 @@ def shared_parameters() -> list[tuple[str, Any]]:
             Annotated[
                 _Flag,
                 _opt(
-                    "--no-search", help="Answer without searching the web [disable_search: true]."
+                    "--no-search",
+                    help="Answer without searching the web [disable_search: true; agent API: no web_search tool].",
                 ),
             ],
         ),

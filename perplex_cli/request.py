@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .choices import CHAT_REASONING_EFFORTS
 from .errors import UsageError
 from .options import (
     CONTEXT_SIZES,
@@ -161,6 +162,17 @@ def choice(value: str | None, flag: str, allowed: tuple[str, ...]) -> str | None
     if folded not in allowed:
         raise UsageError(f"invalid value for {flag}: {value!r} (choose from {', '.join(allowed)})")
     return folded
+
+
+def chat_reasoning_effort(opts: Options) -> str | None:
+    """--reasoning-effort as the chat API takes it: xhigh and max exist on the agent API only."""
+    value = choice(opts.reasoning_effort, "--reasoning-effort", REASONING_EFFORTS)
+    if value is not None and value not in CHAT_REASONING_EFFORTS:
+        raise UsageError(
+            f"invalid value for --reasoning-effort: {value!r} on the chat API (choose from "
+            f"{', '.join(CHAT_REASONING_EFFORTS)}; {value} needs the agent API)"
+        )
+    return value
 
 
 _HOST = re.compile(r"[\w-]+(?:\.[\w-]+)*")
@@ -382,6 +394,7 @@ def build_body(
     }
     for name, flag, allowed, api in CHOICES:
         fields[api] = choice(getattr(opts, name), flag, allowed)
+    fields["reasoning_effort"] = chat_reasoning_effort(opts)
     for name, flag, api in DATES:
         day = date(getattr(opts, name), flag)
         fields[api] = api_date(day) if day else None

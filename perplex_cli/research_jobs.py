@@ -8,7 +8,6 @@ answer with `present`: ask's formatters, the usage line and the local log.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -59,22 +58,6 @@ class ResearchSession(Session):
         return path, body, acc
 
 
-def prefer_agent(opts: Options) -> None:
-    """Research runs on the Agent API unless chat is chosen by name: `--api chat`,
-    PERPLEX_API=chat, or `api = "chat"` in the config file (the variable wins over the file).
-
-    While the default api of the other commands is still chat, research alone starts on the
-    Agent API (the async chat endpoints are the ones being retired), so the choice is made
-    here, as --api would make it. Once that default is agent, this goes.
-    """
-    from .config import config_path
-    from .settings import load_config
-
-    chosen = opts.api or os.environ.get("PERPLEX_API") or load_config(config_path()).get("api")
-    if chosen in (None, "chat", "agent"):  # any other value is left for settings to refuse
-        opts.api = chosen or "agent"
-
-
 @contextmanager
 def research_session(opts: Options, *, asks: bool = False) -> Iterator[ResearchSession]:
     """The session of one research command; closed at the end.
@@ -84,7 +67,6 @@ def research_session(opts: Options, *, asks: bool = False) -> Iterator[ResearchS
     config file is for ask, not for research.
     """
     model, preset = opts.model, given(opts, "preset")  # as given on the command line
-    prefer_agent(opts)
     session = ResearchSession(opts)
     try:
         if asks and session.api == "agent":

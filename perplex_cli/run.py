@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from .spinner import Spinner
     from .transport import Transport
 
+# The options that choose the API and the engine.
+ENGINE_OPTIONS = ("api", "model", "preset")
+
 # An attached local file travels inline (a data URI or bare base64 under "url"); the log
 # keeps its type and size, not its bytes.
 ATTACHMENT_KEPT = 1024
@@ -52,20 +55,16 @@ def text_stream(stream: Any) -> IO[str]:
 def request_for(
     api: str, messages: list[dict[str, Any]], opts: Options, settings: Settings, *, stream: bool
 ) -> tuple[str, dict[str, Any], Accumulator]:
-    """The path, body and accumulator of one request on the chosen API ("chat" or "agent")."""
-    if api == "agent":
-        from .agent_events import AgentAccumulator
-        from .agent_request import AGENT_PATH, build_agent_body
+    """The path, body and accumulator of one request on the chosen API ("chat" or "agent").
 
-        return (
-            AGENT_PATH,
-            build_agent_body(messages, opts, settings, stream=stream),
-            AgentAccumulator(),
-        )
-    from .events import Accumulator
-    from .request import build_body
+    A shorthand for the protocol seam (`protocol.protocol_for(api)`), which also sends
+    the request and reads the answer.
+    """
+    from .protocol import protocol_for
 
-    return "/chat/completions", build_body(messages, opts, settings, stream=stream), Accumulator()
+    protocol = protocol_for(api)
+    body = protocol.body(messages, opts, settings, stream=stream)
+    return protocol.path, body, protocol.accumulator()
 
 
 def run_ask(
@@ -103,18 +102,21 @@ class Session:
     """Settings, API, key, transport and log, shared by the questions of one run."""
 
     def __init__(self, opts: Options) -> None:
-        from .agent_request import choose_api, validate_agent
+        from .agent_request import choose_api
+        from .protocol import protocol_for
         from .request import validate
         from .store import Log, log_path
         from .style import decide
         from .terminal import guard
 
         self.opts = opts
+        # What the command line itself says of the engine: a continued conversation keeps
+        # its own unless one of these flags chooses another.
+        self.flags = {name: getattr(opts, name) for name in ENGINE_OPTIONS}
         self.settings = resolve(opts)  # also fills opts with the environment's and config's
         validate(opts)
-        self.api = choose_api(opts, self.settings)
-        if self.api == "agent":
-            validate_agent(opts)
+        self.protocol = protocol_for(choose_api(opts, self.settings))
+        self.protocol.check(opts, self.settings)
         raw_out = text_stream(sys.stdout)
         self.raw_err = text_stream(sys.stderr)
         quiet, no_color = self.settings.quiet, self.settings.no_color
@@ -146,12 +148,34 @@ class Session:
         if continue_last and cid is not None:
             raise UsageError("-c/--continue and --cid both choose a conversation: give one")
         if continue_last or cid is not None:
+            from .protocol import continued
+
             found = self.log.conversation(cid)
+            # On the API and engine it used, unless a flag now says otherwise.
+            self.protocol = continued(
+                found.request, self.flags, self.protocol, self.opts, self.settings
+            )
         else:
             found = Conversation()
         if self.opts.system is not None:
             found.system = self.opts.system or None
         return found
+
+    def use_model(self, name: str) -> None:
+        """Ask the next questions with this model (as -m NAME would, instead of a preset)."""
+        self.settings.model = self.opts.model = name
+        self.opts.preset = None
+
+    @property
+    def api(self) -> str:
+        """The API this session asks: "chat" or "agent"."""
+        return self.protocol.name
+
+    def engine(self) -> str:
+        """The model or preset the next question goes to, as a short label."""
+        from .protocol import engine_label
+
+        return engine_label(self.api, self.opts, self.settings)
 
     def connect(self) -> None:
         """Find the key and open the transport (exit 3 without a key, unless a dry run)."""
@@ -186,7 +210,8 @@ class Session:
 
         asked = replace(self.opts, system=conversation.system)
         messages = build_messages(prompt, asked, conversation.history())
-        return request_for(self.api, messages, asked, self.settings, stream=not asked.no_stream)
+        body = self.protocol.body(messages, asked, self.settings, stream=not asked.no_stream)
+        return self.protocol.path, body, self.protocol.accumulator()
 
     def show_request(self, conversation: Conversation, prompt: str) -> None:
         """--dry-run: print the request instead of sending it (nothing is logged)."""
@@ -211,24 +236,21 @@ class Session:
         API and network failures come back in the outcome; Ctrl-C before the answer starts
         and a closed stdout are raised, after the exchange is logged.
         """
-        from .ask import Outcome, stream_answer
+        from .ask import Outcome
         from .errors import Interrupted, PerplexError
         from .spinner import Spinner, until_first_output
 
         assert self.transport is not None, "connect() first"
-        path, body, acc = self.request(conversation, prompt)
+        _, body, acc = self.request(conversation, prompt)
         stream = body.get("stream") is True  # -o stream=false is --no-stream too
         if self.err_style.live:
             self.spinner = Spinner(self.raw_err)  # from the request until the first output
         clock = Clock(until_first_output(formatter, self.spinner, self.shows))
         try:
-            response = self.transport.request("POST", path, body, stream=stream)
-            if stream:
-                outcome = stream_answer(response, clock, acc, self.resume(acc))
-            else:
-                from .nonstream import read_answer
-
-                outcome = read_answer(response, clock, acc)
+            response = self.protocol.send(self.transport, body, stream=stream)
+            outcome = self.protocol.read(
+                response, clock, acc, stream=stream, resume=self.resume(acc)
+            )
         except PerplexError as exc:
             outcome = Outcome(acc, exc)
         except BaseException as exc:

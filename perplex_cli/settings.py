@@ -19,7 +19,7 @@ import sys
 import types
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, Union
 from urllib.parse import urlsplit
@@ -37,8 +37,8 @@ MAX_TIMEOUT = 86400.0  # a day: more than any answer needs
 KEY_VARIABLES = ("PERPLEXITY_API_KEY", "PPLX_API_KEY")  # looked up by keys.find_key
 
 DEFAULTS: dict[str, Any] = {
-    "model": "sonar",
-    "api": "chat",
+    "model": "sonar",  # the chat API's; the agent API's default engine is preset fast
+    "api": "agent",
     "format": "text",
     "reasoning": False,
     "no_citations": False,
@@ -53,7 +53,7 @@ DEFAULTS: dict[str, Any] = {
     "log": True,
 }
 
-ENVIRONMENT = {"base_url": "PERPLEXITY_BASE_URL"}
+ENVIRONMENT = {"base_url": "PERPLEXITY_BASE_URL", "api": "PERPLEX_API"}
 
 # Keys that only the config file sets (with their types): no flag exists for them.
 CONFIG_ONLY: dict[str, Any] = {"api_key_command": str}
@@ -87,6 +87,9 @@ class Settings:
     # The request options (the same object resolve filled): flags, else the environment,
     # else the config file; None where none of them gave a value.
     options: Options
+    # Where each option's value came from (a flag, a variable, the config file's path or
+    # "the default"), for messages that must say who chose it.
+    origin: dict[str, str] = field(default_factory=dict)
 
 
 def resolve(opts: Options) -> Settings:
@@ -133,6 +136,7 @@ def resolve(opts: Options) -> Settings:
         config_path=path,
         stdin_key=stdin_key,
         options=opts,
+        origin=origin,
     )
 
 

@@ -392,7 +392,7 @@ class Store:
     def conversation(self, conversation_id: str) -> Conversation | None:
         """The conversation with its complete turns, or None when the log has no such id."""
         rows = self.conn.execute(
-            "SELECT prompt, answer, status, system FROM exchanges"
+            "SELECT prompt, answer, status, system, request FROM exchanges"
             " WHERE conversation = ? ORDER BY id",
             (conversation_id,),
         ).fetchall()
@@ -402,6 +402,8 @@ class Store:
         for row in rows:
             if row["status"] == "ok":
                 found.add(row["prompt"], row["answer"])
+            if row["request"]:
+                found.request = record(row)["request"]
         return found
 
     def stats(self, *, since: float | None = None) -> dict[str, Any]:

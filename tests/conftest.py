@@ -33,8 +33,18 @@ def server() -> Iterator[ReplayServer]:
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: ReplayServer) -> dict[str, str]:
-    """A clean environment: temp config and data dirs, a sentinel key, the local server."""
+def env(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    server: ReplayServer,
+    request: pytest.FixtureRequest,
+) -> dict[str, str]:
+    """A clean environment: temp config and data dirs, a sentinel key, the local server.
+
+    Tests marked `api("chat")` (modules that replay chat completions recordings) ask on
+    the chat API through PERPLEX_API=chat, as a user who keeps it would; unmarked tests,
+    and tests marked `api("agent")` inside such a module, get the default: the agent API.
+    """
     for name in list(os.environ):
         if name.startswith(("PERPLEX", "PPLX", "XDG_", "NO_COLOR", "FORCE_COLOR")) or name.endswith(
             ("_PROXY", "_proxy")
@@ -49,6 +59,9 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: ReplayServer) -
         "PERPLEX_RETRY_BASE": "0.01",
         "NO_PROXY": "127.0.0.1,localhost",
     }
+    marker = request.node.get_closest_marker("api")
+    if marker is not None and marker.args[0] == "chat":
+        values["PERPLEX_API"] = "chat"
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     return values
@@ -110,3 +123,26 @@ def needs_shared_flag(flag: str) -> None:
 
     if flag not in {f for _, annotation in shared_parameters() for f in flags(annotation)}:
         pytest.skip(f"{flag} is not a shared option yet")
+
+
+@pytest.fixture
+def chat(env):
+    """Start `perplex chat ARGS` on a terminal; the child is closed after the test."""
+    import pexpect
+
+    children = []
+
+    def start(*args: str) -> pexpect.spawn:
+        child = pexpect.spawn(
+            sys.executable,
+            ["-m", "perplex_cli", "chat", *args],
+            env={**os.environ, "TERM": "dumb"},
+            encoding="utf-8",
+            timeout=15,
+        )
+        children.append(child)
+        return child
+
+    yield start
+    for child in children:
+        child.close(force=True)

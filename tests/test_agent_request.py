@@ -141,6 +141,7 @@ def test_a_flag_that_was_not_given_is_not_refused():
 def test_no_search_leaves_out_the_web_search_tool_of_a_direct_model():
     assert "tools" not in body_for(model="openai/gpt-5.5", no_search=True)
     assert body_for(model="openai/gpt-5.5")["tools"] == [{"type": "web_search"}]
+    assert "tool_choice" not in body_for(model="openai/gpt-5.5", no_search=True)
 
 
 def test_no_search_with_a_search_filter_is_a_usage_error():
@@ -264,42 +265,88 @@ def test_the_request_carries_key_preset_input_instructions_and_stream(agent_ok, 
     }
 
 
-@pytest.mark.parametrize(
-    "args,path,engine",
-    [
-        ([], "/chat/completions", {"model": "sonar"}),
-        (
-            ["-m", "openai/gpt-5.5"],
-            "/v1/agent",
-            {"model": "openai/gpt-5.5", "tools": [{"type": "web_search"}]},
-        ),
-        (["-m", "perplexity/sonar"], "/v1/agent", {"model": "perplexity/sonar"}),
-        (["--preset", "low"], "/v1/agent", {"preset": "low"}),
-        (["--preset", "fast@2026-10-16.0"], "/v1/agent", {"preset": "fast@2026-10-16.0"}),
-        (
-            ["--preset", "high", "-m", "openai/gpt-5.5"],
-            "/v1/agent",
-            {"preset": "high", "model": "openai/gpt-5.5"},
-        ),
-        (["--api", "agent"], "/v1/agent", {"preset": "fast"}),
-        (["--api", "agent", "-m", "sonar-pro"], "/v1/agent", {"preset": "low"}),
-        (["--api", "agent", "-m", "sonar-deep-research"], "/v1/agent", {"preset": "high"}),
-        (
-            ["--api", "chat", "-m", "openai/gpt-5.5"],
-            "/chat/completions",
-            {"model": "openai/gpt-5.5"},
-        ),
-        (
-            ["-m", "anthropic/claude-sonnet-4-6"],
-            "/v1/agent",
-            {
-                "model": "anthropic/claude-sonnet-4-6",
-                "max_output_tokens": ANTHROPIC_MAX_OUTPUT_TOKENS,
-            },
-        ),
-    ],
-)
-def test_the_api_is_chosen_by_flag_model_name_or_preset(server, cli, args, path, engine):
+WEB = {"type": "web_search"}
+SEARCHING = {"tools": [WEB], "tool_choice": WEB}  # a named model, made to search
+PRESET_ONLY = {"model": None, "tools": None, "tool_choice": None}
+
+# The engine each choice sends (Perplexity's Sonar -> Agent API migration mapping); a
+# key mapped to None must be absent from the body.
+ENGINES = [
+    ([], "/v1/agent", {"preset": "fast", **PRESET_ONLY}),
+    (["-m", "sonar"], "/v1/agent", {"model": "perplexity/sonar", "preset": None, **SEARCHING}),
+    (["-m", "sonar-pro"], "/v1/agent", {"preset": "low", **PRESET_ONLY}),
+    (["-m", "sonar-reasoning-pro"], "/v1/agent", {"preset": "low", **PRESET_ONLY}),
+    (["-m", "sonar-reasoning"], "/v1/agent", {"preset": "low", **PRESET_ONLY}),
+    (["-m", "sonar-deep-research"], "/v1/agent", {"preset": "medium", **PRESET_ONLY}),
+    (["-m", "openai/gpt-5.5"], "/v1/agent", {"model": "openai/gpt-5.5", **SEARCHING}),
+    (["-m", "perplexity/sonar"], "/v1/agent", {"model": "perplexity/sonar", **SEARCHING}),
+    (["--api", "agent"], "/v1/agent", {"preset": "fast", **PRESET_ONLY}),
+    (["--preset", "low"], "/v1/agent", {"preset": "low", **PRESET_ONLY}),
+    (["--preset", "fast@2026-10-16.0"], "/v1/agent", {"preset": "fast@2026-10-16.0"}),
+    (
+        ["--preset", "high", "-m", "openai/gpt-5.5"],
+        "/v1/agent",
+        {"preset": "high", "model": "openai/gpt-5.5", "tools": None, "tool_choice": None},
+    ),
+    (["--preset", "high", "-m", "sonar-pro"], "/v1/agent", {"preset": "high", **PRESET_ONLY}),
+    (
+        ["-m", "openai/gpt-5.5", "--no-search"],
+        "/v1/agent",
+        {"model": "openai/gpt-5.5", "tools": None, "tool_choice": None, "max_tool_calls": None},
+    ),
+    (["--no-search"], "/v1/agent", {"preset": "fast", "tools": None, "max_tool_calls": 0}),
+    (
+        ["-m", "openai/gpt-5.5", "--search-recency", "week"],
+        "/v1/agent",
+        {
+            "tools": [{"type": "web_search", "filters": {"search_recency_filter": "week"}}],
+            "tool_choice": WEB,
+        },
+    ),
+    (
+        ["--search-recency", "week"],
+        "/v1/agent",
+        {
+            "preset": "fast",
+            "tools": [{"type": "web_search", "filters": {"search_recency_filter": "week"}}],
+            "tool_choice": None,
+        },
+    ),
+    (
+        ["-m", "openai/gpt-5.5", "-o", 'tool_choice="auto"'],
+        "/v1/agent",
+        {"tool_choice": "auto", "tools": [WEB]},
+    ),
+    (
+        ["-m", "anthropic/claude-sonnet-4-6"],
+        "/v1/agent",
+        {
+            "model": "anthropic/claude-sonnet-4-6",
+            "max_output_tokens": ANTHROPIC_MAX_OUTPUT_TOKENS,
+            **SEARCHING,
+        },
+    ),
+    (["--reasoning-effort", "xhigh"], "/v1/agent", {"reasoning": {"effort": "xhigh"}}),
+    (["--reasoning-effort", "MAX"], "/v1/agent", {"reasoning": {"effort": "max"}}),
+    (["--api", "chat"], "/chat/completions", {"model": "sonar", "preset": None}),
+    (["--api", "chat", "-m", "sonar-pro"], "/chat/completions", {"model": "sonar-pro"}),
+    (
+        ["--api", "chat", "-m", "openai/gpt-5.5"],
+        "/chat/completions",
+        {"model": "openai/gpt-5.5", "tools": None},
+    ),
+    (
+        ["--api", "chat", "--reasoning-effort", "high"],
+        "/chat/completions",
+        {"reasoning_effort": "high"},
+    ),
+]
+
+
+@pytest.mark.parametrize("args,path,engine", ENGINES, ids=[" ".join(a) for a, _, _ in ENGINES])
+def test_the_api_and_engine_follow_the_flags_and_the_migration_mapping(
+    server, cli, args, path, engine
+):
     server.reply(Reply(body=b"data: {}\n\n"))  # the answer does not matter here
     cli(*args, "q")
     [req] = server.requests
@@ -311,7 +358,13 @@ def test_the_api_is_chosen_by_flag_model_name_or_preset(server, cli, args, path,
 @pytest.mark.parametrize(
     "args,words",
     [
-        (["--api", "chat", "--preset", "fast"], "--preset needs the agent API"),
+        (["--api", "chat", "--preset", "fast"], "--preset needs the agent API (--api chat)"),
+        (
+            ["--api", "chat", "--reasoning-effort", "xhigh"],
+            "invalid value for --reasoning-effort: 'xhigh' on the chat API",
+        ),
+        (["--api", "chat", "--reasoning-effort", "max"], "max needs the agent API"),
+        (["--reasoning-effort", "extreme"], "invalid value for --reasoning-effort: 'extreme'"),
         (["--api", "responses"], "invalid value for --api: 'responses' (choose from chat, agent)"),
         (["--preset", "no way"], "invalid value for --preset"),
     ],

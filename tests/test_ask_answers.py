@@ -8,6 +8,8 @@ import pytest
 from replay import Reply
 from streams import answer, chunk, sse
 
+pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
+
 SOURCES = dict(
     citations=["https://a.example/1", "https://b.example/2"],
     search_results=[

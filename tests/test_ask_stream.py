@@ -9,6 +9,8 @@ from recordings import STREAMS, chunks_of, content_of, expected_text, finish_rea
 from replay import Reply
 from streams import answer
 
+pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
+
 FRAMINGS = {
     "chunked": dict(framing="chunked"),
     "chunked-split": dict(framing="chunked", split=7),

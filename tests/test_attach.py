@@ -12,6 +12,8 @@ import pytest
 from replay import Reply
 from streams import answer, sse
 
+pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(40))
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(40))
 GIF = b"GIF89a" + bytes(range(40))

@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from replay import Reply
 from streams import answer, sse
 
+pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
+
 EXIT_CODES = {0, 1, 2, 3, 4, 5, 6, 7, 8, 130, 141}  # product.md section 6
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
-import sys
 import time
 from pathlib import Path
 
@@ -14,28 +12,9 @@ import pytest
 from replay import Reply
 from streams import answer, sse
 
+pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
+
 SLOW = [f"slow{i} " for i in range(40)]
-
-
-@pytest.fixture
-def chat(env):
-    """Start `perplex chat ARGS` on a terminal; the child is closed after the test."""
-    children = []
-
-    def start(*args: str) -> pexpect.spawn:
-        child = pexpect.spawn(
-            sys.executable,
-            ["-m", "perplex_cli", "chat", *args],
-            env={**os.environ, "TERM": "dumb"},
-            encoding="utf-8",
-            timeout=15,
-        )
-        children.append(child)
-        return child
-
-    yield start
-    for child in children:
-        child.close(force=True)
 
 
 def leave(child: pexpect.spawn, prompt: str = "sonar> ") -> None:

@@ -16,6 +16,8 @@ import pytest
 from replay import Reply
 from streams import sse
 
+pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
+
 SEARCH = {
     "thought": "Searching the web for Seattle weather",
     "type": "web_search",

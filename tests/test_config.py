@@ -13,6 +13,8 @@ from replay import ReplayServer, Reply
 from streams import answer, sse
 from userfiles import config_dir, config_file, mode_of, write_config
 
+pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
+
 
 @pytest.fixture
 def ok(server):

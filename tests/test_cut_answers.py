@@ -14,6 +14,8 @@ import pytest
 from replay import Reply
 from streams import answer, chunk, sse
 
+pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
+
 RECEIVED = [chunk("Hello "), chunk("world")]
 EVENTS = [sse(c) for c in RECEIVED]
 TRUNCATED = b'data: {"id":"synthetic-1","choices":[{"delta":{"content":" and mo'

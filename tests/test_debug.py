@@ -9,6 +9,8 @@ from conftest import SENTINEL_KEY
 from replay import Reply
 from streams import answer, sse
 
+pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
+
 
 @pytest.mark.parametrize(
     "args",

@@ -14,6 +14,8 @@ import pytest
 from replay import Reply
 from streams import answer, sse
 
+pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
+
 TOKENS = [f"tok{i} " for i in range(5)]
 
 

@@ -14,6 +14,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
+
 FORBIDDEN = ("requests", "sseclient", "sqlite3", "rich")
 COMMANDS = [["--help"], ["--version"], ["ask", "--help"], ["completions", "bash"], ["models"]]
 

@@ -13,6 +13,8 @@ from replay import Reply
 from streams import answer, sse
 from userfiles import config_dir, key_file, mode_of, sent_key, toml_str, write_config, write_key
 
+pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
+
 KEYS = {
     "flag file": "pplx-from-flag-file-000000000000",
     "PERPLEXITY_API_KEY": "pplx-from-perplexity-var-1111111",

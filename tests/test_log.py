@@ -20,6 +20,8 @@ from streams import answer, chunk, sse
 
 from perplex_cli.store import MIGRATIONS, SCHEMA_VERSION, Store
 
+pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
+
 CITED = PERPLEXITY / (
     "ruby_llm__citations_with_perplexity_sonar_returns_search_result_citations_when_streaming"
     "__20260612_f6c0e66__0.sse"
@@ -403,6 +405,7 @@ def test_ctrl_c_during_ask_logs_the_partial_answer_as_interrupted(server, spawn,
     assert len(entry["answer"]) < len("".join(f"part{i} " for i in range(50)))
 
 
+@pytest.mark.api("agent")
 def test_agent_answers_are_logged_and_continue_as_agent_input(server, cli):
     import agent_streams as a
 

@@ -15,6 +15,8 @@ import pytest
 from replay import Reply
 from streams import answer, chunk, sse
 
+pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
+
 
 @pytest.fixture
 def three(server, cli):

@@ -9,36 +9,67 @@ import sys
 import pytest
 
 KNOWN = ["sonar", "sonar-pro", "sonar-reasoning-pro", "sonar-deep-research"]
+PRESETS = ["fast", "low", "medium", "high", "xhigh"]
+# What each Sonar name becomes on the agent API (Perplexity's migration guide).
+AGENT = {
+    "sonar": {"model": "perplexity/sonar"},
+    "sonar-pro": {"preset": "low"},
+    "sonar-reasoning-pro": {"preset": "low"},
+    "sonar-deep-research": {"preset": "medium"},
+}
 
 
-def test_text_lists_each_model_with_context_size_and_description(server, cli, monkeypatch):
+def test_text_lists_the_presets_then_each_model_with_size_and_agent_engine(
+    server, cli, monkeypatch
+):
     monkeypatch.delenv("PERPLEXITY_API_KEY")
     result = cli("models")
     assert result.code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert [line.split()[0] for line in lines] == KNOWN
+    assert [line.split()[0] for line in lines] == PRESETS + KNOWN
     sizes = {line.split()[0]: line.split()[1] for line in lines}
     assert sizes == {
+        **dict.fromkeys(PRESETS, "preset"),
         "sonar": "128k",
         "sonar-pro": "200k",
         "sonar-reasoning-pro": "128k",
         "sonar-deep-research": "128k",
     }
     assert all(len(line.split(None, 2)[2]) > 10 for line in lines)  # a description each
+    assert "the default" in lines[0]
+    assert lines[5].endswith("agent API: perplexity/sonar with web search")
+    assert lines[6].endswith("agent API: preset low")
+    assert lines[8].endswith("agent API: preset medium")
     assert server.requests == []
 
 
-def test_json_is_an_array_of_models(cli):
+def test_json_is_an_array_of_presets_and_models(cli):
     result = cli("models", "-f", "json")
     assert result.code == 0
-    models = json.loads(result.stdout)
-    assert [m["id"] for m in models] == KNOWN
+    rows = json.loads(result.stdout)
+    assert [m["id"] for m in rows] == PRESETS + KNOWN
+    presets, models = rows[: len(PRESETS)], rows[len(PRESETS) :]
+    assert all(p["object"] == "preset" and p["description"] for p in presets)
     assert all(isinstance(m["context_length"], int) and m["description"] for m in models)
+    assert {m["id"]: m["agent"] for m in models} == AGENT
 
 
-def test_ndjson_is_one_model_per_line(cli):
+def test_ndjson_is_one_row_per_line(cli):
     result = cli("models", "--format", "ndjson")
-    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == KNOWN
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == PRESETS + KNOWN
+
+
+def test_api_chat_lists_only_the_sonar_models(server, cli):
+    result = cli("models", "--api", "chat")
+    assert [line.split()[0] for line in result.stdout.splitlines()] == KNOWN
+    assert "agent API" not in result.stdout and server.requests == []
+
+
+def test_the_api_chosen_by_the_environment_never_makes_models_go_online(server, cli, monkeypatch):
+    monkeypatch.setenv("PERPLEX_API", "agent")
+    result = cli("models")
+    assert result.code == 0 and result.stdout.split()[0] == "fast"
+    assert server.requests == []
 
 
 def test_bad_format_is_a_usage_error(cli):

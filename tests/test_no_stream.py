@@ -10,6 +10,8 @@ import pytest
 from recordings import STATUS_200_JSON, expected_text
 from replay import Reply
 
+pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
+
 assert STATUS_200_JSON, "no recorded non-streaming responses"
 
 

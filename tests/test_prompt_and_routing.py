@@ -10,6 +10,8 @@ import pytest
 from replay import Reply
 from streams import answer, sse
 
+pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
+
 
 @pytest.fixture
 def ok(server):

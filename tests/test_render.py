@@ -11,6 +11,8 @@ from terminal import TmuxScreen, lines, on_terminal, terminal_env
 
 from perplex_cli.output.render import Block, Blocks, link_citations, preview, safe_url
 
+pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
+
 MARKDOWN = (
     "# Magnets\n\n"
     "Magnets work because of **aligned electron spins** [1]. Each electron is a tiny magnet [2].\n\n"

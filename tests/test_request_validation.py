@@ -11,6 +11,8 @@ from perplex_cli.errors import UsageError
 from perplex_cli.options import Options
 from perplex_cli.request import validate
 
+pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
+
 DOMAINS_21 = [arg for n in range(21) for arg in ("--search-domain", f"d{n}.com")]
 IMAGE_DOMAINS_11 = [arg for n in range(11) for arg in ("--image-domain", f"i{n}.com")]
 

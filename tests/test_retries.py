@@ -19,6 +19,8 @@ import pytest
 from replay import Reply
 from streams import answer, sse
 
+pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
+
 OK = Reply(body=sse(*answer("ok")))
 RETRY_LINE = re.compile(r"^perplex: retrying in ([0-9.e-]+) s \(attempt (\d+) of (\d+)\): (.+)$")
 

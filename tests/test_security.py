@@ -16,6 +16,8 @@ from replay import FIXTURES, ReplayServer, Reply
 from streams import answer, chunk, sse
 from userfiles import sent_key, toml_str, write_config
 
+pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
+
 TLS = FIXTURES / "tls"
 ECHO_EVENT = {"error": {"message": f"key {SENTINEL_KEY} is not allowed", "code": 500}}
 ECHOING_401 = json.dumps(

@@ -17,6 +17,8 @@ import pytest
 from replay import Reply
 from streams import answer, chunk, sse
 
+pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
+
 EVENTS = [sse(chunk("Hello ")), sse(chunk("world"))]
 LONG = [sse(c) for c in answer(*(f"word{i} " for i in range(150)))]  # 1.5 s at 10 ms apart
 

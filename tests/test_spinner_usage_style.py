@@ -18,6 +18,8 @@ from perplex_cli.output.usage import usage_line
 from perplex_cli.spinner import ERASE, Spinner, until_first_output
 from perplex_cli.style import StreamStyle, decide, neutralise
 
+pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
+
 
 def slow(server, wait: float = 0.45, **extra):
     server.reply(Reply(body=sse(*answer("Hello ", "world.", **extra)), wait_before=wait))

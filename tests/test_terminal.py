@@ -9,6 +9,8 @@ from replay import Reply
 from streams import answer, sse
 from terminal import on_terminal
 
+pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
+
 CLIPBOARD = "\x1b]52;c;cm0gLXJmIH4=\x07"  # OSC 52: write to the user's clipboard
 CLEAR = "\x1b[2J"
 ANSWER = f"before {CLIPBOARD} mid {CLEAR} after"
