@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import signals
 from .choices import LOG_STATUSES
 from .conversation import Conversation
 from .errors import PerplexError, UsageError
@@ -570,7 +571,8 @@ class Log:
             if self._store is None:
                 self._store = Store.open(self.path)
             assert self._store is not None
-            return change(self._store)
+            with signals.deferred():  # a second Ctrl-C must not cut the write short
+                return change(self._store)
         except Exception as exc:  # sqlite3, OS and log errors, and bugs: all warn once
             self._failed(exc)
             return None

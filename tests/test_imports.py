@@ -1,6 +1,6 @@
 """Commands that need no network start without the heavy imports (D4, issue 9 case 1).
 
-requests, sseclient and rich cost 20-100 ms each to import, sqlite3 a few more; `--help`,
+requests and rich cost 20-100 ms each to import, sqlite3 a few more; `--help`,
 `--version`, `completions` and `models` must not pay for them. Each command runs in a
 fresh interpreter, and the test reads that interpreter's sys.modules after the command.
 """
@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-FORBIDDEN = ("requests", "sseclient", "sqlite3", "rich")
+FORBIDDEN = ("requests", "sqlite3", "rich")
 COMMANDS = [["--help"], ["--version"], ["ask", "--help"], ["completions", "bash"], ["models"]]
 
 DRIVER = """
