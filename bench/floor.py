@@ -41,9 +41,9 @@ def main(base_url: str) -> None:
             blocks = (held + data).replace(b"\r\n", b"\n").split(b"\n\n")
             held = blocks.pop()
             for block in blocks:
-                yield "\n".join(
-                    line[6:] for line in block.decode().split("\n") if line.startswith("data: ")
-                )
+                lines = [x[6:] for x in block.decode().split("\n") if x.startswith("data: ")]
+                if lines:  # a comment alone (": ping") is no event
+                    yield "\n".join(lines)
 
     out = sys.stdout
     for data in events():

@@ -37,7 +37,6 @@ class NormalisedBytes:
         self._skip_lf = False
         self._at_start = True
         self.received_any = False
-        self.ended = False
         # True when the body ended inside an event (after a field, before its blank line);
         # set by iter_events.
         self.truncated_tail = False
@@ -56,7 +55,6 @@ class NormalisedBytes:
             self._pending = b""
             if out:
                 yield out
-        self.ended = True
 
     def _valid(self, raw: bytes) -> bytes:
         """raw as valid UTF-8, less a character cut by the end of the read."""

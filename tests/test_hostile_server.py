@@ -71,7 +71,7 @@ def test_an_endless_answer_stops_at_the_answer_limit_keeping_the_text(hostile):
     one_error_line(run.stderr, "the answer is longer than 64 Mi characters")
     assert run.stdout.startswith(b"Hello yyy")
     assert 60 * 2**20 < len(run.stdout) <= 64 * 2**20 + 100  # everything up to the limit
-    assert run.peak_mb < 700, run.peak_mb  # grew by ~100 MB/s without a limit
+    assert run.peak_mb < 400, run.peak_mb  # 176 MB measured; 2.2 GB after 20 s without a limit
     assert srv.gone.wait(10), "the connection was not closed"
 
 
@@ -89,7 +89,7 @@ def test_an_endless_event_stops_at_the_event_limit_keeping_the_answer(hostile):
     doc = json.loads(run.stdout)
     assert doc["choices"][0]["message"]["content"] == "Hello "
     assert doc["error"]["type"] == "protocol_error"
-    assert run.peak_mb < 300, run.peak_mb
+    assert run.peak_mb < 150, run.peak_mb  # about 50 MB measured
 
 
 def test_an_event_of_200k_lines_is_parsed_in_linear_time(hostile):
@@ -129,7 +129,7 @@ def test_a_small_gzip_body_that_inflates_to_100_mb_is_bounded(hostile):
     one_error_line(run.stderr, "longer than 16 MiB")
     assert run.stdout == b"Hello \n"
     assert run.seconds < 40  # 45 s and 650 MB for a 100 KB body before
-    assert run.peak_mb < 300, run.peak_mb
+    assert run.peak_mb < 150, run.peak_mb  # about 50 MB measured
 
 
 @pytest.mark.parametrize("status", [301, 302, 307, 308])
