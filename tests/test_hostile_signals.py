@@ -56,3 +56,29 @@ def test_a_signal_during_a_deferred_write_takes_effect_after_it():
         finished.append(True)
     assert finished == [True]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.parametrize(("name", "status"), [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_a_signal_ends_chat_at_its_prompt(server, env, name, status):
+    import sys
+
+    import pexpect
+
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "perplex_cli", "chat", "--api", "chat"],
+        env={**os.environ, "TERM": "dumb"},
+        encoding="utf-8",
+        timeout=15,
+    )
+    try:
+        child.expect_exact("sonar> ")
+        time.sleep(0.3)
+        child.kill(getattr(signal, name))  # Ctrl-C here clears the line; these end the chat
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == status
+        assert f"perplex: terminated ({name})" in child.before
+        assert "Traceback" not in child.before
+    finally:
+        child.close(force=True)
