@@ -1,8 +1,9 @@
 """The floor: the least a client with perplex's dependencies can do for one answer.
 
-typer, requests and sseclient-py imported; one streaming request; the body read through
-`raw.read1` into sseclient; each event's delta printed and flushed. No options, no checks,
-no log. perplex is measured against this, in the same run (bench/run.py).
+typer and requests imported; one streaming request; the body read through `raw.read1`
+and cut into events at blank lines (CRLF or LF, `data: ` lines, no other SSE rule); each
+event's delta printed and flushed. No options, no checks, no log. perplex is measured
+against this, in the same run (bench/run.py).
 
     python bench/floor.py BASE_URL
 """
@@ -15,7 +16,6 @@ import sys
 from collections.abc import Iterator
 
 import requests
-import sseclient
 import typer
 
 
@@ -32,18 +32,24 @@ def main(base_url: str) -> None:
     )
     raw = response.raw
 
-    def reads() -> Iterator[bytes]:
+    def events() -> Iterator[str]:
+        held = b""
         while True:
             data = raw.read1(65536, decode_content=True)
             if not data:
                 return
-            yield data
+            blocks = (held + data).replace(b"\r\n", b"\n").split(b"\n\n")
+            held = blocks.pop()
+            for block in blocks:
+                lines = [x[6:] for x in block.decode().split("\n") if x.startswith("data: ")]
+                if lines:  # a comment alone (": ping") is no event
+                    yield "\n".join(lines)
 
     out = sys.stdout
-    for event in sseclient.SSEClient(reads()).events():
-        if event.data == "[DONE]":
+    for data in events():
+        if data == "[DONE]":
             break
-        choices = json.loads(event.data).get("choices") or [{}]
+        choices = json.loads(data).get("choices") or [{}]
         delta = (choices[0].get("delta") or {}).get("content")
         if delta:
             out.write(delta)

@@ -6,7 +6,7 @@ each against baselines measured in the same run (this machine is shared and nois
     python bench/run.py --only 1,6 some cases
 
 Baselines: `floor` (bench/floor.py: the same dependencies, one streaming request read
-through raw.read1 into sseclient, deltas printed), `curl -sN` for the raw transport (left
+through raw.read1, cut at blank lines, deltas printed), `curl -sN` for the raw transport (left
 out when curl is not installed), and a minimal typer app's --help (bench/typer_min.py).
 perplex runs from this checkout with the default settings, the local log included, in a
 temporary XDG home; the API is bench/server.py, in its own process.
@@ -46,7 +46,7 @@ LATENCY_MEDIAN_MS = 1.0
 LATENCY_WORST_MS = 5.0
 # --quick asserts mechanisms, not speed: only a collapse (quadratic work, re-parsing) fails.
 QUICK_THROUGHPUT = 0.25
-FORBIDDEN_AT_START = ("requests", "sseclient", "sqlite3", "rich")
+FORBIDDEN_AT_START = ("requests", "sqlite3", "rich")
 MB = 1024.0  # ru_maxrss is in KiB
 SHORT_FACTOR = 4
 

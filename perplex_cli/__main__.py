@@ -9,12 +9,15 @@ from typing import NoReturn
 
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run perplex; never returns."""
+    from . import signals
+
     _plug_closed_descriptors()
+    signals.install()
     try:
         status = run(sys.argv[1:] if argv is None else argv)
     except KeyboardInterrupt:  # Ctrl-C while click itself was still being imported
-        _say("perplex: interrupted")
-        status = 130
+        _say("perplex: " + signals.describe())
+        status = signals.status()
     _exit(status)
 
 
@@ -67,7 +70,7 @@ def run(args: list[str]) -> int:
     """Run the command line and return the exit status."""
     import click
 
-    from . import debug
+    from . import debug, signals
     from .errors import Interrupted, PerplexError, PipeClosed
 
     debug.set_enabled(False)  # --debug switches it on while argv is parsed
@@ -86,10 +89,10 @@ def run(args: list[str]) -> int:
         _say("perplex: " + ("interrupted" if exc.message == Interrupted.DEFAULT else exc.message))
         if exc.hint:
             _say(f"perplex: hint: {exc.hint}")
-        return 130
+        return exc.exit_code
     except (KeyboardInterrupt, click.exceptions.Abort):
-        _say("perplex: interrupted")
-        return 130
+        _say("perplex: " + signals.describe())
+        return signals.status()
     except PerplexError as exc:
         _say(f"perplex: error: {exc.message}")
         if exc.hint:

@@ -65,7 +65,7 @@ class AgentAccumulator(Accumulator):
     _final_text: str | None = None
 
     def envelope(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
-        """The event as the formatters get it; `message` is sseclient's name for none."""
+        """The event as the formatters get it; `message` is the SSE name for none."""
         if not name or name == "message":
             name = str(data.get("type") or "message")
         return {"event": name, "data": data}

@@ -11,8 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import signals
 from .conversation import Conversation
-from .errors import UsageError
+from .errors import Interrupted, UsageError
 from .options import Options
 
 if TYPE_CHECKING:
@@ -83,6 +84,8 @@ class Chat:
             f"{continued}. /help for commands, Ctrl-D to leave."
         )
         while True:
+            if signals.received():  # SIGTERM or SIGHUP: the answer is kept, the chat ends
+                raise Interrupted()
             try:
                 line = input(f"{self.session.engine()}> ")
             except EOFError:
@@ -103,7 +106,6 @@ class Chat:
 
     def turn(self, prompt: str) -> None:
         from .ask import warn_if_cut
-        from .errors import Interrupted
 
         try:
             outcome = self.session.ask(self.conversation, prompt, self.session.formatter("text"))

@@ -9,8 +9,8 @@
     │   └── ServerError (6)       5xx after the retries; a research job that FAILED
     ├── NetworkError (7)          refused, DNS, TLS, timeouts
     │   └── CutStream (7)         the answer started but the body ended before it was complete
-    ├── ProtocolError (8)         not an event stream, or a complete event that is not JSON
-    ├── Interrupted (130)         Ctrl-C
+    ├── ProtocolError (8)         not an event stream, an event not JSON, a redirect, a limit
+    ├── Interrupted (130)         Ctrl-C (SIGTERM 143, SIGHUP 129)
     └── PipeClosed (141)          the reader of stdout went away (`| head`): silent
 
 Library code raises these; `__main__` turns them into one line on stderr and the exit code.
@@ -111,8 +111,14 @@ class Interrupted(PerplexError):
     kind = "interrupted"
     DEFAULT = "interrupted (Ctrl-C)"  # what json and ndjson carry; stderr says "interrupted"
 
-    def __init__(self, message: str = DEFAULT, hint: str | None = None) -> None:
+    def __init__(self, message: str | None = None, hint: str | None = None) -> None:
+        from . import signals
+
+        # SIGTERM and SIGHUP interrupt as Ctrl-C does (signals.py), with their own status.
+        if message is None:
+            message = signals.describe() if signals.received() else self.DEFAULT
         super().__init__(message, hint)
+        self.exit_code = signals.status()
 
 
 class PipeClosed(PerplexError):
@@ -147,7 +153,13 @@ EXIT_STATUS: tuple[tuple[int, str], ...] = (
         "Network failure (connection refused, DNS, TLS, timeout), an answer cut off after it "
         "started, or research --max-wait exceeded.",
     ),
-    (8, "Protocol: the body is not an event stream, or an event is not valid JSON."),
+    (
+        8,
+        "Protocol: the body is not an event stream, an event is not valid JSON, a redirect, "
+        "or a line, event or answer over its limit.",
+    ),
+    (129, "Hung up (SIGHUP); as for Ctrl-C, the partial answer is kept."),
     (130, "Interrupted (Ctrl-C); the partial answer is kept."),
     (141, "stdout was closed by the reader (| head); silent."),
+    (143, "Terminated (SIGTERM); as for Ctrl-C, the partial answer is kept."),
 )

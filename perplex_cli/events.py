@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from .errors import PerplexError
 
+from .errors import ProtocolError
+
 METADATA_FIELDS = ("citations", "search_results", "images", "related_questions")
 _METADATA_SET = frozenset(METADATA_FIELDS)
 DONE_OBJECTS = frozenset({"chat.completion.done"})
@@ -112,6 +114,7 @@ def _partial_suffix(text: str, tag: str) -> int:
 
 
 _BLOCK = 256  # pieces joined at a time: ~2 KB blocks of ordinary deltas
+MAX_ANSWER = 64 * 1024 * 1024  # characters of answer text (and of reasoning) kept
 
 
 class TextBuffer:
@@ -124,13 +127,21 @@ class TextBuffer:
     blocks plus the final join: 2.9 MB (issue 9, case 5).
     """
 
-    __slots__ = ("_blocks", "_pieces")
+    __slots__ = ("_blocks", "_pieces", "_size")
 
     def __init__(self) -> None:
         self._pieces: list[str] = []
         self._blocks: list[str] = []
+        self._size = 0
 
     def write(self, text: str) -> None:
+        """Keep `text`; past MAX_ANSWER characters in all, a ProtocolError (exit 8)."""
+        self._size += len(text)
+        if self._size > MAX_ANSWER:
+            raise ProtocolError(
+                f"the answer is longer than {MAX_ANSWER // (1024 * 1024)} Mi characters; "
+                "the rest was not read"
+            )
         pieces = self._pieces
         pieces.append(text)
         if len(pieces) >= _BLOCK:

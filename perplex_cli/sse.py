@@ -1,29 +1,31 @@
-"""Bytes from the network -> SSE events, with sseclient-py doing the field parsing.
+"""Bytes from the network -> SSE events, parsed here in one linear pass.
 
-sseclient-py follows the standard except at a few edges (decisions D3). The byte source
-handed to it is normalised first so that those edges never reach it:
+The parser follows the SSE standard (see docs/decisions.md for why it is ours):
 
-- one leading UTF-8 BOM is dropped (sseclient would lose the first event);
-- invalid UTF-8 becomes U+FFFD (sseclient decodes strictly and would raise), and a
-  character split across reads is held until it is whole; a valid read is only checked,
-  not decoded and encoded again (a third of the cost of a non-ASCII answer, issue 9);
-- CRLF and lone CR become LF, also when the CR ends one read and the LF starts the next
-  (sseclient merges events when a blank line mixes endings);
+- one leading UTF-8 BOM is dropped;
+- invalid UTF-8 becomes U+FFFD, and a character split across reads is held until it is
+  whole; a valid read is only checked, not decoded and encoded again;
+- CRLF, lone CR and LF end a line, also when the CR ends one read and the LF starts the
+  next; nothing else does (U+2028, U+0085 stay in the line);
+- a blank line dispatches the event; a line starting with `:` is a comment; `data` lines
+  are joined with LF; `event` names the event (`message` when none did);
 - at the end of the body, an event not terminated by a blank line is reported as a
   truncated tail instead of being handed out as if it were whole.
+
+Every step costs time in proportion to the bytes (a line or event cut into many reads is
+joined once), and memory is bounded: a line or an event longer than MAX_EVENT characters
+is a protocol violation (exit 8); what came before it is kept.
 """
 
 from __future__ import annotations
 
 import codecs
-from collections import deque
 from collections.abc import Iterable, Iterator
-from typing import Protocol
 
-from sseclient import SSEClient
+from .errors import ProtocolError
 
 _BOM = b"\xef\xbb\xbf"
-TAIL_KEEP = 65536
+MAX_EVENT = 16 * 1024 * 1024  # characters in one line or one event's data
 
 
 class NormalisedBytes:
@@ -34,12 +36,9 @@ class NormalisedBytes:
         self._pending = b""  # the start of a character cut by the end of a read
         self._skip_lf = False
         self._at_start = True
-        # The latest pieces handed on, at least TAIL_KEEP bytes: where a truncated tail is.
-        self._recent: deque[bytes] = deque()
-        self._recent_size = 0
         self.received_any = False
-        self.ended = False
-        # True when the body ended inside an event (after data, before its blank line).
+        # True when the body ended inside an event (after a field, before its blank line);
+        # set by iter_events.
         self.truncated_tail = False
         self.head = ""  # the first characters, to quote a body that is not a stream
 
@@ -56,8 +55,6 @@ class NormalisedBytes:
             self._pending = b""
             if out:
                 yield out
-        self.ended = True
-        self.truncated_tail = _has_unterminated_event(self._tail())
 
     def _valid(self, raw: bytes) -> bytes:
         """raw as valid UTF-8, less a character cut by the end of the read."""
@@ -90,41 +87,73 @@ class NormalisedBytes:
         if b"\r" in data:
             self._skip_lf = data[-1:] == b"\r"
             data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        recent = self._recent
-        recent.append(data)
-        self._recent_size += len(data)
-        while self._recent_size - len(recent[0]) >= TAIL_KEEP:
-            self._recent_size -= len(recent.popleft())
         if len(self.head) < 200:
             self.head += data[:200].decode("utf-8", "replace")[: 200 - len(self.head)]
         return data
 
-    def _tail(self) -> str:
-        """The end of the body after its last blank line (within its last TAIL_KEEP bytes)."""
-        window = b"".join(self._recent)
-        cut = window.rfind(b"\n\n")
-        return (window[cut + 2 :] if cut >= 0 else window).decode("utf-8", "replace")
 
+class Event:
+    """One dispatched SSE event: its type and its data."""
 
-def _has_unterminated_event(tail: str) -> bool:
-    """Whether the text after the last blank line holds a field line (not only comments)."""
-    for line in tail.split("\n"):
-        if line and not line.startswith(":"):
-            return True
-    return False
+    __slots__ = ("data", "event")
 
-
-class Event(Protocol):
-    """One dispatched SSE event: sseclient-py's own object, handed on without a copy."""
-
-    event: str
-    data: str
+    def __init__(self, event: str, data: str) -> None:
+        self.event = event
+        self.data = data
 
 
 def iter_events(source: NormalisedBytes) -> Iterator[Event]:
-    """Yield the complete events of the body; a truncated last event is not yielded."""
-    for ev in SSEClient(iter(source)).events():
-        if source.ended and source.truncated_tail:
-            # sseclient hands out the unterminated tail at EOF: it is not an event.
-            return
-        yield ev
+    """Yield the complete events of the body; a truncated last event is not yielded.
+
+    Each read is decoded once and split at LF in one call; a line cut by the end of a read
+    is kept in pieces and joined when its end arrives, so no byte is copied twice.
+    """
+    partial: list[str] = []  # the pieces of a line not ended yet
+    partial_size = 0
+    data: list[str] = []  # the data lines of the current event
+    data_size = 0
+    name = ""
+    fields = False  # a field line arrived since the last blank line
+    for chunk in source:
+        lines = chunk.decode("utf-8").split("\n")
+        last = lines.pop()
+        for line in lines:
+            if partial:
+                partial.append(line)
+                line = "".join(partial)
+                partial.clear()
+                partial_size = 0
+            if not line:
+                if data:
+                    yield Event(name or "message", "\n".join(data))
+                    data.clear()
+                    data_size = 0
+                name = ""
+                fields = False
+                continue
+            if line[0] == ":":
+                continue
+            fields = True
+            field, colon, value = line.partition(":")
+            if colon and value[:1] == " ":
+                value = value[1:]
+            if field == "data":
+                data_size += len(value) + 1
+                if data_size > MAX_EVENT:
+                    raise _too_long("an event")
+                data.append(value)
+            elif field == "event":
+                name = value
+        if last:
+            partial_size += len(last)
+            if partial_size > MAX_EVENT:
+                raise _too_long("a line")
+            partial.append(last)
+    source.truncated_tail = fields or bool(partial and partial[0][:1] != ":")
+
+
+def _too_long(what: str) -> ProtocolError:
+    return ProtocolError(
+        f"{what} of the stream is longer than {MAX_EVENT // (1024 * 1024)} MiB; "
+        "the answer is incomplete"
+    )

@@ -26,9 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import signals
 from .choices import LOG_STATUSES
 from .conversation import Conversation
 from .errors import PerplexError, UsageError
+from .snippet import snippet
 
 if TYPE_CHECKING:
     import sqlite3
@@ -375,13 +377,15 @@ class Store:
             raise UsageError("nothing to search for: give one or more words")
         self.index()
         sql = (
-            "SELECT e.*, snippet(exchanges_text, -1, '«', '»', '…', 12) AS snippet "
-            "FROM exchanges_text JOIN exchanges e ON e.id = exchanges_text.rowid "
+            "SELECT e.* FROM exchanges_text JOIN exchanges e ON e.id = exchanges_text.rowid "
             "WHERE exchanges_text MATCH ? ORDER BY bm25(exchanges_text, 2.0, 1.0), e.id DESC"
         )
         if limit > 0:
             sql += f" LIMIT {int(limit)}"
-        return [record(row) for row in self.conn.execute(sql, (query,))]
+        found = [record(row) for row in self.conn.execute(sql, (query,))]
+        for rec in found:  # FTS5's snippet() is quadratic in a word's repeats: ours is not
+            rec["snippet"] = snippet(words, rec.get("prompt"), rec.get("answer"))
+        return found
 
     def latest_conversation(self) -> str | None:
         row = self.conn.execute(
@@ -572,7 +576,8 @@ class Log:
             if self._store is None:
                 self._store = Store.open(self.path)
             assert self._store is not None
-            return change(self._store)
+            with signals.deferred():  # a second Ctrl-C must not cut the write short
+                return change(self._store)
         except Exception as exc:  # sqlite3, OS and log errors, and bugs: all warn once
             self._failed(exc)
             return None

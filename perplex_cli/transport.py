@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import debug, redact
+from . import debug, guard, redact
 from .errors import (
     ApiError,
     AuthError,
@@ -59,14 +59,16 @@ class Transport:
     ) -> None:
         import requests
 
+        from .guard import adapter
+
         self.settings = settings
         self.on_retry = on_retry
         redact.remember(settings.api_key)
         self.session = requests.Session()
-        if settings.pool_size != requests.adapters.DEFAULT_POOLSIZE:
-            adapter = requests.adapters.HTTPAdapter(pool_maxsize=settings.pool_size)
-            self.session.mount("https://", adapter)
-            self.session.mount("http://", adapter)
+        # The response head within --timeout, however slowly it trickles in (guard.py).
+        watched = adapter(settings.pool_size, settings.read_timeout)
+        self.session.mount("https://", watched)
+        self.session.mount("http://", watched)
         # Given per request, where requests lets it override HTTPS_PROXY (the flag wins);
         # None leaves the environment's proxies and NO_PROXY to requests. trust_env stays on:
         # it is also what honours REQUESTS_CA_BUNDLE. TLS verification is never turned off.
@@ -164,9 +166,13 @@ class Transport:
         response = self.session.send(
             prepared,
             timeout=(self.settings.connect_timeout, self.settings.read_timeout),
+            allow_redirects=False,
             **environment,
         )
         debug.show_response(response)
+        if 300 <= response.status_code < 400:
+            response.close()
+            raise guard.redirected(response)
         return response
 
     def close(self) -> None:

@@ -19,8 +19,17 @@ PINNED_BY = {
     "no connection within `--connect-timeout`": [
         "test_retries::test_connect_timeout_is_a_network_error"
     ],
-    "no status line within `--timeout`": [
-        "test_retries::test_slow_server_before_the_status_line_is_a_network_error_after_retries"
+    "no status line and headers within `--timeout`, however slowly they trickle": [
+        "test_retries::test_slow_server_before_the_status_line_is_a_network_error_after_retries",
+        "test_hostile_server::test_a_status_line_trickled_a_byte_a_second_ends_within_the_timeout",
+    ],
+    "a redirect (3xx), to any host": ["test_hostile_server::test_a_redirect_is_not_followed"],
+    "a line or an event longer than 16 MiB": [
+        "test_hostile_server::test_an_endless_event_stops_at_the_event_limit_keeping_the_answer",
+        "test_hostile_server::test_a_small_gzip_body_that_inflates_to_100_mb_is_bounded",
+    ],
+    "an answer (or its reasoning) longer than 64 Mi characters": [
+        "test_hostile_server::test_an_endless_answer_stops_at_the_answer_limit_keeping_the_text"
     ],
     "headers, then silence or a reset before the first byte": [
         "test_retries::test_silence_after_the_headers_before_any_byte_is_retried",
@@ -119,6 +128,9 @@ PINNED_BY = {
     ],
     "stdin over 10 MiB (read in blocks, refused at the limit)": [
         "test_bad_input::test_huge_stdin_is_refused_while_streaming_it_in"
+    ],
+    "SIGTERM or SIGHUP, at any point": [
+        "test_hostile_signals::test_a_signal_mid_answer_keeps_the_partial_json_document_and_logs_it"
     ],
     "stdin closed, or unreadable (as `nohup` leaves it)": [
         "test_prompt_and_routing::test_closed_stdin_counts_as_empty",

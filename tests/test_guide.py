@@ -4,6 +4,7 @@ somewhere, and exit-status and environment tables that come from the code's own 
 from __future__ import annotations
 
 import re
+import signal
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,7 @@ def test_the_exit_status_table_has_every_code_the_errors_carry():
         return [cls, *(s for sub in cls.__subclasses__() for s in subclasses(sub))]
 
     carried = {cls.exit_code for cls in subclasses(errors.PerplexError)}
+    carried |= {128 + signal.SIGHUP, 128 + signal.SIGTERM}  # Interrupted by those signals
     listed = [code for code, _ in errors.EXIT_STATUS]
     assert sorted(set(listed)) == listed, "each status once, in order"
     assert set(listed) == carried | {0}

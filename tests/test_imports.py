@@ -1,6 +1,6 @@
 """Commands that need no network start without the heavy imports (D4, issue 9 case 1).
 
-requests, sseclient and rich cost 20-100 ms each to import, sqlite3 a few more; `--help`,
+requests and rich cost 20-100 ms each to import, sqlite3 a few more; `--help`,
 `--version`, `completions` and `models` must not pay for them. Each command runs in a
 fresh interpreter, and the test reads that interpreter's sys.modules after the command.
 """
@@ -16,7 +16,7 @@ import pytest
 
 pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
 
-FORBIDDEN = ("requests", "sseclient", "sqlite3", "rich")
+FORBIDDEN = ("requests", "sqlite3", "rich")
 COMMANDS = [["--help"], ["--version"], ["ask", "--help"], ["completions", "bash"], ["models"]]
 
 DRIVER = """

@@ -46,7 +46,7 @@ CASES = [
     (b"data: [DONE]\n\n", [("message", "[DONE]")]),
     (b"data: done\n\ndata: unterminated", [("message", "done")]),
     (b'data: done\r\n\r\ndata: {"half":', [("message", "done")]),
-    # A blank line whose ending differs from the line before it (sseclient alone merges these).
+    # A blank line whose ending differs from the line before it (sseclient-py merged these).
     (b"data: a\n\r\ndata: b\n\n", [("message", "a"), ("message", "b")]),
     (b"data: a\r\r\ndata: b\r\n\r\n", [("message", "a"), ("message", "b")]),
     (b"data: a\r\n\rdata: b\r\r", [("message", "a"), ("message", "b")]),

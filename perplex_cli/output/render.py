@@ -94,15 +94,21 @@ class Blocks:
     def _cut(self) -> str:
         """Take the complete lines of a block too tall for the live region ("" if none).
 
-        A paragraph that is one long line is cut at its last space instead.
+        A paragraph that is one long line is cut at its last space instead; a line with no
+        space (or inside a code fence) that alone fills half the region is cut where its
+        last screen line starts, so that redrawing the growing block never costs more than
+        a screen, however long the text runs unbroken.
         """
         at = self._scanned
-        if not at:
+        if not at and not self._fence:
             space = self.pending.rstrip().rfind(" ")
-            if self._fence or space <= 0:
-                return ""
-            head, self.pending = self.pending[:space], self.pending[space + 1 :]
-            return head
+            if space > 0:
+                head, self.pending = self.pending[:space], self.pending[space + 1 :]
+                return head
+        if (len(self.pending) - at) // self.width >= max(self.max_lines // 2, 1):
+            at = len(self.pending) - self.width
+        if not at:
+            return ""
         head, self.pending = self.pending[:at], self.pending[at:]
         self._scanned = 0
         head = head.rstrip("\n")
