@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    import click
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
@@ -73,8 +76,14 @@ def run(args: list[str]) -> int:
     debug.set_enabled(False)  # --debug switches it on while argv is parsed
     try:
         from .cli import app
-        from .startup import command_for
+        from .routing import UsageShown, route
+        from .startup import command_for, command_names
 
+        if not os.environ.get("_PERPLEX_COMPLETE"):
+            try:
+                args = route(app, args, command_names(app))
+            except UsageShown:
+                return 2
         command = command_for(app, args)
         result = command.main(args=args, prog_name="perplex", standalone_mode=False)
         status = result if isinstance(result, int) else 0
@@ -99,6 +108,10 @@ def run(args: list[str]) -> int:
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except click.exceptions.NoSuchOption as exc:
+        _suggest_option(exc)
+        exc.show()
+        return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
@@ -113,6 +126,18 @@ def run(args: list[str]) -> int:
                 "(run with --debug for the details)"
             )
         return 1
+
+
+def _suggest_option(exc: click.exceptions.NoSuchOption) -> None:
+    """Suggest the options near the typo, the root's own among them (`perplex --verison`)."""
+    from .suggest import closest
+
+    names: list[str] = []
+    ctx = exc.ctx
+    while ctx is not None:
+        names += [n for p in ctx.command.get_params(ctx) for n in (*p.opts, *p.secondary_opts)]
+        ctx = ctx.parent if ctx.parent is not None and ctx.parent.parent is None else None
+    exc.possibilities = closest(exc.option_name, names)  # type: ignore[misc]
 
 
 def _say(line: str) -> None:

@@ -43,12 +43,6 @@ def run_chat(opts: Options, *, continue_last: bool = False, cid: str | None = No
             "chat needs a terminal on stdin",
             hint='for questions from a script or a pipe use: perplex ask "question"',
         )
-    if opts.format not in (None, "text"):
-        raise UsageError(
-            f"chat shows text answers; for -f {opts.format} use: perplex ask -f {opts.format}"
-        )
-    if opts.dry_run:
-        raise UsageError("chat sends every question; to see a request use: perplex ask --dry-run")
     session = Session(opts)
     try:
         chat = Chat(session, session.conversation(continue_last=continue_last, cid=cid))
