@@ -38,13 +38,13 @@ def run_chat(opts: Options, *, continue_last: bool = False, cid: str | None = No
     from .prompt import stdin_is_terminal
     from .run import Session
 
-    if not stdin_is_terminal():
-        raise UsageError(
-            "chat needs a terminal on stdin",
-            hint='for questions from a script or a pipe use: perplex ask "question"',
-        )
-    session = Session(opts)
+    session = Session(opts)  # the options are checked first, terminal or not
     try:
+        if not stdin_is_terminal():
+            raise UsageError(
+                "chat needs a terminal on stdin",
+                hint='for questions from a script or a pipe use: perplex ask "question"',
+            )
         chat = Chat(session, session.conversation(continue_last=continue_last, cid=cid))
         session.connect()
         chat.run()
