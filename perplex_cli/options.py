@@ -404,7 +404,7 @@ def shared_parameters() -> list[tuple[str, Any]]:
                 _Str,
                 _opt(
                     "--json-schema",
-                    help="Answer as JSON matching the JSON Schema in FILE [response_format: json_schema].",
+                    help="Answer as JSON matching this JSON Schema: a FILE, '-' (stdin) or inline JSON ({...}) [response_format: json_schema].",
                     metavar="FILE",
                 ),
             ],
@@ -439,7 +439,7 @@ def shared_parameters() -> list[tuple[str, Any]]:
                 _opt(
                     "-a",
                     "--attach",
-                    help="Attach an image (png, jpeg, webp, gif) or a document (pdf, doc, docx, txt, rtf), a local file up to 50 MB or an https URL; repeatable [messages: image_url, file_url].",
+                    help="Attach an image (png, jpeg, webp, gif) or a document (pdf, doc, docx, txt, rtf), a local file up to 50 MB ('-': stdin, type sniffed) or an https URL; repeatable [messages: image_url, file_url].",
                     metavar="PATH|URL",
                 ),
             ],
