@@ -93,6 +93,7 @@ class Options:
     format: str | None = None
     reasoning: bool | None = None
     no_citations: bool | None = None
+    no_markers: bool | None = None
     quiet: bool | None = None
     render: bool | None = None
     usage: bool | None = None
@@ -493,6 +494,16 @@ def shared_parameters() -> list[tuple[str, Any]]:
                 _opt(
                     "--no-citations/--citations",
                     help="Do not list the sources after a text answer (--citations overrides the config).",
+                ),
+            ],
+        ),
+        (
+            "no_markers",
+            Annotated[
+                bool | None,
+                _opt(
+                    "--no-markers/--markers",
+                    help="Leave the inline [n] source markers out of a text answer (json and ndjson keep them).",
                 ),
             ],
         ),

@@ -30,11 +30,20 @@ CONNECTION = (
     "--api-key-file",
     "--allow-insecure-http",
 )
-ANSWER = ("--api", "--format", "--reasoning", "--no-citations", "--usage", "--log", *CONNECTION)
+ANSWER = (
+    "--api",
+    "--format",
+    "--reasoning",
+    "--no-citations",
+    "--no-markers",
+    "--usage",
+    "--log",
+    *CONNECTION,
+)
 LOOK = ("--api", "--format", *CONNECTION)
 # Options that change how an answer is shown (submit shows none), and that shape requests.
 # submit prints the id only: it takes none of the options that shape an answer.
-NOT_SUBMIT = ("--reasoning", "--no-citations", "--usage", "--render", "--dry-run")
+NOT_SUBMIT = ("--reasoning", "--no-citations", "--no-markers", "--usage", "--render", "--dry-run")
 SENDING = (
     "base_url",
     "timeout",
