@@ -71,7 +71,7 @@ def run(args: list[str]) -> int:
     import click
 
     from . import debug
-    from .errors import Interrupted, PerplexError, PipeClosed
+    from .errors import Declined, Interrupted, PerplexError, PipeClosed
 
     debug.set_enabled(False)  # --debug switches it on while argv is parsed
     try:
@@ -91,6 +91,9 @@ def run(args: list[str]) -> int:
         return status
     except (PipeClosed, BrokenPipeError):
         return _pipe_closed()
+    except Declined as exc:
+        _say(f"perplex: {exc.message}")
+        return exc.exit_code
     except Interrupted as exc:
         _say("perplex: " + ("interrupted" if exc.message == Interrupted.DEFAULT else exc.message))
         if exc.hint:
