@@ -113,3 +113,17 @@ def _asks(command: Command) -> bool:
 def test_the_walk_covers_every_command():
     assert {" ".join(c.path) for c in LEAVES} >= {"ask", "chat", "batch", "research submit"}
     assert len(cases()) > 300
+
+
+@pytest.mark.parametrize(
+    "path,absent",
+    [
+        (("chat",), {"--format", "--dry-run"}),  # chat shows text and sends every question
+        (("research", "submit"), {"--dry-run", "--usage", "--render", "--no-markers"}),
+        (("research", "run"), {"--dry-run"}),
+        (("batch",), {"--render", "--no-markers"}),  # batch writes NDJSON only
+    ],
+)
+def test_options_a_command_cannot_honour_are_not_listed(path, absent):
+    listed = {n for o in command_tree().find(path).options for n in o.names}
+    assert not absent & listed

@@ -137,3 +137,17 @@ def test_the_distance_counts_a_swap_as_one_edit():
     assert (distance("modles", "models"), distance("lst", "list"), distance("a", "")) == (1, 1, 1)
     assert closest("zebra", ["models", "chat"]) == []
     assert closest("--verison", ["--version", "--reasoning", "--retries"]) == ["--version"]
+
+
+@pytest.mark.parametrize(
+    "args,runs",
+    [(["-f", "json", "models"], "models"), (["-m", "sonar", "logs"], "logs"), (["help"], None)],
+)
+def test_a_routed_start_still_builds_only_the_command_it_runs(args, runs):
+    from perplex_cli.cli import app
+    from perplex_cli.routing import route
+    from perplex_cli.startup import command_for, command_names
+
+    routed = route(app, args, command_names(app))
+    built = list(command_for(app, routed).commands)
+    assert built == [runs] if runs else len(built) > 1  # help: the listing of every command
