@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    import click
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
@@ -71,13 +74,19 @@ def run(args: list[str]) -> int:
     import click
 
     from . import debug, signals
-    from .errors import Interrupted, PerplexError, PipeClosed
+    from .errors import Declined, Interrupted, PerplexError, PipeClosed
 
     debug.set_enabled(False)  # --debug switches it on while argv is parsed
     try:
         from .cli import app
-        from .startup import command_for
+        from .routing import UsageShown, route
+        from .startup import command_for, command_names
 
+        if not os.environ.get("_PERPLEX_COMPLETE"):
+            try:
+                args = route(app, args, command_names(app))
+            except UsageShown:
+                return 2
         command = command_for(app, args)
         result = command.main(args=args, prog_name="perplex", standalone_mode=False)
         status = result if isinstance(result, int) else 0
@@ -85,6 +94,9 @@ def run(args: list[str]) -> int:
         return status
     except (PipeClosed, BrokenPipeError):
         return _pipe_closed()
+    except Declined as exc:
+        _say(f"perplex: {exc.message}")
+        return exc.exit_code
     except Interrupted as exc:
         _say("perplex: " + ("interrupted" if exc.message == Interrupted.DEFAULT else exc.message))
         if exc.hint:
@@ -102,6 +114,10 @@ def run(args: list[str]) -> int:
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except click.exceptions.NoSuchOption as exc:
+        _suggest_option(exc)
+        exc.show()
+        return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
@@ -116,6 +132,18 @@ def run(args: list[str]) -> int:
                 "(run with --debug for the details)"
             )
         return 1
+
+
+def _suggest_option(exc: click.exceptions.NoSuchOption) -> None:
+    """Suggest the options near the typo, the root's own among them (`perplex --verison`)."""
+    from .suggest import closest
+
+    names: list[str] = []
+    ctx = exc.ctx
+    while ctx is not None:
+        names += [n for p in ctx.command.get_params(ctx) for n in (*p.opts, *p.secondary_opts)]
+        ctx = ctx.parent if ctx.parent is not None and ctx.parent.parent is None else None
+    exc.possibilities = closest(exc.option_name, names)  # type: ignore[misc]
 
 
 def _say(line: str) -> None:

@@ -84,8 +84,8 @@ def _url_part(url: str) -> dict[str, Any]:
 
 
 def _file_part(source: str) -> dict[str, Any]:
-    path = Path(source).expanduser()
-    data = read_file(path, source)
+    path = Path("stdin") if source == "-" else Path(source).expanduser()
+    data = stdin_attachment() if source == "-" else read_file(path, source)
     kind = sniff(data, path.suffix.lower())
     if kind is None:
         expected = EXTENSIONS.get(path.suffix.lower())
@@ -97,7 +97,18 @@ def _file_part(source: str) -> dict[str, Any]:
     # Every local file travels as a base64 data URI (product.md section 3), documents too.
     mime = IMAGES.get(kind) or DOCUMENT_TYPES[kind]
     encoded = base64.b64encode(data).decode("ascii")
-    return _part(kind, f"data:{mime};base64,{encoded}", path.name)
+    name = f"stdin.{kind}" if source == "-" else path.name
+    return _part(kind, f"data:{mime};base64,{encoded}", name)
+
+
+def stdin_attachment() -> bytes:
+    """`-a -`: stdin is the one attached file (its type sniffed); the prompt is in argv."""
+    from .prompt import claim_stdin
+
+    data = claim_stdin("-a -", MAX_BYTES)
+    if not data:
+        raise UsageError("-a/--attach -: stdin is empty")
+    return data
 
 
 def read_file(path: Path, source: str) -> bytes:

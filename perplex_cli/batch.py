@@ -57,7 +57,7 @@ class Request:
     system: str | None  # for the log
 
 
-@shared_options(exclude=("--format", "--render"))
+@shared_options(exclude=("--format", "--render", "--no-markers"))
 def batch_command(
     file: Annotated[
         str,

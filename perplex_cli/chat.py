@@ -39,19 +39,13 @@ def run_chat(opts: Options, *, continue_last: bool = False, cid: str | None = No
     from .prompt import stdin_is_terminal
     from .run import Session
 
-    if not stdin_is_terminal():
-        raise UsageError(
-            "chat needs a terminal on stdin",
-            hint='for questions from a script or a pipe use: perplex ask "question"',
-        )
-    if opts.format not in (None, "text"):
-        raise UsageError(
-            f"chat shows text answers; for -f {opts.format} use: perplex ask -f {opts.format}"
-        )
-    if opts.dry_run:
-        raise UsageError("chat sends every question; to see a request use: perplex ask --dry-run")
-    session = Session(opts)
+    session = Session(opts)  # the options are checked first, terminal or not
     try:
+        if not stdin_is_terminal():
+            raise UsageError(
+                "chat needs a terminal on stdin",
+                hint='for questions from a script or a pipe use: perplex ask "question"',
+            )
         chat = Chat(session, session.conversation(continue_last=continue_last, cid=cid))
         session.connect()
         chat.run()

@@ -1,8 +1,8 @@
 """The typer commands: parse, call one function, hand the result to a formatter.
 
-The root group is click-default-group's DefaultGroup combined with typer's group (D1), so
+The root group is click-default-group's DefaultGroup combined with typer's group, so
 that `perplex "q"` runs `ask`. A question that is exactly a command name runs that command;
-`perplex ask models` asks it.
+`perplex ask models` asks it (routing.py decides which command a command line runs).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class PerplexGroup(DefaultCommandGroup):
     """The root group: `ask` is the default command."""
 
     default_command = "ask"
+    suggest_typos = False  # routing.py decides: a one-word question only
 
     # Click would turn a broken pipe into exit 1 and Ctrl-C into "Aborted!": both are handed
     # over as the typed errors of D5 before click sees them, while parsing (--help | head)
@@ -155,7 +156,7 @@ def ask_command(
         "  perplex chat -c   # go on with the latest conversation",
     ),
 )
-@shared_options
+@shared_options(exclude=("--format", "--dry-run"))  # chat shows text and sends each question
 def chat_command(
     continue_last: ContinueOption = False,
     cid: CidOption = None,

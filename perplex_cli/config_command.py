@@ -138,10 +138,11 @@ def _edit(change: Any) -> None:
 
 def _known(key: str) -> None:
     from .settings import config_keys
+    from .suggest import did_you_mean
 
     if key not in config_keys():
         raise UsageError(
-            f"unknown config key {key!r}",
+            f"unknown config key {key!r}.{did_you_mean(key, config_keys())}",
             hint="perplex config list --all shows the known keys",
         )
 

@@ -49,6 +49,11 @@ ENVIRONMENT: tuple[tuple[tuple[str, ...], str], ...] = (
     ),
     (("TERM",), "dumb means plain output."),
     (
+        ("PAGER",),
+        "The pager of a perplex logs listing taller than the terminal (default less, with "
+        "LESS=FRX unless LESS is set); cat or an empty value turns paging off.",
+    ),
+    (
         ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"),
         "Proxies, as curl reads them; --proxy wins over them.",
     ),

@@ -10,6 +10,7 @@
     ├── NetworkError (7)          refused, DNS, TLS, timeouts
     │   └── CutStream (7)         the answer started but the body ended before it was complete
     ├── ProtocolError (8)         not an event stream, an event not JSON, a redirect, a limit
+    ├── Declined (0)              the user answered no to a confirmation: nothing was sent
     ├── Interrupted (130)         Ctrl-C (SIGTERM 143, SIGHUP 129)
     └── PipeClosed (141)          the reader of stdout went away (`| head`): silent
 
@@ -104,6 +105,17 @@ class ProtocolError(PerplexError):
     kind = "protocol_error"
 
 
+class Declined(PerplexError):
+    """The user answered no when asked to confirm (the cost of deep research): not a failure.
+
+    Nothing was sent and nothing is printed on stdout; stderr says so; the status is 0, as
+    for `rm -i` answered no.
+    """
+
+    exit_code = 0
+    kind = "declined"
+
+
 class Interrupted(PerplexError):
     """Raised on Ctrl-C so that the partial answer can be finished and kept."""
 
@@ -137,7 +149,7 @@ class PipeClosed(PerplexError):
 
 # (status, meaning): every exit_code above, plus 0 and 1.
 EXIT_STATUS: tuple[tuple[int, str], ...] = (
-    (0, "Success."),
+    (0, "Success; also a confirmation answered no (nothing was sent, stderr says so)."),
     (1, "Internal error (a bug): one line on stderr, the traceback with --debug."),
     (2, "Usage error: a bad option or value, no prompt, an unknown conversation or log id."),
     (3, "Authentication or configuration: no key, key rejected (401, 403), a bad config file."),

@@ -94,14 +94,14 @@ def checked(text: str, source: str) -> FoundKey:
 
 def key_from_stdin(what: str) -> str:
     """All of stdin; a terminal or closed stdin is refused rather than waited on."""
-    from .prompt import read_stdin, stdin_is_terminal, stdin_stream
+    from .prompt import claim_stdin, stdin_is_terminal, stdin_stream, stdin_text
 
     source = stdin_stream()
     if source is None:
         if stdin_is_terminal():
             raise UsageError(f"{what} reads the key from stdin, but stdin is a terminal")
         return ""
-    return read_stdin(source, "the key on stdin")
+    return stdin_text(claim_stdin(what), "the key on stdin")
 
 
 def run_key_command(command: str, where: str) -> str:

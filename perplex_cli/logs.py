@@ -197,22 +197,62 @@ def _one_line(text: str, width: int) -> str:
     return line if len(line) <= width else line[: width - 3] + "..."
 
 
-def write_records(out: Sink, records: list[dict[str, Any]], fmt: str) -> None:
-    """A listing: one line per exchange (text), one array (json) or one object a line (ndjson)."""
+def _listing(records: list[dict[str, Any]], fmt: str) -> None:
+    """The listing on stdout; on a terminal, text gets a header row and goes through $PAGER."""
+    import io
+
+    from .pager import page
+    from .run import text_stream
+    from .terminal import is_terminal, neutralise
+
+    out = text_stream(sys.stdout)
+    if fmt != "text" or not is_terminal(out):
+        write_records(out, records, fmt)
+        return
+    listing = io.StringIO()
+    write_records(listing, records, fmt, header=True)
+    page(neutralise(listing.getvalue()), out)
+
+
+def write_records(
+    out: Sink, records: list[dict[str, Any]], fmt: str, *, header: bool = False
+) -> None:
+    """A listing: one line per exchange (text), one array (json) or one object a line (ndjson).
+
+    `header` puts a row of column names above the text lines (on a terminal).
+    """
     if fmt == "json":
         out.write(_json([document(r) for r in records], pretty=True))
     elif fmt == "ndjson":
         for r in records:
             out.write(_json(document(r), pretty=False))
     else:
-        width = max((len(str(r["id"])) for r in records), default=1)
-        models = max((len(r["model"] or "-") for r in records), default=1)
-        statuses = max((len(r["status"]) for r in records), default=1)
-        for r in records:
+        header = header and bool(records)
+        ids = [str(r["id"]) for r in records]
+        models = [r["model"] or "-" for r in records]
+        statuses = [str(r["status"]) for r in records]
+        cids = [str(r["conversation"]) for r in records]
+        # each column as wide as its widest value, and its name when there is a header row
+        widths = [
+            max([len(v) for v in column] + [len(name) if header else 1])
+            for column, name in (
+                (ids, "ID"),
+                (models, "MODEL"),
+                (statuses, "STATUS"),
+                (cids, "CID"),
+            )
+        ]
+        width, model_w, status_w, cid_w = widths
+        if header:
+            out.write(
+                f"{'ID':>{width}}  {'WHEN':<16}  {'MODEL':<{model_w}}  {'STATUS':<{status_w}}  "
+                f"{'CID':<{cid_w}}  PROMPT\n"
+            )
+        for r, model in zip(records, models, strict=True):
             out.write(
                 f"{r['id']:>{width}}  {_when(r['started']):%Y-%m-%d %H:%M}  "
-                f"{r['model'] or '-':<{models}}  {r['status']:<{statuses}}  {r['conversation']}  "
-                f"{_one_line(r['prompt'], PROMPT_WIDTH)}\n"
+                f"{model:<{model_w}}  {r['status']:<{status_w}}  "
+                f"{r['conversation']:<{cid_w}}  {_one_line(r['prompt'], PROMPT_WIDTH)}\n"
             )
             if r.get("snippet"):
                 out.write(f"{'':>{width}}  {_one_line(r['snippet'], 100)}\n")
@@ -262,7 +302,7 @@ def list_command(
             if store is None
             else store.exchanges(limit=limit, model=model, since=after, status=status)
         )
-    write_records(_stdout(fmt), records, fmt)
+    _listing(records, fmt)
 
 
 @app.command(
@@ -327,7 +367,7 @@ def search_command(
     fmt = _format(fmt)
     with _opened() as store:
         records = [] if store is None else store.search(words, limit=limit)
-    write_records(_stdout(fmt), records, fmt)
+    _listing(records, fmt)
 
 
 @app.command(

@@ -93,6 +93,7 @@ class Options:
     format: str | None = None
     reasoning: bool | None = None
     no_citations: bool | None = None
+    no_markers: bool | None = None
     quiet: bool | None = None
     render: bool | None = None
     usage: bool | None = None
@@ -405,7 +406,7 @@ def shared_parameters() -> list[tuple[str, Any]]:
                 _Str,
                 _opt(
                     "--json-schema",
-                    help="Answer as JSON matching the JSON Schema in FILE [response_format: json_schema].",
+                    help="Answer as JSON matching this JSON Schema: a FILE, '-' (stdin) or inline JSON ({...}) [response_format: json_schema].",
                     metavar="FILE",
                 ),
             ],
@@ -440,7 +441,7 @@ def shared_parameters() -> list[tuple[str, Any]]:
                 _opt(
                     "-a",
                     "--attach",
-                    help="Attach an image (png, jpeg, webp, gif) or a document (pdf, doc, docx, txt, rtf), a local file up to 50 MB or an https URL; repeatable [messages: image_url, file_url].",
+                    help="Attach an image (png, jpeg, webp, gif) or a document (pdf, doc, docx, txt, rtf), a local file up to 50 MB ('-': stdin, type sniffed) or an https URL; repeatable [messages: image_url, file_url].",
                     metavar="PATH|URL",
                 ),
             ],
@@ -494,6 +495,16 @@ def shared_parameters() -> list[tuple[str, Any]]:
                 _opt(
                     "--no-citations/--citations",
                     help="Do not list the sources after a text answer (--citations overrides the config).",
+                ),
+            ],
+        ),
+        (
+            "no_markers",
+            Annotated[
+                bool | None,
+                _opt(
+                    "--no-markers/--markers",
+                    help="Leave the inline [n] source markers out of a text answer (json and ndjson keep them).",
                 ),
             ],
         ),

@@ -44,6 +44,11 @@ def stdin_is_terminal() -> bool:
 
 def read_stdin(source: BinaryIO, what: str = "stdin") -> str:
     """All of stdin as text; refuses binary, invalid UTF-8 and more than STDIN_LIMIT bytes."""
+    return stdin_text(read_bytes(source, what, STDIN_LIMIT), what)
+
+
+def read_bytes(source: BinaryIO, what: str, limit: int) -> bytes:
+    """All of the stream, refusing more than `limit` bytes."""
     chunks = []
     size = 0
     while True:
@@ -54,13 +59,16 @@ def read_stdin(source: BinaryIO, what: str = "stdin") -> str:
         if not block:
             break
         size += len(block)
-        if size > STDIN_LIMIT:
+        if size > limit:
             raise UsageError(
-                f"{what} is larger than {STDIN_LIMIT // (1024 * 1024)} MiB; "
-                "send a smaller part of it"
+                f"{what} is larger than {limit // (1024 * 1024)} MiB; send a smaller part of it"
             )
         chunks.append(block)
-    data = b"".join(chunks)
+    return b"".join(chunks)
+
+
+def stdin_text(data: bytes, what: str) -> str:
+    """The bytes as text; refuses binary and invalid UTF-8."""
     if b"\x00" in data:
         raise UsageError(f"{what} looks binary (it contains NUL bytes); send text")
     try:
@@ -70,9 +78,43 @@ def read_stdin(source: BinaryIO, what: str = "stdin") -> str:
     return text.removeprefix("\ufeff")
 
 
+# The one option whose value stdin is ('-'), with what it held: (the stdin, the option, bytes).
+_claimed: list[tuple[object, str, bytes]] = []
+
+
+def claim_stdin(what: str, limit: int = STDIN_LIMIT) -> bytes:
+    """All of stdin, as the value of the one option `what` that reads it; read once.
+
+    A second option reading stdin is a usage error, and the prompt must then be in the
+    arguments (build_prompt leaves stdin alone).
+    """
+    owner = claimed_by()
+    if owner is not None and owner != what:
+        raise UsageError(f"stdin cannot hold both {owner} and {what}")
+    if owner is None:
+        source = stdin_stream()
+        if source is None:
+            state = "a terminal" if stdin_is_terminal() else "closed"
+            raise UsageError(f"{what} reads stdin, but stdin is {state}")
+        _claimed[:] = [(sys.stdin, what, read_bytes(source, what, limit))]
+    return _claimed[0][2]
+
+
+def claimed_by() -> str | None:
+    """The option that took this run's stdin, if one did."""
+    if _claimed and _claimed[0][0] is sys.stdin:
+        return _claimed[0][1]
+    return None
+
+
 def build_prompt(words: list[str], ignore_stdin: bool = False) -> str:
     """The user's message: stdin material, a blank line, then the instruction from argv."""
     wants_stdin = words == ["-"]
+    owner = claimed_by()
+    if owner is not None:
+        if wants_stdin:
+            raise UsageError(f"stdin cannot hold both {owner} and the prompt (-)")
+        ignore_stdin = True
     if wants_stdin:
         words = []
     argument = " ".join(words)

@@ -91,6 +91,10 @@ def validate(opts: Options) -> None:
     location(opts.location)
     language(opts.language)
     json_schema(opts.json_schema)
+    if "-" in as_list(opts.attach):  # before the prompt is read: stdin is the file
+        from .attach import stdin_attachment
+
+        stdin_attachment()
     overrides(opts.option)
 
 
@@ -282,22 +286,19 @@ def language(value: str | None) -> str | None:
     return text.lower()
 
 
-def json_schema(path: str | None) -> dict[str, Any] | None:
-    """The JSON Schema in the file, which must be readable and hold one JSON object."""
-    if path is None:
+def json_schema(value: str | None) -> dict[str, Any] | None:
+    """The JSON Schema given inline (`{...}`), on stdin (`-`) or in a file: one JSON object."""
+    if value is None:
         return None
-    where = f"--json-schema {path}"
-    try:
-        text = Path(path).expanduser().read_text(encoding="utf-8")
-    except IsADirectoryError:
-        raise UsageError(f"{where}: is a directory; give a file holding a JSON Schema") from None
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise UsageError(f"{where}: cannot read the file: {reason}") from None
-    except UnicodeDecodeError:
-        raise UsageError(
-            f"{where}: the file is not UTF-8 text; it must hold a JSON Schema"
-        ) from None
+    if value.lstrip().startswith("{"):
+        where, text = "--json-schema (inline)", value
+    elif value == "-":
+        from .prompt import claim_stdin, stdin_text
+
+        where = "--json-schema -"
+        text = stdin_text(claim_stdin(where), f"{where} (stdin)")
+    else:
+        where, text = f"--json-schema {value}", _schema_file(value)
     try:
         schema = json.loads(text, parse_constant=_no_constant)
     except ValueError as exc:
@@ -312,6 +313,21 @@ def json_schema(path: str | None) -> dict[str, Any] | None:
     if not isinstance(schema, dict):
         raise UsageError(f"{where}: must hold a JSON object (a JSON Schema), not {_kind(schema)}")
     return schema
+
+
+def _schema_file(path: str) -> str:
+    where = f"--json-schema {path}"
+    try:
+        return Path(path).expanduser().read_text(encoding="utf-8")
+    except IsADirectoryError:
+        raise UsageError(f"{where}: is a directory; give a file holding a JSON Schema") from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise UsageError(f"{where}: cannot read the file: {reason}") from None
+    except UnicodeDecodeError:
+        raise UsageError(
+            f"{where}: the file is not UTF-8 text; it must hold a JSON Schema"
+        ) from None
 
 
 def _no_constant(name: str) -> Any:

@@ -30,10 +30,20 @@ CONNECTION = (
     "--api-key-file",
     "--allow-insecure-http",
 )
-ANSWER = ("--api", "--format", "--reasoning", "--no-citations", "--usage", "--log", *CONNECTION)
+ANSWER = (
+    "--api",
+    "--format",
+    "--reasoning",
+    "--no-citations",
+    "--no-markers",
+    "--usage",
+    "--log",
+    *CONNECTION,
+)
 LOOK = ("--api", "--format", *CONNECTION)
 # Options that change how an answer is shown (submit shows none), and that shape requests.
-SHOWING = ("reasoning", "no_citations", "usage", "render")
+# submit prints the id only: it takes none of the options that shape an answer.
+NOT_SUBMIT = ("--reasoning", "--no-citations", "--no-markers", "--usage", "--render", "--dry-run")
 SENDING = (
     "base_url",
     "timeout",
@@ -111,7 +121,7 @@ _MaxWait = Annotated[
         '  perplex research submit --preset high -f json "q" | jq -r .id',
     ),
 )
-@shared_options
+@shared_options(exclude=NOT_SUBMIT)
 def submit_command(
     prompt: _Prompt = None,
     ignore_stdin: _IgnoreStdin = False,
@@ -121,7 +131,6 @@ def submit_command(
     opts: Options,
 ) -> None:
     """Submit a deep-research question and print its id (preset medium by default)."""
-    _refuse(opts, SHOWING, "submit prints the id only; give it to research wait or run")
     _start(prompt or [], opts, ignore_stdin=ignore_stdin, yes=yes, key=idempotency_key, wait=None)
 
 
@@ -132,7 +141,7 @@ def submit_command(
         '  perplex research run -f json --yes "q" > report.json',
     ),
 )
-@shared_options
+@shared_options(exclude=("--dry-run",))
 def run_command(
     prompt: _Prompt = None,
     ignore_stdin: _IgnoreStdin = False,
@@ -240,13 +249,9 @@ def _start(
     wait: Wait | None,
 ) -> None:
     """submit (wait is None) or run: checks, the question, then the API's own flow."""
-    from .errors import UsageError
-    from .options import given
     from .prompt import build_prompt
     from .research_jobs import research_session
 
-    if given(opts, "dry_run"):
-        raise UsageError("research has no --dry-run: nothing was submitted")
     if wait is not None:
         wait.check()
     with research_session(opts, asks=True) as session:

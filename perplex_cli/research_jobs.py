@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import IO, TYPE_CHECKING, Any
 
-from .errors import Interrupted, NetworkError, PerplexError, UsageError
+from .errors import Declined, Interrupted, NetworkError, PerplexError, UsageError
 from .options import Options, given
 from .run import Session
 from .terminal import guard
@@ -98,7 +98,7 @@ def confirm(engine: str, yes: bool, err: IO[str]) -> None:
         f"perplex: deep research with {engine} costs dollars per question, not cents. Submit?"
     )
     if not click.confirm(question, default=False, err=True):
-        raise Interrupted("not submitted")
+        raise Declined("not submitted: the question was not sent")
 
 
 def announce(session: Session, run_id: str) -> None:

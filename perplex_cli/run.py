@@ -192,6 +192,8 @@ class Session:
             self.out,
             self.err,
             citations=not self.settings.no_citations,
+            markers=not self.settings.no_markers,
+            extras=tuple(k for k in ("related_questions", "images") if getattr(self.opts, k)),
             reasoning=self.settings.reasoning,
             render=self.out_style if self.settings.render else None,
         )

@@ -42,6 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "format": "text",
     "reasoning": False,
     "no_citations": False,
+    "no_markers": False,
     "quiet": False,
     "render": False,
     "usage": False,
@@ -70,6 +71,7 @@ class Settings:
     format: str
     reasoning: bool
     no_citations: bool
+    no_markers: bool
     quiet: bool
     render: bool
     usage: bool

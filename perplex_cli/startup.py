@@ -43,6 +43,13 @@ def command_for(app: typer.Typer, args: list[str], prog: str = "perplex") -> cli
     return get_command(pruned)
 
 
+def command_names(app: typer.Typer) -> list[str]:
+    """The names of the root's commands and groups, in their order, without building any."""
+    return [_command_name(c) for c in app.registered_commands] + [
+        _group_name(g) for g in app.registered_groups
+    ]
+
+
 def _listing(app: typer.Typer) -> typer.Typer:
     """The app as its --help lists it: every command and group, none of their parameters.
 

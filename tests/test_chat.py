@@ -169,12 +169,14 @@ def test_chat_without_a_terminal_refuses_and_points_to_ask(cli, server):
     assert server.requests == []
 
 
-def test_chat_refuses_json_output(chat, server):
-    child = chat("-f", "json")
+@pytest.mark.parametrize("option", ["-f", "--dry-run"])
+def test_chat_has_no_json_output_and_no_dry_run(chat, server, option):
+    child = chat(option, "json") if option == "-f" else chat(option)
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 2
-    assert "perplex ask -f json" in child.before
+    assert f"No such option '{option}'" in child.before
+    assert server.requests == []
 
 
 def test_no_log_chat_leaves_no_log_and_no_history(server, chat, env):

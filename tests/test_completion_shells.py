@@ -17,6 +17,7 @@ import pytest
 
 from perplex_cli.choices import MODELS as MODEL_NAMES
 from perplex_cli.commandtree import command_tree
+from perplex_cli.settings import config_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPLETIONS = ROOT / "completions"
@@ -26,6 +27,7 @@ FORMATS = {"text", "ndjson", "json"}
 TREE = command_tree()
 COMMANDS = {c.path[-1] for c in TREE.commands}
 ASK_OPTIONS = {n for o in TREE.find(("ask",)).options for n in o.names}
+CONFIG_KEYS = set(config_keys())
 
 
 def starting(prefix: str, words: set[str]) -> set[str]:
@@ -69,6 +71,13 @@ def bash_complete(*words: str, cwd: Path = ROOT) -> list[str]:
         (["perplex", "-m", "sonar", "why", ""], set()),  # a question word: nothing to offer
         (["perplex", "ask", "--", "-"], set()),  # after --, no options
         (["perplex", "ask", "--render", "--no-c"], starting("--no-c", ASK_OPTIONS)),
+        (["perplex", "config", "set", "mod"], {"model"}),
+        (["perplex", "config", "get", "max_"], {"max_tokens"}),
+        (["perplex", "config", "unset", "no_"], starting("no_", CONFIG_KEYS)),
+        (["perplex", "config", "set", "model", ""], MODELS),
+        (["perplex", "config", "set", "format", "j"], {"json"}),
+        (["perplex", "config", "set", "render", ""], {"true", "false"}),
+        (["perplex", "config", "set", "system", ""], set()),  # free text
     ],
 )
 def test_bash_completes_commands_options_and_values(words, expected):
@@ -119,6 +128,10 @@ def fish_complete(line: str) -> list[str]:
         ("perplex completions ", {"bash", "zsh", "fish"}),
         ("perplex why --mo", {"--model"}),
         ("perplex -m sonar why ", set()),
+        ("perplex config set mod", {"model"}),
+        ("perplex config get ", CONFIG_KEYS),
+        ("perplex config set model ", MODELS),
+        ("perplex config set no_markers ", {"true", "false"}),
     ],
 )
 def test_fish_completes_commands_options_and_values(line, expected):
@@ -172,6 +185,9 @@ def zsh_listing(child, line: str) -> set[str]:
         ("perplex -m ", MODELS, {"json"}),
         ("perplex completions ", {"bash", "zsh", "fish"}, {"ask"}),
         ("perplex why --no-c", {"--no-citations", "--no-color"}, {"--model"}),
+        ("perplex config set ", {"model", "max_tokens", "render"}, {"ask", "sonar"}),
+        ("perplex config set model ", MODELS, {"model"}),
+        ("perplex config set log ", {"true", "false"}, {"sonar"}),
     ],
 )
 def test_zsh_completes_commands_options_and_values(zsh, line, expected, absent):

@@ -214,9 +214,11 @@ def test_on_a_terminal_submit_asks_first_and_no_sends_nothing(api, env):
     child = terminal(api, env, "submit", "q")
     child.expect("costs dollars per question, not cents. Submit\\? \\[y/N\\]")
     child.sendline("n")
+    child.expect_exact("perplex: not submitted: the question was not sent")
     child.expect(pexpect.EOF)
     child.close()
-    assert child.exitstatus == 130
+    assert child.exitstatus == 0  # a choice, not a failure and not a Ctrl-C
+    assert "error" not in child.before
     assert posts(api) == []
 
 

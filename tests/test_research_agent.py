@@ -119,7 +119,7 @@ def test_chat_chosen_by_name_keeps_the_async_chat_endpoints(api, cli, env, monke
         ),
         (["submit", "--stop", "x", "q"], "--stop"),
         (["run", "--dry-run", "q"], "--dry-run"),
-        (["submit", "--usage", "--render", "q"], "--usage, --render: submit prints the id only"),
+        (["submit", "--usage", "--render", "q"], "No such option '--usage'"),
         (
             ["list", "--timeout", "5"],
             "--timeout: on the Agent API, research list reads the local log",
@@ -378,9 +378,10 @@ def test_on_a_terminal_run_asks_first_and_no_sends_nothing(api, env):
     child = terminal(api, env, "run", "q")
     child.expect("deep research with preset medium costs dollars per question, not cents")
     child.sendline("n")
+    child.expect_exact("perplex: not submitted")
     child.expect(pexpect.EOF)
     child.close()
-    assert child.exitstatus == 130
+    assert child.exitstatus == 0  # declined: a choice, not Ctrl-C's 130
     assert posts(api) == []
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Annotated
 
 import click
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 HEADER = "generated from the perplex command tree by scripts/gen_docs.py; do not edit"
 # Words that go into the scripts unquoted: command, option and value names.
-_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$|^--?[A-Za-z0-9][A-Za-z0-9._-]*$")
+_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$|^--?[A-Za-z0-9][A-Za-z0-9._-]*$|^[a-z_]+$")
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,7 @@ def levels(tree: Command) -> list[Level]:
                 argument=cmd.arguments[0] if cmd.arguments else None,
             )
         )
+    out += config_levels(tree, out)
     for level in out:
         for word in [
             *(n for n, _ in level.commands),
@@ -73,6 +74,44 @@ def levels(tree: Command) -> list[Level]:
             if not _WORD.match(word):
                 raise ValueError(f"{word!r} cannot go into a completion script unquoted")
     return out
+
+
+# The config commands whose first argument is a config key, and whether a value follows it.
+CONFIG_KEY_COMMANDS = {
+    ("config", "get"): False,
+    ("config", "set"): True,
+    ("config", "unset"): False,
+}
+
+
+def config_levels(tree: Command, out: list[Level]) -> list[Level]:
+    """The config keys, as if each were a subcommand of `config get`, `set` and `unset`.
+
+    Every shell's script then completes a key where a command name would go, and for
+    `config set KEY` the values of that key (those of its flag; true/false for a switch).
+    """
+    from ..commandtree import Argument
+    from ..settings import config_keys
+
+    keys = config_keys()
+    flags = {o.long: o for o in tree.find(("ask",)).options}
+    added: list[Level] = []
+    for i, level in enumerate(out):
+        if level.path not in CONFIG_KEY_COMMANDS:
+            continue
+        takes_value = CONFIG_KEY_COMMANDS[level.path]
+        out[i] = replace(level, commands=tuple((k, _key_help(k, flags)) for k in keys))
+        for key, kind in keys.items():
+            flag = flags.get("--" + key.replace("_", "-"))
+            values = ("true", "false") if kind is bool else flag.values if flag else ()
+            argument = Argument("VALUE", "", values, False) if takes_value else None
+            added.append(replace(level, path=(*level.path, key), argument=argument))
+    return added
+
+
+def _key_help(key: str, flags: dict[str, Option]) -> str:
+    flag = flags.get("--" + key.replace("_", "-"))
+    return flag.help if flag else f"Config key {key}."
 
 
 FILES_MARK = "@files"  # in a script's value table: complete file names

@@ -7,11 +7,14 @@ They never name `sys.stdout`; the caller owns the streams.
 
 from __future__ import annotations
 
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from ..errors import PerplexError
 from ..events import Accumulator, Update
 from ..style import StreamStyle
+
+if TYPE_CHECKING:
+    from .text import TextFormatter
 
 
 class Formatter(Protocol):
@@ -31,10 +34,16 @@ def make_formatter(
     err: IO[str],
     *,
     citations: bool = True,
+    markers: bool = True,
+    extras: tuple[str, ...] = (),
     reasoning: bool = False,
     render: StreamStyle | None = None,
 ) -> Formatter:
-    """The formatter for `-f NAME`; `render` (--render) is the style of `out`, which decides."""
+    """The formatter for `-f NAME`; `render` (--render) is the style of `out`, which decides.
+
+    For text only: `markers` False leaves the inline [n] markers out; `extras` names the
+    metadata the request asked for ("related_questions", "images"), shown after the sources.
+    """
     if name == "json":
         from .json import JsonFormatter
 
@@ -46,7 +55,16 @@ def make_formatter(
     if render is not None and render.styled:
         from .render import RenderFormatter
 
-        return RenderFormatter(out, err, citations=citations, reasoning=reasoning, live=render.live)
-    from .text import TextFormatter
+        formatter: TextFormatter = RenderFormatter(
+            out, err, citations=citations, reasoning=reasoning, live=render.live
+        )
+    else:
+        from .text import TextFormatter
 
-    return TextFormatter(out, err, citations=citations, reasoning=reasoning)
+        formatter = TextFormatter(out, err, citations=citations, reasoning=reasoning)
+    if not markers:
+        from .text import MarkerFilter
+
+        formatter.markers = MarkerFilter()
+    formatter.extras = extras
+    return formatter
