@@ -93,6 +93,7 @@ def test_installing_the_wheel_puts_each_file_where_its_reader_looks(
             "-q",
             "--no-deps",
             "--no-index",
+            "--ignore-installed",  # leave this environment's own perplex-cli installed
             "--prefix",
             str(prefix),
             str(wheel),
