@@ -274,20 +274,20 @@ def json_schema(path: str | None) -> dict[str, Any] | None:
     """The JSON Schema in the file, which must be readable and hold one JSON object."""
     if path is None:
         return None
+    from .localfile import SCHEMA_LIMIT, read_limited
+
     where = f"--json-schema {path}"
-    try:
-        text = Path(path).expanduser().read_text(encoding="utf-8")
-    except IsADirectoryError:
-        raise UsageError(f"{where}: is a directory; give a file holding a JSON Schema") from None
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise UsageError(f"{where}: cannot read the file: {reason}") from None
-    except UnicodeDecodeError:
-        raise UsageError(
-            f"{where}: the file is not UTF-8 text; it must hold a JSON Schema"
-        ) from None
+
+    def refuse(message: str, hint: str) -> UsageError:
+        return UsageError(f"{where}: {message}; it must hold a JSON Schema")
+
+    text = read_limited(Path(path).expanduser(), "the file", SCHEMA_LIMIT, refuse=refuse)
+    if text is None:
+        raise UsageError(f"{where}: cannot read the file: No such file or directory")
     try:
         schema = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise UsageError(f"{where}: nested too deeply; it must hold a JSON Schema") from None
     except ValueError as exc:
         detail = (
             f"{exc.msg} at line {exc.lineno} column {exc.colno}"
