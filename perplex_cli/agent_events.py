@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .errors import PerplexError, ProtocolError
-from .events import Accumulator, Update
+from .events import Accumulator, Update, text_or_none
 
 DONE_EVENTS = frozenset({"response.completed", "response.incomplete"})
 FAILED_EVENTS = frozenset({"response.failed", "error"})
@@ -119,11 +119,13 @@ class AgentAccumulator(Accumulator):
 
     def _response(self, response: dict[str, Any], *, final: bool) -> Update:
         if self.id is None:
-            self.id = response.get("id")
-            self.created = response.get("created_at")
-        if response.get("model") and (final or self.model is None):
-            self.model = response["model"]  # at the end: the model that answered, not the preset
-        self.status = response.get("status") or self.status
+            self.id = text_or_none(response.get("id"))
+            created = response.get("created_at")
+            self.created = created if type(created) is int else None
+        model = text_or_none(response.get("model"))
+        if model and (final or self.model is None):
+            self.model = model  # at the end: the model that answered, not the preset
+        self.status = text_or_none(response.get("status")) or self.status
         if not final:
             return Update()
         self.complete = self.status in ENDED or self.status is None
@@ -162,7 +164,7 @@ class AgentAccumulator(Accumulator):
     def _add_sources(self, results: Any) -> None:
         for result in results or []:
             url = result.get("url") if isinstance(result, dict) else None
-            if not url or url in self._urls:
+            if not url or type(url) is not str or url in self._urls:
                 continue
             self._urls.add(url)
             self.metadata.setdefault("search_results", []).append(result)

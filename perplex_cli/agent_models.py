@@ -44,8 +44,10 @@ def list_agent_models(
             response.close()
     finally:
         transport.close()
+    from .serverjson import loads as server_json
+
     try:
-        doc = json.loads(raw)
+        doc = server_json(raw, "the model list")
     except ValueError:
         raise ProtocolError(f"the model list is not JSON: {first_line(raw, 80)!r}") from None
     data = doc.get("data") if isinstance(doc, dict) else None

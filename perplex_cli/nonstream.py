@@ -8,7 +8,6 @@ returned for the caller to raise.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from .ask import Outcome, stream_error
@@ -22,6 +21,7 @@ if TYPE_CHECKING:
 
 def read_answer(response: requests.Response, formatter: Formatter, acc: Accumulator) -> Outcome:
     """Read the whole JSON body of `response` through `formatter`; always closes it."""
+    from .serverjson import loads as server_json
     from .transport import body_reads, first_line
 
     error: PerplexError | None = None
@@ -34,7 +34,7 @@ def read_answer(response: requests.Response, formatter: Formatter, acc: Accumula
         if not text.strip():
             raise ProtocolError("the response body is empty; expected a JSON document")
         try:
-            doc = json.loads(text)
+            doc = server_json(text, "the response")
         except ValueError:
             raise ProtocolError(
                 f"the response is not a JSON document: {first_line(text, 80)!r}"
@@ -44,7 +44,13 @@ def read_answer(response: requests.Response, formatter: Formatter, acc: Accumula
         # A chat error document; an agent response always has an `error` member (null).
         if acc.plain_events and "error" in doc and "choices" not in doc:
             raise stream_error(doc["error"])
-        formatter.chunk(doc, acc.feed_response(doc))
+        try:
+            update = acc.feed_response(doc)
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+            raise ProtocolError(
+                f"the response has a field of the wrong type: {first_line(text, 80)!r}"
+            ) from exc
+        formatter.chunk(doc, update)
     except PerplexError as exc:
         error = exc
     except KeyboardInterrupt:

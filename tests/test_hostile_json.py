@@ -1,0 +1,259 @@
+"""A hostile server's valid JSON: wrong types, deep nesting, NaN and 1e400, huge integers,
+lone surrogates. Each ends with its documented exit code, no internal error, the partial
+answer kept and the exchange in the log; a fuzzing test mutates recorded events' fields.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import agent_streams as agent
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from replay import Reply
+from streams import answer, chunk, sse
+
+
+def strict_json(text: str) -> Any:
+    """json.loads that refuses NaN and Infinity, as any strict consumer (jq) does."""
+
+    def refuse(name: str) -> Any:
+        raise ValueError(f"{name} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def no_internal_error(result) -> None:  # type: ignore[no-untyped-def]
+    assert result.code != 1, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+
+
+def logged(cli) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    shown = cli("logs", "show", "-f", "json")
+    no_internal_error(shown)
+    assert shown.code == 0, shown.stderr
+    return strict_json(shown.stdout)  # type: ignore[no-any-return]
+
+
+def hello_then(*bad: dict[str, Any] | str) -> bytes:
+    """A good first chunk ("hello "), then the hostile events, then the end."""
+    return sse(chunk("hello "), *bad, chunk("", finish="stop", obj="chat.completion.done"))
+
+
+WRONG_TYPES = {
+    "content a number": (chunk(5), 8),  # type: ignore[arg-type]
+    "content a list": (chunk(["a"]), 8),  # type: ignore[arg-type]
+    "citations a number": (chunk("x", citations=5), 0),
+    "citations of numbers": (chunk("x", citations=[5, {"u": 1}]), 0),
+    "search_results a number": (chunk("x", search_results=5), 0),
+    "usage a list": (chunk("x", usage=[1]), 0),
+    "model a list": (chunk("x", model=[1]), 0),
+    "choices of numbers": (chunk("x", choices=[3]), 8),
+}
+
+
+@pytest.mark.parametrize("name", list(WRONG_TYPES))
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_a_field_of_the_wrong_type_is_exit_8_or_ignored_never_a_crash(server, cli, name, fmt):
+    bad, code = WRONG_TYPES[name]
+    server.reply(Reply(body=hello_then(bad)))
+    result = cli("--api", "chat", "-f", fmt, "q")
+    no_internal_error(result)
+    assert result.code == code, result.stderr
+    if fmt == "json":
+        doc = strict_json(result.stdout)
+        assert doc["choices"][0]["message"]["content"].startswith("hello ")
+        assert ("error" in doc) == (code != 0)
+    else:
+        assert result.stdout.startswith("hello ")
+    assert logged(cli)["answer"].startswith("hello ")
+    assert cli("logs", "show").code == 0
+
+
+def test_a_field_of_the_wrong_type_without_streaming_keeps_the_document(server, cli):
+    doc = {"id": "x", "model": "sonar", "choices": [{"index": 0, "message": "nope"}]}
+    server.reply(Reply(body=json.dumps(doc).encode(), content_type="application/json"))
+    result = cli("--api", "chat", "--no-stream", "-f", "json", "q")
+    no_internal_error(result)
+    assert result.code == 8
+    assert "wrong type" in result.stderr
+    assert strict_json(result.stdout)["choices"][0]["message"] == "nope"
+
+
+def test_an_agent_event_of_the_wrong_type_is_exit_8_with_the_partial_answer(server, cli):
+    body = agent.sse(
+        agent.event("response.created", 0, response=agent.response()),
+        agent.event("response.output_text.delta", 1, delta="hello "),
+        agent.event("response.completed", 2, response={**agent.response(), "output": 7}),
+    )
+    server.reply(Reply(body=body))
+    result = cli("--api", "agent", "-f", "json", "q")
+    no_internal_error(result)
+    assert result.code == 8, result.stderr
+    assert strict_json(result.stdout)["choices"][0]["message"]["content"] == "hello "
+    assert logged(cli)["answer"] == "hello "
+
+
+@pytest.mark.parametrize("depth", [70, 100_000])
+def test_deeply_nested_json_is_exit_8_with_the_partial_answer_kept(server, cli, depth):
+    deep = json.dumps(chunk("x")).replace(
+        '"model"', '"x": ' + "[" * depth + "]" * depth + ', "model"'
+    )
+    server.reply(Reply(body=hello_then(deep)))
+    result = cli("--api", "chat", "-f", "json", "q")
+    no_internal_error(result)
+    assert result.code == 8
+    assert "nested more than 64 levels deep" in result.stderr
+    doc = strict_json(result.stdout)
+    assert doc["choices"][0]["message"]["content"] == "hello "
+    assert doc["error"]["type"] == "protocol_error"
+    assert logged(cli)["answer"] == "hello "
+
+
+def test_nan_infinity_and_1e400_are_read_as_absent(server, cli):
+    last = chunk("", finish="stop", obj="chat.completion.done")
+    text = json.dumps(last).replace(
+        '"prompt_tokens": 5', '"prompt_tokens": NaN, "x": -Infinity, "cost": {"total_cost": 1e400}'
+    )
+    server.reply(Reply(body=sse(chunk("hi"), text)))
+    result = cli("--api", "chat", "-f", "json", "--usage", "q")
+    no_internal_error(result)
+    assert result.code == 0
+    doc = strict_json(result.stdout)  # valid JSON: no NaN, no Infinity
+    assert doc["usage"]["prompt_tokens"] is None
+    assert doc["usage"]["cost"]["total_cost"] is None
+    assert "inf" not in result.stderr and "cost not reported" in result.stderr
+    assert logged(cli)["usage"]["prompt_tokens"] is None
+
+
+def test_a_huge_integer_and_a_lone_surrogate_are_logged_safely(server, cli):
+    last = json.dumps(chunk("", finish="stop", obj="chat.completion.done")).replace(
+        '"prompt_tokens": 5', '"prompt_tokens": 99999999999999999999999'
+    )
+    server.reply(Reply(body=sse(json.dumps(chunk("a")).replace('"a"', '"a\\ud800b"'), last)))
+    result = cli("--api", "chat", "-f", "json", "q")
+    no_internal_error(result)
+    assert result.code == 0
+    doc = strict_json(result.stdout)
+    assert doc["choices"][0]["message"]["content"] == "a\ufffdb"
+    assert doc["usage"]["prompt_tokens"] is None
+    row = logged(cli)
+    assert row["answer"] == "a\ufffdb"
+    assert row["usage"]["prompt_tokens"] is None
+
+
+# Fuzzing: every field of recorded-shape events replaced by a value of another type.
+VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=5),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+
+
+def mutations(doc: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """doc with one field, at any depth, replaced by a value of any type."""
+    paths: list[tuple[Any, ...]] = []
+
+    def walk(value: Any, path: tuple[Any, ...]) -> None:
+        paths.append(path)
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, (*path, k))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, (*path, i))
+
+    walk(doc, ())
+
+    def replaced(path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+        copy = json.loads(json.dumps(doc))
+        if not path:
+            return copy  # type: ignore[no-any-return]
+        target = copy
+        for step in path[:-1]:
+            target = target[step]
+        target[path[-1]] = value
+        return copy  # type: ignore[no-any-return]
+
+    return st.builds(replaced, st.sampled_from(paths[1:]), VALUES)
+
+
+CHAT_FIRST = chunk("hello ", citations=["https://a.example"], search_results=[{"url": "u"}])
+CHAT_LAST = answer("", finish="stop")[-1]
+AGENT_DONE = agent.response(
+    "completed",
+    output=[agent.message("hi", [{"type": "url_citation", "url": "u"}])],
+    usage=agent.USAGE,
+)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    first=mutations(CHAT_FIRST),
+    last=mutations(CHAT_LAST),
+    agent_done=mutations(AGENT_DONE),
+    api=st.sampled_from(["chat", "agent"]),
+    fmt=st.sampled_from(["text", "json", "ndjson"]),
+    stream=st.booleans(),
+)
+def test_fuzzed_server_json_never_causes_an_internal_error(
+    server, cli, first, last, agent_done, api, fmt, stream
+):
+    text = lambda doc: json.dumps(doc, allow_nan=True)  # noqa: E731 - NaN is the point
+    if api == "chat" and stream:
+        body, ctype = sse(text(first), text(last)), "text/event-stream"
+    elif api == "chat":
+        body, ctype = text({**first, **last}).encode(), "application/json"
+    elif stream:
+        body = agent.sse(
+            agent.event("response.output_text.delta", 1, delta="hi"),
+            ("response.completed", json.loads(text({"response": agent_done}))),
+        )
+        ctype = "text/event-stream"
+    else:
+        body, ctype = text(agent_done).encode(), "application/json"
+    server.reply(Reply(body=body, content_type=ctype))
+    flags = [] if stream else ["--no-stream"]
+    result = cli("--api", api, "-f", fmt, "--usage", *flags, "q")
+    no_internal_error(result)
+    assert result.code in (0, 4, 6, 7, 8), result.stderr
+    if fmt == "json" and result.stdout:
+        strict_json(result.stdout)
+    for line in result.stdout.splitlines() if fmt == "ndjson" else []:
+        strict_json(line)
+    shown = cli("logs", "show", "-f", "json")
+    no_internal_error(shown)
+
+
+SEARCH = {
+    "id": "search-1",
+    "results": [{"title": "T", "url": "https://a.example", "snippet": "s", "date": "2025-01-01"}],
+}
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(doc=mutations(SEARCH), fmt=st.sampled_from(["text", "json", "ndjson"]))
+def test_fuzzed_search_json_never_causes_an_internal_error(server, cli, doc, fmt):
+    body = json.dumps(doc, allow_nan=True).encode()
+    server.reply(Reply(body=body, content_type="application/json"))
+    result = cli("search", "-f", fmt, "q")
+    no_internal_error(result)
+    assert result.code in (0, 8), result.stderr
+    for line in result.stdout.splitlines() if fmt == "ndjson" else []:
+        strict_json(line)
+    if fmt == "json":
+        strict_json(result.stdout)
