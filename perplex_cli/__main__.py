@@ -72,6 +72,7 @@ def run(args: list[str]) -> int:
 
     debug.set_enabled(False)  # --debug switches it on while argv is parsed
     try:
+        _refuse_undecodable(args)
         from .cli import app
         from .startup import command_for
 
@@ -113,6 +114,19 @@ def run(args: list[str]) -> int:
                 "(run with --debug for the details)"
             )
         return 1
+
+
+def _refuse_undecodable(args: list[str]) -> None:
+    """Bytes that are not UTF-8 reach sys.argv as lone surrogates: refuse them (exit 2)
+    before they become a prompt, a file name or a log row."""
+    from .errors import UsageError
+
+    for number, arg in enumerate(args, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+            raise UsageError(f"argument {number} is not valid UTF-8: '{shown}'") from None
 
 
 def _say(line: str) -> None:

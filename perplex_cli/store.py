@@ -181,7 +181,13 @@ class Exchange:
     error: str | None = None
 
     def row(self) -> dict[str, Any]:
-        usage = self.usage or {}
+        """The columns, each storable: SQLite takes no lone surrogate, no 65-bit integer."""
+        from .serverjson import clean
+
+        return clean(self._row(), "the exchange")  # type: ignore[no-any-return]
+
+    def _row(self) -> dict[str, Any]:
+        usage = self.usage if isinstance(self.usage, dict) else {}
         return {
             "conversation": self.conversation,
             "started": self.started,
@@ -233,7 +239,16 @@ def _int(value: Any) -> int | None:
 
 
 def _dumps(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    """JSON text that any reader takes: NaN and Infinity as null, surrogates as U+FFFD."""
+    if value is None:
+        return None
+    from .serverjson import loads
+
+    try:
+        text = json.dumps(value)  # ASCII: a lone surrogate is spelled as an escape, and found
+        return json.dumps(loads(text, "a value to log"), ensure_ascii=False, allow_nan=False)
+    except (PerplexError, RecursionError):  # nested too deeply to keep
+        return None
 
 
 class Store:
@@ -334,6 +349,8 @@ class Store:
         """One exchange by id, or the latest one."""
         if exchange_id is None:
             row = self.conn.execute("SELECT * FROM exchanges ORDER BY id DESC LIMIT 1").fetchone()
+        elif not 0 <= exchange_id < 2**63:  # no such row, and SQLite cannot take the number
+            return None
         else:
             row = self.conn.execute(
                 "SELECT * FROM exchanges WHERE id = ?", (exchange_id,)
@@ -364,7 +381,7 @@ class Store:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY id DESC"
-        if limit > 0:
+        if 0 < limit < 2**63:  # SQLite's integers are 64-bit; more is all of them
             sql += f" LIMIT {int(limit)}"
         return [record(row) for row in self.conn.execute(sql, args)]
 
@@ -379,7 +396,7 @@ class Store:
             "FROM exchanges_text JOIN exchanges e ON e.id = exchanges_text.rowid "
             "WHERE exchanges_text MATCH ? ORDER BY bm25(exchanges_text, 2.0, 1.0), e.id DESC"
         )
-        if limit > 0:
+        if 0 < limit < 2**63:  # SQLite's integers are 64-bit; more is all of them
             sql += f" LIMIT {int(limit)}"
         return [record(row) for row in self.conn.execute(sql, (query,))]
 
@@ -536,15 +553,23 @@ def _version(conn: sqlite3.Connection) -> int:
 
 def record(row: sqlite3.Row) -> dict[str, Any]:
     """A row as plain data, its JSON columns parsed (the index's bookkeeping left out)."""
+    from .serverjson import loads
+
     doc = dict(row)
     doc.pop("indexed", None)
     for name in JSON_COLUMNS:
         text = doc.get(name)
         if text is not None:
             try:
-                doc[name] = json.loads(text)
-            except ValueError:
+                doc[name] = loads(text, name)
+            except (ValueError, PerplexError):
                 pass
+    # Rows written by older versions may hold anything the server sent: show them anyway.
+    for name in ("citations", "search_results", "images", "related_questions"):
+        if not isinstance(doc.get(name), (list, type(None))):
+            doc[name] = None
+    if not isinstance(doc.get("usage"), (dict, type(None))):
+        doc["usage"] = None
     return doc
 
 

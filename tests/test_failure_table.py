@@ -173,6 +173,12 @@ PINNED_BY = {
     "an `http://` base URL to another machine": [
         "test_security::test_plain_http_to_another_host_is_refused_before_connecting"
     ],
+    "an argument that is not valid UTF-8 (any command)": [
+        "test_hostile_argv::test_an_argument_that_is_not_utf8_is_refused_by_position"
+    ],
+    "a log id or date out of range (`logs rm ²`, an id beyond 2^63, `--before 999999999d`)": [
+        "test_hostile_argv::test_odd_log_ids_and_dates_are_usage_errors"
+    ],
     "an unknown `--cid`, or `-c` with an empty log": [
         "test_log::test_unknown_cid_is_a_usage_error_before_any_request",
         "test_log::test_continue_with_an_empty_log_is_a_usage_error",

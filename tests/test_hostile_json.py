@@ -144,6 +144,29 @@ def test_a_huge_integer_and_a_lone_surrogate_are_logged_safely(server, cli):
     assert row["usage"]["prompt_tokens"] is None
 
 
+def test_logs_show_survives_rows_an_older_version_stored_with_wrong_types(server, cli):
+    import sqlite3
+
+    server.reply(Reply(body=sse(*answer("kept"))))
+    assert cli("--api", "chat", "q").code == 0
+    path = cli("logs", "path").stdout.strip()
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "UPDATE exchanges SET citations = '5', search_results = '\"x\"', "
+            "usage = '[1]', images = 'NaN', related_questions = '{}'"
+        )
+    for fmt in ("text", "json", "ndjson"):
+        shown = cli("logs", "show", "-f", fmt)
+        no_internal_error(shown)
+        assert shown.code == 0
+        assert "kept" in shown.stdout
+    row = logged(cli)
+    assert row["citations"] == [] and not row["usage"] and not row["images"]
+    listed = cli("logs", "-f", "json")
+    no_internal_error(listed)
+    strict_json(listed.stdout)
+
+
 # Fuzzing: every field of recorded-shape events replaced by a value of another type.
 VALUES = st.one_of(
     st.none(),
