@@ -196,7 +196,18 @@ def _edit_is_exact(before: str, after: str, key: str, value: Any) -> bool:
     expected = {k: v for k, v in old.items() if k != key}
     if value is not _ABSENT:
         expected[key] = parse_toml(f"v = {toml_value(value)}")["v"]
-    return bool(new == expected)
+    return bool(_comparable(new) == _comparable(expected))
+
+
+def _comparable(value: Any) -> Any:
+    """value with NaN spelled out: TOML's `nan` is not equal to itself, yet is unchanged."""
+    if isinstance(value, float) and math.isnan(value):
+        return "nan"
+    if isinstance(value, dict):
+        return {k: _comparable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_comparable(v) for v in value]
+    return value
 
 
 def _rewrite(text: str, key: str, value: Any) -> str:
@@ -205,7 +216,14 @@ def _rewrite(text: str, key: str, value: Any) -> str:
     table.pop(key, None)
     if value is not _ABSENT:
         table[key] = value
-    return dump_table(table)
+    try:
+        return dump_table(table)
+    except TypeError as exc:  # a table or an array of tables: only a person can re-lay it
+        raise ConfigError(
+            f"cannot change {key} without rewriting the config file, and {exc}; "
+            "nothing was changed",
+            hint="edit the file by hand: perplex config path",
+        ) from None
 
 
 def dump_table(table: dict[str, Any]) -> str:

@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from replay import Reply
 from streams import answer, sse
 from userfiles import config_dir, write_config, write_key
@@ -178,3 +180,57 @@ def test_batch_refuses_its_input_file_as_output(api, cli, tmp_path):
         assert "is the input file" in result.stderr
         assert prompts.read_text() == "one\ntwo"
     assert api.requests == []
+
+
+@pytest.mark.parametrize("value", ["nan", "-inf", "{a = 1}", "[nan, {b = 2}]"])
+def test_config_set_keeps_comments_beside_values_that_are_not_equal_to_themselves(cli, env, value):
+    write_config(env, f'# mine\nmodel = "sonar"\nextra = {value}\n# end\n')
+    result = cli("config", "set", "retries", "3")
+    no_traceback(result)
+    assert result.code == 0, result.stderr
+    text = (config_dir(env) / "config.toml").read_text()
+    assert text == f'# mine\nmodel = "sonar"\nextra = {value}\n# end\nretries = 3\n'
+
+
+def test_config_set_refuses_a_rewrite_it_cannot_write_and_changes_nothing(cli, env):
+    # `retries = 9` inside the string looks like the assignment: a line edit would be
+    # wrong, and the whole table cannot be written again because of the inline table.
+    before = 's = """\nretries = 9\n"""\nt = {a = 1}\n'
+    write_config(env, before)
+    result = cli("config", "set", "retries", "3")
+    no_traceback(result)
+    assert result.code == 3
+    assert "cannot change retries without rewriting the config file" in result.stderr
+    assert (config_dir(env) / "config.toml").read_text() == before
+
+
+TOML_VALUES = st.one_of(
+    st.sampled_from(["nan", "+inf", "-nan", "1e400", "9223372036854775807", "{a = nan}", "[]"]),
+    st.sampled_from(["1979-05-27T07:32:00Z", "07:32:00", "'''x'''", '"\\u00e9"', "true"]),
+    st.integers().map(str),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.text(max_size=8).map(lambda s: json.dumps(s)),
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(key=st.sampled_from(["extra", "retries", "timeout", "model", "proxy"]), value=TOML_VALUES)
+def test_fuzzed_config_values_never_cause_an_internal_error(cli, env, key, value):
+    write_config(env, f"# keep me\n{key} = {value}\n")
+    for args in (
+        ["config", "set", "retries", "3"],
+        ["config", "list", "-f", "json"],
+        ["config", "get", key],
+        ["--api", "chat", "--dry-run", "q"],
+    ):
+        result = cli(*args)
+        no_traceback(result)
+        assert result.code in (0, 2, 3), (args, result.stderr)
+        if args[0:2] == ["config", "set"] and result.code == 0:
+            assert "# keep me" in (config_dir(env) / "config.toml").read_text()
+        if "json" in args and result.code == 0:
+            json.loads(result.stdout, parse_constant=lambda name: pytest.fail(name))
