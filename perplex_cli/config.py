@@ -71,7 +71,7 @@ def read_config(path: Path) -> str | None:
     """The config file's text (None when absent): a trusted regular file, at most 1 MiB."""
     from .localfile import CONFIG_LIMIT, read_limited
 
-    return read_limited(path, "config file", CONFIG_LIMIT, trusted=True)
+    return read_limited(path, f"config file {path}", CONFIG_LIMIT, trusted=True)
 
 
 def load_table(path: Path) -> dict[str, Any]:
@@ -97,10 +97,10 @@ def write_private(
     """
     from .localfile import check_directories
 
-    what = "config file" if follow_link else "key file"
+    what = f"{'config' if follow_link else 'key'} file {path}"
     if not follow_link and os.path.islink(path):
         raise ConfigError(
-            f"{what} {path} is a symbolic link; refusing to write the key through it",
+            f"{what} is a symbolic link; refusing to write the key through it",
             hint=f"rm {quote(path)}",
         )
     target = Path(os.path.realpath(path)) if follow_link else path

@@ -57,7 +57,7 @@ def find_key(api_key_file: str | None, api_key_command: str | None, config_path:
         return checked(key_from_stdin("--api-key-file -"), "--api-key-file - (stdin)")
     if api_key_file is not None:
         path = Path(api_key_file).expanduser()
-        text = read_limited(path, "key file", KEY_LIMIT)
+        text = read_limited(path, f"key file {path}", KEY_LIMIT)
         if text is None:
             raise ConfigError(f"key file {path} (--api-key-file) does not exist")
         return checked(text, f"--api-key-file {path}")
@@ -69,7 +69,7 @@ def find_key(api_key_file: str | None, api_key_command: str | None, config_path:
         where = f"api_key_command in {config_path}"
         return checked(run_key_command(api_key_command, where), where)
     path = config.key_path()
-    text = read_limited(path, "key file", KEY_LIMIT, trusted=True, private=True)
+    text = read_limited(path, f"key file {path}", KEY_LIMIT, trusted=True, private=True)
     if text is not None:
         return checked(text, f"key file {path}")
     raise AuthError(

@@ -31,7 +31,7 @@ def config_refusal(message: str, hint: str) -> PerplexError:
 
 def read_limited(
     path: Path,
-    what: str,
+    name: str,
     limit: int,
     *,
     refuse: Refusal = config_refusal,
@@ -39,6 +39,8 @@ def read_limited(
     private: bool = False,
 ) -> str | None:
     """The file's UTF-8 text, or None when it does not exist; anything else is refused.
+
+    name: the file as messages call it ("config file PATH").
 
     trusted: owner and directories are checked before reading (see the module's doc).
     private: group and others must have no access at all (a key file).
@@ -48,66 +50,66 @@ def read_limited(
     except FileNotFoundError:
         return None
     except IsADirectoryError:
-        raise refuse(f"{what} {path} is a directory, not a file", "") from None
+        raise refuse(f"{name} is a directory, not a file", "") from None
     except NotADirectoryError:
-        raise refuse(f"{what} {path} cannot be read: a parent is not a directory", "") from None
+        raise refuse(f"cannot read {name}: a parent is not a directory", "") from None
     except OSError as exc:
-        raise refuse(f"{what} {path} cannot be read: {exc.strerror or exc}", "") from None
+        raise refuse(f"cannot read {name}: {exc.strerror or exc}", "") from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise refuse(f"{what} {path} is a directory, not a file", "")
+            raise refuse(f"{name} is a directory, not a file", "")
         if not stat.S_ISREG(info.st_mode):
-            raise refuse(f"{what} {path} is not a regular file (a device, FIFO or socket)", "")
+            raise refuse(f"{name} is not a regular file (a device, FIFO or socket)", "")
         if trusted:
-            check_trusted(path, info, what, private=private)
+            check_trusted(path, info, name, private=private)
         if info.st_size > limit:
-            raise refuse(f"{what} {path} is larger than {_size(limit)}", "")
+            raise refuse(f"{name} is larger than {_size(limit)}", "")
         os.set_blocking(fd, True)
         with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read(limit + 1)
     except OSError as exc:
-        raise refuse(f"{what} {path} cannot be read: {exc.strerror or exc}", "") from None
+        raise refuse(f"cannot read {name}: {exc.strerror or exc}", "") from None
     finally:
         os.close(fd)
     if len(data) > limit:  # it grew while we read
-        raise refuse(f"{what} {path} is larger than {_size(limit)}", "")
+        raise refuse(f"{name} is larger than {_size(limit)}", "")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise refuse(f"{what} {path} is not UTF-8 text", "") from None
+        raise refuse(f"{name} is not UTF-8 text", "") from None
 
 
-def check_trusted(path: Path, info: os.stat_result, what: str, *, private: bool) -> None:
+def check_trusted(path: Path, info: os.stat_result, name: str, *, private: bool) -> None:
     """Refuse (exit 3) a file another user owns or can change, or whose directory they can."""
     from .config import quote
 
     me = os.geteuid()
     if info.st_uid not in (me, 0):
         raise ConfigError(
-            f"{what} {path} is owned by another user (uid {info.st_uid}); refusing to use it",
+            f"{name} is owned by another user (uid {info.st_uid}); refusing to use it",
             hint=f"use a file of your own: cp {quote(path)} NEW && mv NEW {quote(path)}",
         )
     mode = stat.S_IMODE(info.st_mode)
     if private and mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise ConfigError(
-            f"{what} {path} is accessible by other users (mode {mode:04o}); refusing to use it",
+            f"{name} is accessible by other users (mode {mode:04o}); refusing to use it",
             hint=f"chmod 600 {quote(path)}",
         )
     if mode & (stat.S_IWGRP | stat.S_IWOTH):
         raise ConfigError(
-            f"{what} {path} is writable by other users (mode {mode:04o}) "
+            f"{name} is writable by other users (mode {mode:04o}) "
             "and can name a command to run; refusing to use it",
             hint=f"chmod go-w {quote(path)}",
         )
-    check_directories(path, what)
+    check_directories(path, name)
 
 
-def check_directories(path: Path, what: str) -> None:
+def check_directories(path: Path, name: str) -> None:
     """Refuse (exit 3) a file in a directory another user owns or can write."""
     me = os.geteuid()
     for directory in _directories(path):
-        _check_directory(directory, path, what, me)
+        _check_directory(directory, name, me)
 
 
 def _directories(path: Path) -> list[Path]:
@@ -120,7 +122,7 @@ def _directories(path: Path) -> list[Path]:
     return seen
 
 
-def _check_directory(directory: Path, path: Path, what: str, me: int) -> None:
+def _check_directory(directory: Path, name: str, me: int) -> None:
     from .config import quote
 
     try:
@@ -129,14 +131,14 @@ def _check_directory(directory: Path, path: Path, what: str, me: int) -> None:
         return  # the file was opened through it a moment ago; nothing to judge
     if info.st_uid not in (me, 0):
         raise ConfigError(
-            f"{what} {path} is in {directory}, which another user (uid {info.st_uid}) owns; "
+            f"{name} is in {directory}, which another user (uid {info.st_uid}) owns; "
             "refusing to use it",
             hint="keep it in a directory of your own",
         )
     mode = stat.S_IMODE(info.st_mode)
     if mode & (stat.S_IWGRP | stat.S_IWOTH) and not mode & stat.S_ISVTX:
         raise ConfigError(
-            f"{what} {path} is in {directory}, which other users can write "
+            f"{name} is in {directory}, which other users can write "
             f"(mode {mode:04o}); refusing to use it",
             hint=f"chmod go-w {quote(directory)}",
         )
