@@ -8,11 +8,11 @@ returned for the caller to raise.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .ask import Outcome, stream_error
 from .errors import Interrupted, PerplexError, ProtocolError
-from .events import Accumulator
+from .events import Accumulator, Update
 from .output import Formatter
 
 if TYPE_CHECKING:
@@ -44,16 +44,18 @@ def read_answer(response: requests.Response, formatter: Formatter, acc: Accumula
         # A chat error document; an agent response always has an `error` member (null).
         if acc.plain_events and "error" in doc and "choices" not in doc:
             raise stream_error(doc["error"])
-        try:
-            update = acc.feed_response(doc)
-        except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
-            raise ProtocolError(
-                f"the response has a field of the wrong type: {first_line(text, 80)!r}"
-            ) from exc
-        formatter.chunk(doc, update)
+        formatter.chunk(doc, feed_document(acc, doc))
     except PerplexError as exc:
         error = exc
     except KeyboardInterrupt:
         error = Interrupted("interrupted")
     formatter.end(acc, error)
     return Outcome(acc, error)
+
+
+def feed_document(acc: Accumulator, doc: dict[str, Any]) -> Update:
+    """acc.feed_response(doc); a field of the wrong type is a protocol error (exit 8)."""
+    try:
+        return acc.feed_response(doc)
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        raise ProtocolError("the response has a field of the wrong type") from exc

@@ -252,7 +252,7 @@ def test_fuzzed_server_json_never_causes_an_internal_error(
     assert result.code in (0, 4, 6, 7, 8), result.stderr
     if fmt == "json" and result.stdout:
         strict_json(result.stdout)
-    for line in result.stdout.splitlines() if fmt == "ndjson" else []:
+    for line in result.stdout.split("\n")[:-1] if fmt == "ndjson" else []:
         strict_json(line)
     shown = cli("logs", "show", "-f", "json")
     no_internal_error(shown)
@@ -276,7 +276,39 @@ def test_fuzzed_search_json_never_causes_an_internal_error(server, cli, doc, fmt
     result = cli("search", "-f", fmt, "q")
     no_internal_error(result)
     assert result.code in (0, 8), result.stderr
-    for line in result.stdout.splitlines() if fmt == "ndjson" else []:
+    for line in result.stdout.split("\n")[:-1] if fmt == "ndjson" else []:
         strict_json(line)
     if fmt == "json":
         strict_json(result.stdout)
+
+
+JOB = {
+    "id": "job-1",
+    "model": "sonar-deep-research",
+    "status": "COMPLETED",
+    "created_at": 1780000000,
+    "response": {
+        "id": "r1",
+        "model": "sonar-deep-research",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "deep"}}],
+        "citations": ["https://a.example"],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3},
+    },
+}
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(job=mutations(JOB), fmt=st.sampled_from(["text", "json", "ndjson"]))
+def test_fuzzed_research_jobs_never_cause_an_internal_error(server, cli, job, fmt):
+    body = json.dumps(job, allow_nan=True).encode()
+    for args in (["wait", "--interval", "0.01", "--max-wait", "1", "-f", fmt], ["status"]):
+        server.reply(Reply(body=body, content_type="application/json"))
+        result = cli("research", args[0], "--api", "chat", *args[1:], "job-1")
+        no_internal_error(result)
+        assert result.code in (0, 6, 7, 8), result.stderr
+        if fmt == "json" and result.stdout and args[0] == "wait":
+            strict_json(result.stdout)

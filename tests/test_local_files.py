@@ -152,6 +152,13 @@ def test_a_fifo_or_device_is_refused_without_blocking_or_reading_it(
     assert server.requests == []
 
 
+def test_a_device_as_attachment_is_refused_without_reading_it(server, cli):
+    result = cli("--api", "chat", "-a", "/dev/zero", "q")
+    assert result.code == 2
+    assert "-a/--attach /dev/zero: is a device, not a file" in result.stderr
+    assert server.requests == []
+
+
 def test_a_huge_config_file_is_refused_by_size(server, cli, env):
     write_config(env, "# " + "x" * (1024 * 1024) + "\n")
     result = cli("q")
