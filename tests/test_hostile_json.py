@@ -10,7 +10,8 @@ from typing import Any
 
 import agent_streams as agent
 import pytest
-from hypothesis import HealthCheck, given, settings
+from fuzzing import fuzzing
+from hypothesis import given
 from hypothesis import strategies as st
 from replay import Reply
 from streams import answer, chunk, sse
@@ -216,11 +217,7 @@ AGENT_DONE = agent.response(
 )
 
 
-@settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@fuzzing(150)
 @given(
     first=mutations(CHAT_FIRST),
     last=mutations(CHAT_LAST),
@@ -264,11 +261,7 @@ SEARCH = {
 }
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@fuzzing(60)
 @given(doc=mutations(SEARCH), fmt=st.sampled_from(["text", "json", "ndjson"]))
 def test_fuzzed_search_json_never_causes_an_internal_error(server, cli, doc, fmt):
     body = json.dumps(doc, allow_nan=True).encode()
@@ -297,11 +290,7 @@ JOB = {
 }
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@fuzzing(40)
 @given(job=mutations(JOB), fmt=st.sampled_from(["text", "json", "ndjson"]))
 def test_fuzzed_research_jobs_never_cause_an_internal_error(server, cli, job, fmt):
     body = json.dumps(job, allow_nan=True).encode()

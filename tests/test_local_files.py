@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from fuzzing import fuzzing
+from hypothesis import given
 from hypothesis import strategies as st
 from replay import Reply
 from streams import answer, sse
@@ -220,11 +221,7 @@ TOML_VALUES = st.one_of(
 )
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@fuzzing(40)
 @given(key=st.sampled_from(["extra", "retries", "timeout", "model", "proxy"]), value=TOML_VALUES)
 def test_fuzzed_config_values_never_cause_an_internal_error(cli, env, key, value):
     write_config(env, f"# keep me\n{key} = {value}\n")
