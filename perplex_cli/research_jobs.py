@@ -283,7 +283,10 @@ def when(value: Any) -> str | None:
     from datetime import datetime, timezone
 
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        try:
+            return datetime.fromtimestamp(value, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        except (ValueError, OverflowError, OSError):  # no date a calendar can show
+            return str(value)
     return None if value in (None, "") else str(value)
 
 

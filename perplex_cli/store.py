@@ -242,11 +242,11 @@ def _dumps(value: Any) -> str | None:
     """JSON text that any reader takes: NaN and Infinity as null, surrogates as U+FFFD."""
     if value is None:
         return None
-    from .serverjson import loads
+    from .serverjson import clean, loads
 
     try:
-        text = json.dumps(value)  # ASCII: a lone surrogate is spelled as an escape, and found
-        return json.dumps(loads(text, "a value to log"), ensure_ascii=False, allow_nan=False)
+        copy = loads(json.dumps(value), "a value to log")  # NaN and Infinity become null
+        return json.dumps(clean(copy, "a value to log"), ensure_ascii=False, allow_nan=False)
     except (PerplexError, RecursionError):  # nested too deeply to keep
         return None
 

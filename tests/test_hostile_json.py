@@ -139,7 +139,7 @@ def test_a_huge_integer_and_a_lone_surrogate_are_logged_safely(server, cli):
     assert result.code == 0
     doc = strict_json(result.stdout)
     assert doc["choices"][0]["message"]["content"] == "a\ufffdb"
-    assert doc["usage"]["prompt_tokens"] is None
+    assert doc["usage"]["prompt_tokens"] == 99999999999999999999999  # valid JSON: as sent
     row = logged(cli)
     assert row["answer"] == "a\ufffdb"
     assert row["usage"]["prompt_tokens"] is None
