@@ -286,6 +286,8 @@ def option_pairs(value: Any) -> list[tuple[str, Any]]:
             parsed: Any = json.loads(text)
         except ValueError:
             parsed = text
+        except RecursionError:
+            raise UsageError(f"invalid value for -o/--option {key}: nested too deeply") from None
         pairs.append((key.strip(), parsed))
     return pairs
 

@@ -89,6 +89,8 @@ def _object_prompt(
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{where}: not a valid JSON object ({exc.msg})") from None
+    except RecursionError:
+        raise UsageError(f"{where}: JSON nested too deeply") from None
     if not isinstance(obj, dict):
         raise UsageError(f"{where}: not a JSON object")
     text = obj.pop("prompt", None)

@@ -327,6 +327,8 @@ def overrides(values: Any) -> list[tuple[list[str], Any]]:
             value = json.loads(raw, parse_constant=_no_constant)
         except ValueError:
             value = raw
+        except RecursionError:
+            raise UsageError(f"invalid value for -o/--option {key}: nested too deeply") from None
         parsed.append((path, value))
     return parsed
 

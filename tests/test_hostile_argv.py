@@ -78,3 +78,23 @@ def test_a_huge_limit_lists_everything(server, cli):
         assert "internal error" not in result.stderr
         assert result.code == 0, result.stderr
         assert "kept" in result.stdout
+
+
+DEEP = "[" * 5000 + "]" * 5000
+
+
+@pytest.mark.parametrize("api", ["chat", "agent"])
+def test_a_deeply_nested_option_value_is_a_usage_error(server, cli, api):
+    result = cli("--api", api, "--dry-run", "-o", f"x={DEEP}", "q")
+    assert result.code == 2, result.stderr
+    assert "invalid value for -o/--option x: nested too deeply" in result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_a_deeply_nested_batch_line_is_a_usage_error_naming_the_line(server, cli, tmp_path):
+    prompts = tmp_path / "prompts.jsonl"
+    prompts.write_text('{"prompt": "fine"}\n{"prompt": "a", "x": ' + DEEP + "}\n")
+    result = cli("batch", "--api", "chat", "--dry-run", str(prompts))
+    assert result.code == 2, result.stderr
+    assert "line 2: JSON nested too deeply" in result.stderr
+    assert server.requests == []
