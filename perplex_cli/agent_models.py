@@ -82,5 +82,7 @@ def write_agent_models(rows: list[dict[str, Any]], out: IO[str], fmt: str = "tex
         out.write("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
     else:
         width = max((len(str(row["id"])) for row in rows), default=0)
-        out.write("".join(f"{row['id']:<{width}}  {describe(row)}".rstrip() + "\n" for row in rows))
+        out.write(
+            "".join(f"{row['id']!s:<{width}}  {describe(row)}".rstrip() + "\n" for row in rows)
+        )
     out.flush()

@@ -38,6 +38,12 @@ def logged(cli) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     return strict_json(shown.stdout)  # type: ignore[no-any-return]
 
 
+def serve(server, reply: Reply) -> None:  # type: ignore[no-untyped-def]
+    """The reply for the next request, and every one after (the queue would hand out the
+    previous example's reply first)."""
+    server.replies[:] = [reply]
+
+
 def hello_then(*bad: dict[str, Any] | str) -> bytes:
     """A good first chunk ("hello "), then the hostile events, then the end."""
     return sse(chunk("hello "), *bad, chunk("", finish="stop", obj="chat.completion.done"))
@@ -180,32 +186,35 @@ VALUES = st.one_of(
 )
 
 
+def paths_of(doc: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in doc, at any depth (the root itself left out)."""
+    found = [path] if path else []
+    items = (
+        doc.items() if isinstance(doc, dict) else enumerate(doc) if isinstance(doc, list) else []
+    )
+    for key, value in items:
+        found += paths_of(value, (*path, key))
+    return found
+
+
+def replaced(doc: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    copy: dict[str, Any] = json.loads(json.dumps(doc))
+    target: Any = copy
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return copy
+
+
 def mutations(doc: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
     """doc with one field, at any depth, replaced by a value of any type."""
-    paths: list[tuple[Any, ...]] = []
+    return st.builds(
+        lambda path, value: replaced(doc, path, value), st.sampled_from(paths_of(doc)), VALUES
+    )
 
-    def walk(value: Any, path: tuple[Any, ...]) -> None:
-        paths.append(path)
-        if isinstance(value, dict):
-            for k, v in value.items():
-                walk(v, (*path, k))
-        elif isinstance(value, list):
-            for i, v in enumerate(value):
-                walk(v, (*path, i))
 
-    walk(doc, ())
-
-    def replaced(path: tuple[Any, ...], value: Any) -> dict[str, Any]:
-        copy = json.loads(json.dumps(doc))
-        if not path:
-            return copy  # type: ignore[no-any-return]
-        target = copy
-        for step in path[:-1]:
-            target = target[step]
-        target[path[-1]] = value
-        return copy  # type: ignore[no-any-return]
-
-    return st.builds(replaced, st.sampled_from(paths[1:]), VALUES)
+# One value of each JSON type: every field of a document gets each in turn.
+EACH_TYPE = [None, 7, "s", [1], {"k": 1}]
 
 
 CHAT_FIRST = chunk("hello ", citations=["https://a.example"], search_results=[{"url": "u"}])
@@ -217,7 +226,7 @@ AGENT_DONE = agent.response(
 )
 
 
-@fuzzing(150)
+@fuzzing(80)
 @given(
     first=mutations(CHAT_FIRST),
     last=mutations(CHAT_LAST),
@@ -242,7 +251,7 @@ def test_fuzzed_server_json_never_causes_an_internal_error(
         ctype = "text/event-stream"
     else:
         body, ctype = text(agent_done).encode(), "application/json"
-    server.reply(Reply(body=body, content_type=ctype))
+    serve(server, Reply(body=body, content_type=ctype))
     flags = [] if stream else ["--no-stream"]
     result = cli("--api", api, "-f", fmt, "--usage", *flags, "q")
     no_internal_error(result)
@@ -265,7 +274,7 @@ SEARCH = {
 @given(doc=mutations(SEARCH), fmt=st.sampled_from(["text", "json", "ndjson"]))
 def test_fuzzed_search_json_never_causes_an_internal_error(server, cli, doc, fmt):
     body = json.dumps(doc, allow_nan=True).encode()
-    server.reply(Reply(body=body, content_type="application/json"))
+    serve(server, Reply(body=body, content_type="application/json"))
     result = cli("search", "-f", fmt, "q")
     no_internal_error(result)
     assert result.code in (0, 8), result.stderr
@@ -295,9 +304,43 @@ JOB = {
 def test_fuzzed_research_jobs_never_cause_an_internal_error(server, cli, job, fmt):
     body = json.dumps(job, allow_nan=True).encode()
     for args in (["wait", "--interval", "0.01", "--max-wait", "1", "-f", fmt], ["status"]):
-        server.reply(Reply(body=body, content_type="application/json"))
+        serve(server, Reply(body=body, content_type="application/json"))
         result = cli("research", args[0], "--api", "chat", *args[1:], "job-1")
         no_internal_error(result)
         assert result.code in (0, 6, 7, 8), result.stderr
         if fmt == "json" and result.stdout and args[0] == "wait":
             strict_json(result.stdout)
+
+
+MODELS = {
+    "object": "list",
+    "data": [
+        {
+            "id": "openai/gpt-5.5",
+            "object": "model",
+            "owned_by": "openai",
+            "pricing": {"unit": "usd_per_1m_tokens", "input": 1.25, "output": 10},
+        }
+    ],
+}
+
+
+SWEEPS = {
+    "chat stream": (CHAT_FIRST, ["--api", "chat"], "text/event-stream"),
+    "agent response": (AGENT_DONE, ["--api", "agent", "--no-stream"], "application/json"),
+    "search": (SEARCH, ["search"], "application/json"),
+    "model list": (MODELS, ["models", "--api", "agent"], "application/json"),
+}
+
+
+@pytest.mark.parametrize("name", list(SWEEPS))
+def test_every_field_of_every_type_never_causes_an_internal_error(server, cli, name):
+    doc, args, ctype = SWEEPS[name]
+    for path in paths_of(doc):
+        for value in EACH_TYPE:
+            bad = replaced(doc, path, value)
+            body = sse(bad, CHAT_LAST) if name == "chat stream" else json.dumps(bad).encode()
+            serve(server, Reply(body=body, content_type=ctype))
+            result = cli(*args, "q") if name != "model list" else cli(*args)
+            assert "internal error" not in result.stderr, (path, value, result.stderr)
+            assert result.code in (0, 4, 6, 7, 8), (path, value, result.stderr)
