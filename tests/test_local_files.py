@@ -98,6 +98,17 @@ def test_a_config_directory_others_can_write_is_refused_with_the_fix(
     assert ran.exists()
 
 
+@as_root
+def test_key_set_refuses_a_config_directory_another_user_owns(cli, env):
+    config_dir(env).mkdir(mode=0o700, parents=True)
+    os.chown(config_dir(env), OTHER_UID, OTHER_UID)
+    result = cli("key", "set", input="pplx-new-key-0000000000000000\n")
+    assert result.code == 3
+    assert f"which another user (uid {OTHER_UID}) owns" in result.stderr
+    no_traceback(result)
+    assert not (config_dir(env) / "key").exists()
+
+
 def test_key_set_refuses_a_symlink_planted_at_the_key_path(cli, env, tmp_path):
     victim = tmp_path / "victim"
     victim.write_text("precious\n")
