@@ -78,6 +78,7 @@ def run(args: list[str]) -> int:
 
     debug.set_enabled(False)  # --debug switches it on while argv is parsed
     try:
+        _refuse_undecodable(args)
         from .cli import app
         from .routing import UsageShown, route
         from .startup import command_for, command_names
@@ -144,6 +145,19 @@ def _suggest_option(exc: click.exceptions.NoSuchOption) -> None:
         names += [n for p in ctx.command.get_params(ctx) for n in (*p.opts, *p.secondary_opts)]
         ctx = ctx.parent if ctx.parent is not None and ctx.parent.parent is None else None
     exc.possibilities = closest(exc.option_name, names)  # type: ignore[misc]
+
+
+def _refuse_undecodable(args: list[str]) -> None:
+    """Bytes that are not UTF-8 reach sys.argv as lone surrogates: refuse them (exit 2)
+    before they become a prompt, a file name or a log row."""
+    from .errors import UsageError
+
+    for number, arg in enumerate(args, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+            raise UsageError(f"argument {number} is not valid UTF-8: '{shown}'") from None
 
 
 def _say(line: str) -> None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .errors import PerplexError, ProtocolError
-from .events import Accumulator, Update
+from .events import Accumulator, Update, text_or_none
 
 DONE_EVENTS = frozenset({"response.completed", "response.incomplete"})
 FAILED_EVENTS = frozenset({"response.failed", "response.cancelled", "error"})
@@ -82,7 +82,7 @@ class AgentAccumulator(Accumulator):
         name, data = raw.get("event"), raw.get("data") or {}
         found = data.get("response")
         response: dict[str, Any] = found if isinstance(found, dict) else {}
-        status = response.get("status")
+        status = text_or_none(response.get("status"))  # a status of another type is none
         if name not in FAILED_EVENTS and not (name in DONE_EVENTS and status in FAILED_STATUSES):
             return None
         if name == "response.cancelled":
@@ -103,7 +103,7 @@ class AgentAccumulator(Accumulator):
         failure = self.error_in(self.envelope("response.completed", {"response": doc}))
         if failure is not None:
             return stream_error(failure)
-        if doc.get("status") in UNFINISHED_STATUSES:
+        if text_or_none(doc.get("status")) in UNFINISHED_STATUSES:
             return ProtocolError(f"the response is not finished (status {doc['status']})")
         return None
 
@@ -145,11 +145,13 @@ class AgentAccumulator(Accumulator):
 
     def _response(self, response: dict[str, Any], *, final: bool) -> Update:
         if self.id is None:
-            self.id = response.get("id")
-            self.created = response.get("created_at")
-        if response.get("model") and (final or self.model is None):
-            self.model = response["model"]  # at the end: the model that answered, not the preset
-        self.status = response.get("status") or self.status
+            self.id = text_or_none(response.get("id"))
+            created = response.get("created_at")
+            self.created = created if type(created) is int else None
+        model = text_or_none(response.get("model"))
+        if model and (final or self.model is None):
+            self.model = model  # at the end: the model that answered, not the preset
+        self.status = text_or_none(response.get("status")) or self.status
         if not final:
             return Update()
         self.complete = self.status in ENDED or self.status is None
@@ -188,7 +190,7 @@ class AgentAccumulator(Accumulator):
     def _add_sources(self, results: Any) -> None:
         for result in results or []:
             url = result.get("url") if isinstance(result, dict) else None
-            if not url or url in self._urls:
+            if not url or type(url) is not str or url in self._urls:
                 continue
             self._urls.add(url)
             self.metadata.setdefault("search_results", []).append(result)

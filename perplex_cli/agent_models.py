@@ -44,8 +44,10 @@ def list_agent_models(
             response.close()
     finally:
         transport.close()
+    from .serverjson import loads as server_json
+
     try:
-        doc = json.loads(raw)
+        doc = server_json(raw, "the model list")
     except ValueError:
         raise ProtocolError(f"the model list is not JSON: {first_line(raw, 80)!r}") from None
     data = doc.get("data") if isinstance(doc, dict) else None
@@ -80,5 +82,7 @@ def write_agent_models(rows: list[dict[str, Any]], out: IO[str], fmt: str = "tex
         out.write("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
     else:
         width = max((len(str(row["id"])) for row in rows), default=0)
-        out.write("".join(f"{row['id']:<{width}}  {describe(row)}".rstrip() + "\n" for row in rows))
+        out.write(
+            "".join(f"{row['id']!s:<{width}}  {describe(row)}".rstrip() + "\n" for row in rows)
+        )
     out.flush()

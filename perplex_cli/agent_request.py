@@ -109,13 +109,9 @@ def _response_format(value: Any, flag: str) -> dict[str, Any]:
     """A schema (or the file holding it) -> response_format, which needs a schema name."""
     schema = value
     if isinstance(value, str):
-        try:
-            with open(value, encoding="utf-8") as f:
-                schema = json.load(f)
-        except (OSError, ValueError) as exc:
-            raise UsageError(
-                f"invalid value for {flag}: cannot read a JSON schema from {value!r}: {exc}"
-            ) from None
+        from .request import json_schema
+
+        schema = json_schema(value)
     if isinstance(schema, dict) and schema.get("type") == "json_schema":
         schema = (schema.get("json_schema") or {}).get(
             "schema", {}
@@ -298,6 +294,8 @@ def option_pairs(value: Any) -> list[tuple[str, Any]]:
             parsed: Any = json.loads(text)
         except ValueError:
             parsed = text
+        except RecursionError:
+            raise UsageError(f"invalid value for -o/--option {key}: nested too deeply") from None
         pairs.append((key.strip(), parsed))
     return pairs
 

@@ -13,7 +13,6 @@ accumulator and formatter.
 
 from __future__ import annotations
 
-import json
 import os
 import select
 import stat
@@ -120,6 +119,8 @@ def _pump(source: NormalisedBytes, acc: Accumulator, formatter: Formatter) -> No
     methods are looked up once, the chat protocol's events skip the envelope, and the
     checks that almost never fire cost one test each.
     """
+    from .serverjson import clean, raw_decode, suspicious, too_deep
+    from .serverjson import loads as server_json
     from .sse import iter_events
     from .transport import first_line
 
@@ -131,47 +132,51 @@ def _pump(source: NormalisedBytes, acc: Accumulator, formatter: Formatter) -> No
         if data == "[DONE]":
             acc.mark_done()
             return
+        suspect = suspicious(data)
         try:
-            chunk, end = _raw_decode(data)
+            chunk, end = raw_decode(data)
             if end != len(data):
-                chunk = json.loads(data)  # whitespace around it (or more after it)
+                chunk = server_json(data, "an event")  # whitespace around it (or more after it)
+            elif suspect:
+                chunk = clean(chunk, "an event")
         except ValueError:
             chunk = _loads(data)
+        except RecursionError:
+            raise too_deep("an event") from None
         if plain and type(chunk) is dict:
             raw = chunk
-            failure = error_in(raw) if "error" in raw else None
-        else:
-            if not isinstance(chunk, dict):
-                raise ProtocolError(f"an event is not a JSON object: {first_line(data, 80)!r}")
-            raw = envelope(event.event, chunk)
-            if replayed(raw):  # sent again by a resumed stream: shown already
-                continue
-            failure = error_in(raw)
-        if failure is not None:
-            raise stream_error(failure)
+        elif not isinstance(chunk, dict):
+            raise ProtocolError(f"an event is not a JSON object: {first_line(data, 80)!r}")
         try:
+            if plain:
+                failure = error_in(raw) if "error" in raw else None
+            else:
+                raw = envelope(event.event, chunk)
+                if replayed(raw):  # sent again by a resumed stream: shown already
+                    continue
+                failure = error_in(raw)
+            if failure is not None:
+                raise stream_error(failure)
             update = feed(raw)
-        except (AttributeError, TypeError, KeyError, IndexError) as exc:
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
             raise ProtocolError(
-                f"an event is not a chat completion chunk: {first_line(json.dumps(raw), 80)!r}"
+                f"an event has a field of the wrong type: {first_line(data, 80)!r}"
             ) from exc
         # The event's text, for ndjson to write as it came: only when the formatters get
         # the event itself (the agent API's envelope is another object).
-        update.data = data if raw is chunk else ""
+        update.data = data if raw is chunk and not suspect else ""
         formatter.chunk(raw, update)
         if gone is not _never and gone():
             raise PipeClosed()
 
 
-_raw_decode = json.JSONDecoder().raw_decode
-
-
 def _loads(data: str) -> Any:
     """json.loads for the data `_pump`'s fast path refused: surrounding whitespace, or no JSON."""
+    from .serverjson import loads as server_json
     from .transport import first_line
 
     try:
-        return json.loads(data)
+        return server_json(data, "an event")
     except ValueError:
         raise ProtocolError(f"an event is not valid JSON: {first_line(data, 80)!r}") from None
 

@@ -124,6 +124,8 @@ def read_file(path: Path, source: str) -> bytes:
         raise UsageError(f"{where}: cannot read it: {exc.strerror or exc}") from None
     if stat.S_ISDIR(info.st_mode):
         raise UsageError(f"{where}: is a directory; attach files one at a time")
+    if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode):
+        raise UsageError(f"{where}: is a device, not a file")
     limit = f"larger than {MAX_BYTES // (1024 * 1024)} MB, the API's limit per file"
     if info.st_size > MAX_BYTES:
         raise UsageError(f"{where}: {limit}")

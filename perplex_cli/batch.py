@@ -170,7 +170,7 @@ def run_batch(
         if opts.dry_run:
             show_requests(session, todo, requests)
             return
-        out = open_output(output) if output else guard(text_stream(sys.stdout))
+        out = open_output(output, file) if output else guard(text_stream(sys.stdout))
         try:
             _run(session, out, prompts, todo, requests, concurrency, ordered, rate, output)
         finally:

@@ -89,6 +89,8 @@ def _object_prompt(
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{where}: not a valid JSON object ({exc.msg})") from None
+    except RecursionError:
+        raise UsageError(f"{where}: JSON nested too deeply") from None
     if not isinstance(obj, dict):
         raise UsageError(f"{where}: not a JSON object")
     text = obj.pop("prompt", None)
@@ -158,33 +160,50 @@ def finished_ids(path: str | None) -> set[str]:
     return done
 
 
-def open_output(path: str) -> IO[str]:
-    """The results file, opened to append, without a line cut short by an earlier kill."""
+def open_output(path: str, input_file: str) -> IO[str]:
+    """The results file, opened to append; what it already holds is never cut.
+
+    A last line without a newline gets one first, so the first result starts a line of its
+    own, unless that line is a result cut short by a kill (it begins with `{"id"`): that
+    one is removed (--resume runs its prompt again). The input file itself is refused.
+    """
+    if input_file != "-" and _same_file(path, input_file):
+        raise UsageError(f"--output {path} is the input file; write the results elsewhere")
     try:
         with open(path, "ab"):
             pass
         with open(path, "rb+") as raw:
-            _drop_partial_line(raw)
+            _end_last_line(raw)
         return open(path, "a", encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def _drop_partial_line(raw: IO[bytes]) -> None:
+def _same_file(one: str, other: str) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
+
+
+def _end_last_line(raw: IO[bytes]) -> None:
     end = raw.seek(0, os.SEEK_END)
-    pos = end
-    while pos > 0:
-        start = max(0, pos - 65536)
-        raw.seek(start)
-        block = raw.read(pos - start)
-        if pos == end and block.endswith(b"\n"):
+    if end == 0:
+        return
+    raw.seek(end - 1)
+    if raw.read(1) == b"\n":
+        return
+    start = max(0, end - 65536)
+    raw.seek(start)
+    block = raw.read(end - start)
+    cut = block.rfind(b"\n")
+    if cut >= 0 or start == 0:
+        last = start + cut + 1  # where the unterminated last line begins
+        if block[last - start :].startswith(b'{"id"'):
+            raw.truncate(last)
             return
-        cut = block.rfind(b"\n")
-        if cut >= 0:
-            raw.truncate(start + cut + 1)
-            return
-        pos = start
-    raw.truncate(0)
+    raw.seek(end)
+    raw.write(b"\n")
 
 
 def id_key(ident: Any) -> str:

@@ -67,79 +67,52 @@ def key_path() -> Path:
     return config_dir() / "key"
 
 
-def read_text(path: Path, what: str) -> str | None:
-    """The file's text, or None when it does not exist; any other failure is exit 3."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except IsADirectoryError:
-        raise ConfigError(f"{what} {path} is a directory, not a file") from None
-    except NotADirectoryError:
-        raise ConfigError(f"{what} {path} cannot be read: a parent is not a directory") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{what} {path} is not UTF-8 text") from None
-    except OSError as exc:
-        raise ConfigError(f"{what} {path} cannot be read: {exc.strerror}") from None
+def read_config(path: Path) -> str | None:
+    """The config file's text (None when absent): a trusted regular file, at most 1 MiB."""
+    from .localfile import CONFIG_LIMIT, read_limited
 
-
-def refuse_if_writable_by_others(path: Path) -> None:
-    """A config file others can write could name an api_key_command: refuse it (exit 3)."""
-    mode = _mode_if(path, stat.S_IWGRP | stat.S_IWOTH)
-    if mode is not None:
-        raise ConfigError(
-            f"config file {path} is writable by other users (mode {mode:04o}) "
-            "and can name a command to run; refusing to use it",
-            hint=f"chmod go-w {quote(path)}",
-        )
-
-
-def refuse_if_readable_by_others(path: Path) -> None:
-    """A key file others can read or write is refused, as OpenSSH refuses private keys."""
-    mode = _mode_if(path, stat.S_IRWXG | stat.S_IRWXO)
-    if mode is not None:
-        raise ConfigError(
-            f"key file {path} is accessible by other users (mode {mode:04o}); refusing to use it",
-            hint=f"chmod 600 {quote(path)}",
-        )
-
-
-def _mode_if(path: Path, bits: int) -> int | None:
-    """The file's permission bits when any of bits is set (following links), else None."""
-    try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
-        return None
-    return mode if mode & bits else None
+    return read_limited(path, f"config file {path}", CONFIG_LIMIT, trusted=True)
 
 
 def load_table(path: Path) -> dict[str, Any]:
     """The parsed config file ({} when absent); unsafe modes and bad TOML are exit 3."""
-    text = read_text(path, "config file")
+    text = read_config(path)
     if text is None:
         return {}
-    refuse_if_writable_by_others(path)
     try:
         return parse_toml(text)
     except TomlError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
 
 
-def write_private(path: Path, text: str, *, keep_mode: bool = False) -> None:
+def write_private(
+    path: Path, text: str, *, keep_mode: bool = False, follow_link: bool = True
+) -> None:
     """Replace path atomically with text, mode 0600; a missing directory is made 0700.
 
     keep_mode keeps an existing file's read bits (a dotfile manager's 0644 config), never
-    its write bits for others. A symlinked file is written through: the link stays, its
-    target gets the new content.
+    its write bits for others. A symlinked file is written through (the link stays, its
+    target gets the new content) when follow_link, else refused: nothing may redirect the
+    key file. A directory another user owns or can write is refused, as when reading.
     """
+    from .localfile import check_directories
+
+    what = f"{'config' if follow_link else 'key'} file {path}"
+    if not follow_link and os.path.islink(path):
+        raise ConfigError(
+            f"{what} is a symbolic link; refusing to write the key through it",
+            hint=f"rm {quote(path)}",
+        )
+    target = Path(os.path.realpath(path)) if follow_link else path
     try:
-        _replace(Path(os.path.realpath(path)), text, keep_mode)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        check_directories(target, what)
+        _replace(target, text, keep_mode)
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _replace(target: Path, text: str, keep_mode: bool) -> None:
-    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     mode = 0o600
     if keep_mode and target.exists():
         mode = stat.S_IMODE(target.stat().st_mode) & 0o644 | 0o600
@@ -223,7 +196,18 @@ def _edit_is_exact(before: str, after: str, key: str, value: Any) -> bool:
     expected = {k: v for k, v in old.items() if k != key}
     if value is not _ABSENT:
         expected[key] = parse_toml(f"v = {toml_value(value)}")["v"]
-    return bool(new == expected)
+    return bool(_comparable(new) == _comparable(expected))
+
+
+def _comparable(value: Any) -> Any:
+    """value with NaN spelled out: TOML's `nan` is not equal to itself, yet is unchanged."""
+    if isinstance(value, float) and math.isnan(value):
+        return "nan"
+    if isinstance(value, dict):
+        return {k: _comparable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_comparable(v) for v in value]
+    return value
 
 
 def _rewrite(text: str, key: str, value: Any) -> str:
@@ -232,7 +216,14 @@ def _rewrite(text: str, key: str, value: Any) -> str:
     table.pop(key, None)
     if value is not _ABSENT:
         table[key] = value
-    return dump_table(table)
+    try:
+        return dump_table(table)
+    except TypeError as exc:  # a table or an array of tables: only a person can re-lay it
+        raise ConfigError(
+            f"cannot change {key} without rewriting the config file, and {exc}; "
+            "nothing was changed",
+            hint="edit the file by hand: perplex config path",
+        ) from None
 
 
 def dump_table(table: dict[str, Any]) -> str:

@@ -130,7 +130,7 @@ def _edit(change: Any) -> None:
 
     where = config.config_path()
     config.load_table(where)  # refuses a file others can write, or one that is not TOML
-    before = config.read_text(where, "config file") or ""
+    before = config.read_config(where) or ""
     after = change(before)
     if after != before or not where.exists():
         config.write_private(where, after, keep_mode=True)

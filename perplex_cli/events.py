@@ -214,8 +214,9 @@ class Accumulator:
         """
         self.events += 1
         if self.id is None:
-            self.id = chunk.get("id")
-            self.created = chunk.get("created")
+            self.id = text_or_none(chunk.get("id"))
+            created = chunk.get("created")
+            self.created = created if type(created) is int else None
         try:
             # The shape of every chunk of today's API; any other takes _fields().
             model = chunk["model"]
@@ -227,20 +228,22 @@ class Accumulator:
             text = delta["content"]
         except (KeyError, IndexError, TypeError):
             model, obj, usage, choice, reason, delta, text = _fields(chunk)
-        if model:
+        if type(text) is not str and text is not None:
+            raise TypeError("the content is not a string")
+        if model and type(model) is str:
             self.model = model
-        if obj:
+        if obj and type(obj) is str:
             self.object = obj
             if obj in DONE_OBJECTS:
                 self.complete = True
-        if usage:
+        if usage and type(usage) is dict:
             self.usage = usage
         if not _METADATA_SET.isdisjoint(chunk):
             for name in METADATA_FIELDS:
-                if chunk.get(name):
+                if chunk.get(name) and type(chunk[name]) is list:
                     self.metadata[name] = chunk[name]
         if reason:
-            self.finish_reason = reason
+            self.finish_reason = reason if type(reason) is str else str(reason)
             self.complete = True
         message = choice["message"] if "message" in choice else None
         repeated = (
@@ -370,6 +373,10 @@ def _fields(chunk: dict[str, Any]) -> tuple[Any, Any, Any, Any, Any, Any, Any]:
     )
 
 
+def text_or_none(value: Any) -> str | None:
+    return value if type(value) is str else None
+
+
 def _steps_text(steps: list[Any]) -> str:
     """One line per reasoning step (its thought), and the search keywords of a web search."""
     lines = []
@@ -389,11 +396,11 @@ def _steps_text(steps: list[Any]) -> str:
 def sources(metadata: dict[str, Any]) -> list[tuple[str, str]]:
     """(title, url) per source, numbered like the `[n]` markers (the citations order)."""
     results = [r for r in metadata.get("search_results") or [] if isinstance(r, dict)]
-    titles = {r.get("url"): r.get("title") or "" for r in results}
+    titles = {str(r.get("url")): str(r.get("title") or "") for r in results}
     citations = metadata.get("citations") or []
-    if citations:
-        return [(titles.get(url, "") or "", str(url)) for url in citations]
-    return [(r.get("title") or "", str(r.get("url") or "")) for r in results]
+    if citations and isinstance(citations, list):
+        return [(titles.get(str(url), ""), str(url)) for url in citations]
+    return [(str(r.get("title") or ""), str(r.get("url") or "")) for r in results]
 
 
 def answer_and_reasoning(acc: Accumulator) -> tuple[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from .errors import ProtocolError
@@ -13,6 +12,7 @@ if TYPE_CHECKING:
 
 def fetch(transport: Transport, method: str, path: str, body: Any = None) -> dict[str, Any]:
     """Send with the transport's retries; the JSON object it answers (exit 8 if it is not one)."""
+    from .serverjson import loads as server_json
     from .transport import body_reads, first_line
 
     response = transport.request(method, path, body)
@@ -21,7 +21,7 @@ def fetch(transport: Transport, method: str, path: str, body: Any = None) -> dic
     finally:
         response.close()
     try:
-        doc = json.loads(text)
+        doc = server_json(text, f"the response to {path}")
     except ValueError:
         raise ProtocolError(
             f"the response to {path} is not JSON: {first_line(text, 80)!r}"

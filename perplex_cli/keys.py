@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from . import config
 from .errors import AuthError, ConfigError, UsageError
+from .localfile import KEY_LIMIT, read_limited
 from .redact import redact, remember
 from .settings import KEY_VARIABLES
 
@@ -56,7 +57,7 @@ def find_key(api_key_file: str | None, api_key_command: str | None, config_path:
         return checked(key_from_stdin("--api-key-file -"), "--api-key-file - (stdin)")
     if api_key_file is not None:
         path = Path(api_key_file).expanduser()
-        text = config.read_text(path, "key file")
+        text = read_limited(path, f"key file {path}", KEY_LIMIT)
         if text is None:
             raise ConfigError(f"key file {path} (--api-key-file) does not exist")
         return checked(text, f"--api-key-file {path}")
@@ -68,9 +69,8 @@ def find_key(api_key_file: str | None, api_key_command: str | None, config_path:
         where = f"api_key_command in {config_path}"
         return checked(run_key_command(api_key_command, where), where)
     path = config.key_path()
-    text = config.read_text(path, "key file")
+    text = read_limited(path, f"key file {path}", KEY_LIMIT, trusted=True, private=True)
     if text is not None:
-        config.refuse_if_readable_by_others(path)
         return checked(text, f"key file {path}")
     raise AuthError(
         "no API key: run 'perplex key set', or set PERPLEXITY_API_KEY (or PPLX_API_KEY)",
@@ -143,5 +143,5 @@ def store_key(text: str) -> Path:
     """Write the key file atomically, 0600 in a 0700 directory; return its path."""
     key = checked(text, "the input").value
     path = config.key_path()
-    config.write_private(path, key + "\n")
+    config.write_private(path, key + "\n", follow_link=False)
     return path

@@ -110,12 +110,15 @@ def parse_when(text: str, option: str) -> float:
     from datetime import datetime
 
     text = text.strip()
-    age = re.fullmatch(_AGE, text)
-    if age:
-        return time.time() - int(age.group(1)) * _UNIT[age.group(2)]
+    age = re.fullmatch(_AGE, text, re.ASCII)
     try:
-        return datetime.fromisoformat(text).timestamp()
-    except ValueError:
+        if age:
+            when = time.time() - int(age.group(1)) * _UNIT[age.group(2)]
+        else:
+            when = datetime.fromisoformat(text).timestamp()
+        datetime.fromtimestamp(when)  # a date that can be shown (not before the year 1)
+        return when
+    except (ValueError, OverflowError, OSError):
         raise UsageError(
             f"invalid value for {option}: {text!r} "
             "(a date YYYY-MM-DD, a time YYYY-MM-DDTHH:MM, or an age such as 30m, 12h, 7d, 2w)"
@@ -447,8 +450,8 @@ def rm_command(
     ],
 ) -> None:
     """Delete exchanges, or whole conversations, from the log."""
-    numbers = [int(i) for i in ids if i.isdigit()]
-    conversations = [i for i in ids if not i.isdigit()]
+    numbers = [int(i) for i in ids if _number(i)]
+    conversations = [i for i in ids if not _number(i)]
     with _opened() as store:
         unknown = [str(n) for n in numbers if store is None or store.get(n) is None]
         unknown += [c for c in conversations if store is None or not store.has_conversation(c)]
@@ -483,6 +486,11 @@ def prune_command(
     with _opened() as store:
         count = 0 if store is None else store.prune(cutoff)
     _say(f"perplex: deleted {_exchanges(count)} started before {_when(cutoff):%Y-%m-%d %H:%M}")
+
+
+def _number(text: str) -> bool:
+    """An exchange number: ASCII digits only (`²` is a digit to Python, not to the log)."""
+    return text.isascii() and text.isdigit()
 
 
 def _exchanges(count: int) -> str:

@@ -8,12 +8,11 @@ returned for the caller to raise.
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .ask import Outcome
 from .errors import Interrupted, PerplexError, ProtocolError
-from .events import Accumulator
+from .events import Accumulator, Update
 from .output import Formatter
 
 if TYPE_CHECKING:
@@ -22,6 +21,7 @@ if TYPE_CHECKING:
 
 def read_answer(response: requests.Response, formatter: Formatter, acc: Accumulator) -> Outcome:
     """Read the whole JSON body of `response` through `formatter`; always closes it."""
+    from .serverjson import loads as server_json
     from .transport import body_reads, first_line
 
     error: PerplexError | None = None
@@ -34,7 +34,7 @@ def read_answer(response: requests.Response, formatter: Formatter, acc: Accumula
         if not text.strip():
             raise ProtocolError("the response body is empty; expected a JSON document")
         try:
-            doc = json.loads(text)
+            doc = server_json(text, "the response")
         except ValueError:
             raise ProtocolError(
                 f"the response is not a JSON document: {first_line(text, 80)!r}"
@@ -43,7 +43,7 @@ def read_answer(response: requests.Response, formatter: Formatter, acc: Accumula
             raise ProtocolError(f"the response is not a JSON object: {first_line(text, 80)!r}")
         failure = acc.document_error(doc)
         if failure is None or acc.partial_documents:
-            formatter.chunk(doc, acc.feed_response(doc))
+            formatter.chunk(doc, feed_document(acc, doc))
         if failure is not None:
             raise failure
     except PerplexError as exc:
@@ -52,3 +52,11 @@ def read_answer(response: requests.Response, formatter: Formatter, acc: Accumula
         error = Interrupted("interrupted")
     formatter.end(acc, error)
     return Outcome(acc, error)
+
+
+def feed_document(acc: Accumulator, doc: dict[str, Any]) -> Update:
+    """acc.feed_response(doc); a field of the wrong type is a protocol error (exit 8)."""
+    try:
+        return acc.feed_response(doc)
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        raise ProtocolError("the response has a field of the wrong type") from exc

@@ -301,6 +301,8 @@ def json_schema(value: str | None) -> dict[str, Any] | None:
         where, text = f"--json-schema {value}", _schema_file(value)
     try:
         schema = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise UsageError(f"{where}: nested too deeply; it must hold a JSON Schema") from None
     except ValueError as exc:
         detail = (
             f"{exc.msg} at line {exc.lineno} column {exc.colno}"
@@ -316,18 +318,18 @@ def json_schema(value: str | None) -> dict[str, Any] | None:
 
 
 def _schema_file(path: str) -> str:
+    """The file's text: a regular file of at most SCHEMA_LIMIT bytes (no FIFO, no device)."""
+    from .localfile import SCHEMA_LIMIT, read_limited
+
     where = f"--json-schema {path}"
-    try:
-        return Path(path).expanduser().read_text(encoding="utf-8")
-    except IsADirectoryError:
-        raise UsageError(f"{where}: is a directory; give a file holding a JSON Schema") from None
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise UsageError(f"{where}: cannot read the file: {reason}") from None
-    except UnicodeDecodeError:
-        raise UsageError(
-            f"{where}: the file is not UTF-8 text; it must hold a JSON Schema"
-        ) from None
+
+    def refuse(message: str, hint: str) -> UsageError:
+        return UsageError(f"{where}: {message}; it must hold a JSON Schema")
+
+    text = read_limited(Path(path).expanduser(), "the file", SCHEMA_LIMIT, refuse=refuse)
+    if text is None:
+        raise UsageError(f"{where}: cannot read the file: No such file or directory")
+    return text
 
 
 def _no_constant(name: str) -> Any:
@@ -355,6 +357,8 @@ def overrides(values: Any) -> list[tuple[list[str], Any]]:
             value = json.loads(raw, parse_constant=_no_constant)
         except ValueError:
             value = raw
+        except RecursionError:
+            raise UsageError(f"invalid value for -o/--option {key}: nested too deeply") from None
         parsed.append((path, value))
     return parsed
 

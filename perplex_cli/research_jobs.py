@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import IO, TYPE_CHECKING, Any
 
-from .errors import Declined, Interrupted, NetworkError, PerplexError, UsageError
+from .errors import Declined, Interrupted, NetworkError, PerplexError, ProtocolError, UsageError
 from .options import Options, given
 from .run import Session
 from .terminal import guard
@@ -171,12 +171,17 @@ def present(
     from .ask import warn_if_cut
     from .conversation import Conversation
     from .events import answer_and_reasoning
+    from .nonstream import feed_document
     from .run import keyfree, loggable_request
     from .store import Exchange
 
     formatter = session.formatter()
-    formatter.chunk(doc, acc.feed_response(doc))
-    formatter.end(acc, None)
+    error: ProtocolError | None = None
+    try:
+        formatter.chunk(doc, feed_document(acc, doc))
+    except ProtocolError as exc:
+        error = exc  # what was received is still printed and logged
+    formatter.end(acc, error)
     if session.settings.usage:
         from .output.usage import usage_line
 
@@ -197,8 +202,12 @@ def present(
             finish_reason=acc.finish_reason,
             metadata=acc.metadata,
             usage=acc.usage,
+            status="ok" if error is None else "partial",
+            error=None if error is None else error.message,
         )
     )
+    if error is not None:
+        raise error
     warn_if_cut(acc, session.err, session.settings.quiet)
 
 
@@ -256,7 +265,10 @@ def when(value: Any) -> str | None:
     from datetime import datetime, timezone
 
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        try:
+            return datetime.fromtimestamp(value, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        except (ValueError, OverflowError, OSError):  # no date a calendar can show
+            return str(value)
     return None if value in (None, "") else str(value)
 
 

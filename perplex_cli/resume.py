@@ -16,7 +16,6 @@ ends the answer as a cut one (exit 7), with everything received kept.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -111,6 +110,7 @@ class Resume:
 
     def _terminal(self, path: str, cut: CutStream) -> dict[str, Any]:
         """The stored response once its status is terminal, read with backoff."""
+        from .serverjson import loads as server_json
         from .transport import backoff, body_reads
 
         settings = self.transport.settings
@@ -120,7 +120,7 @@ class Resume:
             try:
                 response = self.transport.request("GET", path)
                 try:
-                    doc = json.loads(b"".join(body_reads(response)))
+                    doc = server_json(b"".join(body_reads(response)), "the stored response")
                 finally:
                     response.close()
             except PerplexError as exc:

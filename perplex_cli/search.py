@@ -14,7 +14,7 @@ from typing import IO, Annotated, Any
 
 import typer
 
-from .errors import UsageError
+from .errors import ProtocolError, UsageError
 from .options import Options, shared_options
 from .terminal import guard
 
@@ -153,9 +153,14 @@ def _query(words: list[str]) -> str | list[str]:
 def result_groups(doc: dict[str, Any], query: str | list[str]) -> list[tuple[str, list[Any]]]:
     """(query, results) pairs: one for a single query, one per query when several were sent."""
     results = doc.get("results") or []
+    if not isinstance(results, list):
+        raise ProtocolError("the search response's results are not a list")
     queries = query if isinstance(query, list) else [query]
     if results and all(isinstance(r, list) for r in results):
-        return [(queries[i] if i < len(queries) else "", group) for i, group in enumerate(results)]
+        return [
+            (queries[i] if i < len(queries) else "", [r for r in group if isinstance(r, dict)])
+            for i, group in enumerate(results)
+        ]
     return [(queries[0], [r for r in results if isinstance(r, dict)])]
 
 

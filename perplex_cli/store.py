@@ -183,7 +183,13 @@ class Exchange:
     error: str | None = None
 
     def row(self) -> dict[str, Any]:
-        usage = self.usage or {}
+        """The columns, each storable: SQLite takes no lone surrogate, no 65-bit integer."""
+        from .serverjson import clean
+
+        return clean(self._row(), "the exchange")  # type: ignore[no-any-return]
+
+    def _row(self) -> dict[str, Any]:
+        usage = self.usage if isinstance(self.usage, dict) else {}
         return {
             "conversation": self.conversation,
             "started": self.started,
@@ -235,7 +241,16 @@ def _int(value: Any) -> int | None:
 
 
 def _dumps(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    """JSON text that any reader takes: NaN and Infinity as null, surrogates as U+FFFD."""
+    if value is None:
+        return None
+    from .serverjson import clean, loads
+
+    try:
+        copy = loads(json.dumps(value), "a value to log")  # NaN and Infinity become null
+        return json.dumps(clean(copy, "a value to log"), ensure_ascii=False, allow_nan=False)
+    except (PerplexError, RecursionError):  # nested too deeply to keep
+        return None
 
 
 class Store:
@@ -336,6 +351,8 @@ class Store:
         """One exchange by id, or the latest one."""
         if exchange_id is None:
             row = self.conn.execute("SELECT * FROM exchanges ORDER BY id DESC LIMIT 1").fetchone()
+        elif not 0 <= exchange_id < 2**63:  # no such row, and SQLite cannot take the number
+            return None
         else:
             row = self.conn.execute(
                 "SELECT * FROM exchanges WHERE id = ?", (exchange_id,)
@@ -366,7 +383,7 @@ class Store:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY id DESC"
-        if limit > 0:
+        if 0 < limit < 2**63:  # SQLite's integers are 64-bit; more is all of them
             sql += f" LIMIT {int(limit)}"
         return [record(row) for row in self.conn.execute(sql, args)]
 
@@ -380,7 +397,7 @@ class Store:
             "SELECT e.* FROM exchanges_text JOIN exchanges e ON e.id = exchanges_text.rowid "
             "WHERE exchanges_text MATCH ? ORDER BY bm25(exchanges_text, 2.0, 1.0), e.id DESC"
         )
-        if limit > 0:
+        if 0 < limit < 2**63:  # SQLite's integers are 64-bit; more is all of them
             sql += f" LIMIT {int(limit)}"
         found = [record(row) for row in self.conn.execute(sql, (query,))]
         for rec in found:  # FTS5's snippet() is quadratic in a word's repeats: ours is not
@@ -542,15 +559,23 @@ def _version(conn: sqlite3.Connection) -> int:
 
 def record(row: sqlite3.Row) -> dict[str, Any]:
     """A row as plain data, its JSON columns parsed (the index's bookkeeping left out)."""
+    from .serverjson import loads
+
     doc = dict(row)
     doc.pop("indexed", None)
     for name in JSON_COLUMNS:
         text = doc.get(name)
         if text is not None:
             try:
-                doc[name] = json.loads(text)
-            except ValueError:
+                doc[name] = loads(text, name)
+            except (ValueError, PerplexError):
                 pass
+    # Rows written by older versions may hold anything the server sent: show them anyway.
+    for name in ("citations", "search_results", "images", "related_questions"):
+        if not isinstance(doc.get(name), (list, type(None))):
+            doc[name] = None
+    if not isinstance(doc.get("usage"), (dict, type(None))):
+        doc["usage"] = None
     return doc
 
 

@@ -357,9 +357,11 @@ def api_message(body: str) -> str:
     body = body.strip()
     if not body:
         return ""
+    from .serverjson import loads as server_json
+
     try:
-        doc = json.loads(body)
-    except ValueError:
+        doc = server_json(body, "the error")
+    except (ValueError, PerplexError):
         doc = None
     if isinstance(doc, dict):
         err = doc.get("error")

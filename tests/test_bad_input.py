@@ -150,6 +150,13 @@ FLAGS = [
 ]
 
 
+# Words as typed, and bytes as sys.argv holds them when they are not UTF-8 (surrogateescape).
+WORDS = st.one_of(
+    st.text(max_size=15),
+    st.binary(max_size=8).map(lambda raw: raw.decode("utf-8", "surrogateescape")),
+)
+
+
 @st.composite
 def argv(draw: st.DrawFn) -> list[str]:
     args: list[str] = []
@@ -161,7 +168,7 @@ def argv(draw: st.DrawFn) -> list[str]:
         elif kind == "flag":
             args.append(draw(st.sampled_from(FLAGS)))
         else:
-            args.append(draw(st.text(st.characters(exclude_categories=["Cs"]), max_size=15)))
+            args.append(draw(WORDS))
     return args
 
 

@@ -84,7 +84,7 @@ FAULTS = {
         [],
         8,
         "protocol_error",
-        "not a chat completion chunk",
+        "an event has a field of the wrong type",
     ),
 }
 

@@ -73,8 +73,25 @@ PINNED_BY = {
     "a complete event is not JSON": [
         "test_cut_answers::test_json_is_the_partial_document_with_an_error_member"
     ],
-    "an event is JSON but not a chunk": [
-        "test_cut_answers::test_ndjson_is_every_chunk_received_then_an_error_line"
+    "an event is JSON but not a chunk (a field of the wrong type)": [
+        "test_cut_answers::test_ndjson_is_every_chunk_received_then_an_error_line",
+        "test_hostile_json::test_a_field_of_the_wrong_type_is_exit_8_or_ignored_never_a_crash",
+        "test_hostile_json::test_an_agent_event_of_the_wrong_type_is_exit_8_with_the_partial_answer",
+        "test_hostile_json::test_a_field_of_the_wrong_type_without_streaming_keeps_the_document",
+    ],
+    "a source list, usage, model or id of the wrong type": [
+        "test_hostile_json::test_a_field_of_the_wrong_type_is_exit_8_or_ignored_never_a_crash",
+        "test_hostile_json::test_fuzzed_server_json_never_causes_an_internal_error",
+    ],
+    "JSON nested more than 64 levels deep": [
+        "test_hostile_json::test_deeply_nested_json_is_exit_8_with_the_partial_answer_kept"
+    ],
+    "`NaN`, `Infinity`, `1e400`, an integer beyond 64 bits": [
+        "test_hostile_json::test_nan_infinity_and_1e400_are_read_as_absent",
+        "test_hostile_json::test_a_huge_integer_and_a_lone_surrogate_are_logged_safely",
+    ],
+    "a lone UTF-16 surrogate (`\\ud800`) in a JSON string": [
+        "test_hostile_json::test_a_huge_integer_and_a_lone_surrogate_are_logged_safely"
     ],
     "an error object inside the stream": [
         "test_cut_answers::test_an_error_object_inside_the_stream_exits_by_its_code"
@@ -155,11 +172,24 @@ PINNED_BY = {
         "test_keys::test_a_key_file_others_can_read_is_refused_with_the_fix",
         "test_config::test_a_config_file_others_can_write_is_refused",
     ],
+    "a key or config file another user owns, or in a directory others own or can write": [
+        "test_local_files::test_a_config_file_another_user_owns_is_refused_and_its_command_never_runs",
+        "test_local_files::test_a_config_directory_others_can_write_is_refused_with_the_fix",
+    ],
+    "a FIFO or a device as key file, config file or `--json-schema`": [
+        "test_local_files::test_a_fifo_or_device_is_refused_without_blocking_or_reading_it"
+    ],
     "a bad config file (unknown key, wrong type, bad value, not TOML)": [
         "test_config::test_a_bad_config_file_is_exit_3_naming_file_and_key"
     ],
     "an `http://` base URL to another machine": [
         "test_security::test_plain_http_to_another_host_is_refused_before_connecting"
+    ],
+    "an argument that is not valid UTF-8 (any command)": [
+        "test_hostile_argv::test_an_argument_that_is_not_utf8_is_refused_by_position"
+    ],
+    "a log id or date out of range (`logs rm ²`, an id beyond 2^63, `--before 999999999d`)": [
+        "test_hostile_argv::test_odd_log_ids_and_dates_are_usage_errors"
     ],
     "an unknown `--cid`, or `-c` with an empty log": [
         "test_log::test_unknown_cid_is_a_usage_error_before_any_request",

@@ -18,7 +18,7 @@ class JsonFormatter:
         pass
 
     def end(self, acc: Accumulator, error: PerplexError | None) -> None:
-        if error is not None and not acc.events:
+        if error is not None and not acc.events and acc.response is None:
             return  # nothing was received: stderr and the exit status say it all
         write_document(self.out, document(acc, error))
 
@@ -33,5 +33,5 @@ def document(acc: Accumulator, error: PerplexError | None) -> dict[str, Any]:
 
 def write_document(out: IO[str], doc: Any) -> None:
     """Pretty JSON, UTF-8 as is, newline-terminated."""
-    out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    out.write(json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
     out.flush()

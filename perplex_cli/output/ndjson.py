@@ -9,7 +9,7 @@ from ..errors import PerplexError
 from ..events import Accumulator, Update
 from . import error_member
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 
 
 def is_compact_line(data: str) -> bool:
