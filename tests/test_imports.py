@@ -16,8 +16,15 @@ import pytest
 
 pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
 
-FORBIDDEN = ("requests", "sseclient", "sqlite3", "rich")
-COMMANDS = [["--help"], ["--version"], ["ask", "--help"], ["completions", "bash"], ["models"]]
+FORBIDDEN = ("requests", "sseclient", "sqlite3", "rich", "mcp")
+COMMANDS = [
+    ["--help"],
+    ["--version"],
+    ["ask", "--help"],
+    ["completions", "bash"],
+    ["models"],
+    ["mcp", "--help"],
+]
 
 DRIVER = """
 import json, os, sys
@@ -76,7 +83,10 @@ def test_the_check_sees_an_import_when_there_is_one(env, tmp_path):
     assert "requests" in json.loads(out.read_text())["modules"]
 
 
-@pytest.mark.parametrize("args,loaded", [(["--version"], []), (["models"], ["models"])])
+@pytest.mark.parametrize(
+    "args,loaded",
+    [(["--version"], []), (["models"], ["models"]), (["mcp", "--help"], ["mcp_server"])],
+)
 def test_a_command_imports_no_other_command_module(env, tmp_path, args, loaded):
     # Each command's module is imported when that command is built (startup.py).
     others = {
@@ -89,6 +99,9 @@ def test_a_command_imports_no_other_command_module(env, tmp_path, args, loaded):
         "key_command",
         "config_command",
         "chat",
+        "mcp_server",
+        "mcp_app",
+        "mcp_tools",
     }
     out = tmp_path / "modules.json"
     subprocess.run(
