@@ -293,3 +293,48 @@ def test_stdout_carries_only_protocol_messages(api, spawn):
     answer = next(r for r in replies if r.get("id") == 2)
     assert answer["result"]["isError"] is False
     assert all(r["jsonrpc"] == "2.0" for r in replies)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_http_serves_the_same_tools_on_loopback(api, spawn):
+    import time
+
+    from mcp.client.streamable_http import streamable_http_client
+
+    port = free_port()
+    proc = spawn("mcp", "--http", f"127.0.0.1:{port}", extra_env={"PERPLEX_API": "agent"})
+
+    async def main() -> Any:
+        async with (
+            streamable_http_client(f"http://127.0.0.1:{port}/mcp") as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            names = [tool.name for tool in (await session.list_tools()).tools]
+            return names, await session.call_tool("ask", {"question": "over http"})
+
+    try:
+        for _ in range(100):  # until it listens
+            if proc.poll() is not None:
+                break
+            try:
+                import socket
+
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        names, result = anyio.run(main)
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert sorted(names) == ["ask", "research", "research_result", "search"], err
+    assert not result.is_error, text_of(result)
+    assert "over http" in text_of(result)
