@@ -59,8 +59,8 @@ def mcp_command(
     wait = RESEARCH_WAIT if research_wait is None else research_wait
     if wait <= 0:
         raise UsageError("invalid value for --research-wait: must be > 0 seconds")
-    if opts.api_key_file == "-" and http is None:
-        raise UsageError("--api-key-file -: stdin carries the MCP messages; give a file")
+    if opts.api_key_file == "-":
+        raise UsageError("--api-key-file -: the server reads the key for each call; give a file")
     if allow_remote and http is None:
         raise UsageError("--allow-remote: only with --http")
     address = None if http is None else listen_address(http, allow_remote=allow_remote)

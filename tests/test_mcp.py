@@ -120,6 +120,14 @@ def test_ask_sends_the_filters_and_the_engine_it_is_given(api, tmp_path):
     assert "docs.rs" in json.dumps(sent) and "week" in json.dumps(sent)
 
 
+def test_the_servers_options_apply_to_every_call(api, cli, tmp_path):
+    result = call(tmp_path, "ask", {"question": "q"}, "--api", "chat", "--no-log")
+    assert not result.is_error, text_of(result)
+    assert len(api.chat_requests()) == 1 and api.agent_requests() == []
+    assert result.structured_content["object"] == "chat.completion"
+    assert cli("logs", "-f", "ndjson").stdout == ""  # --no-log: nothing was written
+
+
 def test_search_gives_the_ranked_results_of_search_json(api, cli, tmp_path):
     result = call(tmp_path, "search", {"query": "rust web frameworks", "max_results": 3})
     assert not result.is_error, text_of(result)

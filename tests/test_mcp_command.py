@@ -50,7 +50,8 @@ def test_without_the_extra_perplex_mcp_says_how_to_install_it(env):
         (["--http", "127.0.0.1:99999"], "is not HOST:PORT"),
         (["--allow-remote"], "only with --http"),
         (["--research-wait", "0"], "--research-wait"),
-        (["--api-key-file", "-"], "stdin carries the MCP messages"),
+        (["--api-key-file", "-"], "reads the key for each call"),
+        (["--http", "127.0.0.1:8765", "--api-key-file", "-"], "reads the key for each call"),
     ],
 )
 def test_options_it_cannot_use_are_usage_errors_before_anything_starts(cli, args, message):
