@@ -259,3 +259,17 @@ app.add_typer(
     ),
     name="logs",
 )
+app.command(
+    "mcp",
+    epilog=examples_epilog(
+        "  claude mcp add perplex -- perplex mcp",
+        "  perplex mcp --http 127.0.0.1:8765",
+        "  perplex mcp --research-wait 100 --retries 5",
+    ),
+)(
+    LazyCommand(
+        "perplex_cli.mcp_server",
+        "mcp_command",
+        "Serve ask, search and research to coding agents over MCP.",
+    )
+)

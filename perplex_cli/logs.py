@@ -187,6 +187,7 @@ def document(rec: dict[str, Any], *, request: bool = False) -> dict[str, Any]:
         "first_token": rec["first_token"],
         "duration": rec["duration"],
         "response_id": rec["response_id"],
+        "source": rec.get("source") or "cli",  # "mcp": asked through `perplex mcp`
     }
     if "snippet" in rec:
         doc["snippet"] = rec["snippet"]

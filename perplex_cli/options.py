@@ -46,6 +46,18 @@ from .choices import (
 )
 from .debug import enable_option
 
+# The options of the commands that connect to the API without asking (search, research wait).
+CONNECTION_FLAGS = (
+    "--quiet",
+    "--base-url",
+    "--timeout",
+    "--connect-timeout",
+    "--retries",
+    "--proxy",
+    "--api-key-file",
+    "--allow-insecure-http",
+)
+
 
 def flag_only() -> Any:
     """A field the config file may not set (settings derives the config keys from Options)."""

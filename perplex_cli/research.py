@@ -14,22 +14,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .epilog import examples_epilog
-from .options import Options, shared_options
+from .options import CONNECTION_FLAGS, Options, shared_options
 
 if TYPE_CHECKING:
     from .research_jobs import ResearchSession, Wait
 
 LONGEST_INTERVAL = 30.0  # as research_jobs.LONGEST_INTERVAL, which --help must not import
-CONNECTION = (
-    "--quiet",
-    "--base-url",
-    "--timeout",
-    "--connect-timeout",
-    "--retries",
-    "--proxy",
-    "--api-key-file",
-    "--allow-insecure-http",
-)
+CONNECTION = CONNECTION_FLAGS
 ANSWER = (
     "--api",
     "--format",

@@ -41,9 +41,6 @@ def start(
 
     run streams the run unless --no-stream, --interval or --max-wait ask for polling.
     """
-    from .jsonapi import fetch
-
-    assert session.transport is not None, "connect() first"
     if key is not None:
         raise UsageError("--idempotency-key: not available on the Agent API (use --api chat)")
     streams = wait == jobs.Wait() and not session.opts.no_stream
@@ -54,16 +51,29 @@ def start(
     if streams:
         follow(session, prompt, engine)
         return
-    doc = fetch(session.transport, "POST", RUNS, body)
-    run_id = str(doc.get("id") or "")
-    if not run_id:
-        raise ProtocolError("the Agent API accepted the research but sent no response id")
-    remember(session, run_id, prompt, engine, str(doc.get("status") or "queued"))
+    doc = submit(session, body, prompt, engine)
+    run_id = str(doc["id"])
     if wait is None:
         jobs.show(doc, session.settings.format, run_id + "\n")
         return
     jobs.announce(session, run_id)
     finish(session, run_id, wait, prompt=prompt, body=body)
+
+
+def submit(
+    session: ResearchSession, body: dict[str, Any], prompt: str, engine: str
+) -> dict[str, Any]:
+    """Queue a background run (not streamed) and keep it in the local log; the API's answer,
+    which has the run's `id`."""
+    from .jsonapi import fetch
+
+    assert session.transport is not None, "connect() first"
+    doc = fetch(session.transport, "POST", RUNS, body)
+    run_id = str(doc.get("id") or "")
+    if not run_id:
+        raise ProtocolError("the Agent API accepted the research but sent no response id")
+    remember(session, run_id, prompt, engine, str(doc.get("status") or "queued"))
+    return doc
 
 
 def follow(session: ResearchSession, prompt: str, engine: str) -> None:
@@ -125,9 +135,22 @@ def finish(
     body: dict[str, Any] | None = None,
 ) -> None:
     """Poll until the run ends; print its answer (failed or cancelled: exit 6)."""
+    doc = jobs.poll(fetch_run, ENDED, session, run_id, wait, first=FIRST_INTERVAL, growth=GROWTH)
+    conclude(session, run_id, doc, prompt=prompt, body=body)
+
+
+def conclude(
+    session: ResearchSession,
+    run_id: str,
+    doc: dict[str, Any],
+    *,
+    prompt: str | None = None,
+    body: dict[str, Any] | None = None,
+) -> None:
+    """An ended run: its answer through the session's formatter, kept in the log; a failed
+    or cancelled run is a ServerError (exit 6)."""
     from .agent_events import AgentAccumulator, agent_error
 
-    doc = jobs.poll(fetch_run, ENDED, session, run_id, wait, first=FIRST_INTERVAL, growth=GROWTH)
     status = str(doc.get("status"))
     _note(session, run_id, status)
     if status in ("failed", "cancelled"):

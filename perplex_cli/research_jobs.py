@@ -59,15 +59,17 @@ class ResearchSession(Session):
 
 
 @contextmanager
-def research_session(opts: Options, *, asks: bool = False) -> Iterator[ResearchSession]:
+def research_session(
+    opts: Options, *, asks: bool = False, kind: type[ResearchSession] = ResearchSession
+) -> Iterator[ResearchSession]:
     """The session of one research command; closed at the end.
 
     With `asks` (submit, run), the engine is research's own unless -m or --preset name one:
     preset medium on the Agent API, sonar-deep-research on chat; a model or preset from the
-    config file is for ask, not for research.
+    config file is for ask, not for research. `kind` is the session's class.
     """
     model, preset = opts.model, given(opts, "preset")  # as given on the command line
-    session = ResearchSession(opts)
+    session = kind(opts)
     try:
         if asks and session.api == "agent":
             if model == RESEARCH_MODEL:

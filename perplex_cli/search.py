@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from .errors import ProtocolError, UsageError
-from .options import Options, shared_options
+from .options import CONNECTION_FLAGS, Options, shared_options
 from .terminal import guard
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 SEARCH_FLAGS = (
     "--search-domain",
@@ -26,14 +29,7 @@ SEARCH_FLAGS = (
     "--updated-after",
     "--updated-before",
     "--format",
-    "--quiet",
-    "--base-url",
-    "--timeout",
-    "--connect-timeout",
-    "--retries",
-    "--proxy",
-    "--api-key-file",
-    "--allow-insecure-http",
+    *CONNECTION_FLAGS,
 )
 FILTER_FIELDS = (
     "search_domain_filter",
@@ -84,32 +80,23 @@ def search_command(
 def run_search(
     words: list[str], opts: Options, *, max_results: int | None, country: str | None
 ) -> None:
-    from .jsonapi import fetch
     from .output.json import write_document
     from .output.ndjson import write_line
-    from .request import build_body, validate
-    from .run import open_transport, text_stream
+    from .request import validate
+    from .run import text_stream
     from .settings import resolve
 
     settings = resolve(opts)
     validate(opts)
-    body: dict[str, Any] = {"query": _query(words)}
-    if max_results is not None:
-        if not 1 <= max_results <= 20:
-            raise UsageError("invalid value for --max-results: must be between 1 and 20")
-        body["max_results"] = max_results
-    if country is not None:
-        if not re.fullmatch(r"[A-Za-z]{2}", country):
-            raise UsageError("invalid value for --country: a two-letter ISO 3166-1 code (US, DE)")
-        body["country"] = country.upper()
-    chat = build_body([], opts, settings, stream=False)
-    body.update({name: chat[name] for name in FILTER_FIELDS if name in chat})
+    body, doc = search(
+        _query(words),
+        opts,
+        settings,
+        max_results=max_results,
+        country=country,
+        err=text_stream(sys.stderr),
+    )
     out = guard(text_stream(sys.stdout))
-    transport = open_transport(settings, text_stream(sys.stderr))
-    try:
-        doc = fetch(transport, "POST", "/search", body)
-    finally:
-        transport.close()
     if settings.format == "json":
         write_document(out, doc)
         return
@@ -122,6 +109,39 @@ def run_search(
     if not any(results for _, results in groups) and not settings.quiet:
         sys.stderr.write("perplex: no results\n")
     write_text(out, groups)
+
+
+def search(
+    query: str | list[str],
+    opts: Options,
+    settings: Settings,
+    *,
+    max_results: int | None,
+    country: str | None,
+    err: IO[str],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The body sent to the Search API and the document it answered, for validated options
+    (`request.validate`) and their settings; retry notices go to `err`."""
+    from .jsonapi import fetch
+    from .request import build_body
+    from .run import open_transport
+
+    body: dict[str, Any] = {"query": query}
+    if max_results is not None:
+        if not 1 <= max_results <= 20:
+            raise UsageError("invalid value for --max-results: must be between 1 and 20")
+        body["max_results"] = max_results
+    if country is not None:
+        if not re.fullmatch(r"[A-Za-z]{2}", country):
+            raise UsageError("invalid value for --country: a two-letter ISO 3166-1 code (US, DE)")
+        body["country"] = country.upper()
+    chat = build_body([], opts, settings, stream=False)
+    body.update({name: chat[name] for name in FILTER_FIELDS if name in chat})
+    transport = open_transport(settings, err)
+    try:
+        return body, fetch(transport, "POST", "/search", body)
+    finally:
+        transport.close()
 
 
 def _query(words: list[str]) -> str | list[str]:

@@ -22,7 +22,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -128,6 +128,8 @@ MIGRATIONS: list[list[str]] = [
             updated REAL NOT NULL
         )""",
     ],
+    # 5: where an exchange came from: NULL for the command line, 'mcp' for `perplex mcp`
+    ["ALTER TABLE exchanges ADD COLUMN source TEXT"],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 INDEX_BATCH = 32  # exchanges indexed per transaction when the log is searched
@@ -181,6 +183,7 @@ class Exchange:
     first_token: float | None = None
     duration: float | None = None
     error: str | None = None
+    source: str | None = None  # None: the command line; "mcp": the MCP server
 
     def row(self) -> dict[str, Any]:
         """The columns, each storable: SQLite takes no lone surrogate, no 65-bit integer."""
@@ -214,6 +217,7 @@ class Exchange:
             "duration": self.duration,
             "status": self.status,
             "error": self.error,
+            "source": self.source,
         }
 
 
@@ -586,11 +590,14 @@ class Log:
         self.path = path
         self.enabled = enabled
         self.warn = warn
+        self.source: str | None = None  # stamped on every exchange recorded (`perplex mcp`)
         self._store: Store | None = None
         self._warned = False
 
     def record(self, exchange: Exchange) -> int | None:
         """Write one exchange; the id, or None when the log is off or could not be written."""
+        if self.source is not None:
+            exchange = replace(exchange, source=self.source)
         return self.write(lambda store: store.add(exchange))
 
     def write(self, change: Callable[[Store], T]) -> T | None:

@@ -51,10 +51,20 @@ ARGS = {
     "key set": [],
 }
 LEAVES = [c for c in walk(command_tree()) if not c.commands]
+# Options that start a server that runs until stopped: the tests named run them for real.
+SERVES = {
+    ("mcp", "--http"): "test_mcp.py::test_http_serves_the_same_tools_on_loopback",
+    ("mcp", "--allow-remote"): "test_mcp_command.py (with --http: its address table)",
+}
 
 
 def cases() -> list[tuple[Command, Option]]:
-    return [(c, o) for c in LEAVES for o in c.options if o.long not in ("--help", "--version")]
+    return [
+        (c, o)
+        for c in LEAVES
+        for o in c.options
+        if o.long not in ("--help", "--version") and (" ".join(c.path), o.long) not in SERVES
+    ]
 
 
 def value(option: Option, files: dict[str, str]) -> list[str]:

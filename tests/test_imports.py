@@ -76,7 +76,10 @@ def test_the_check_sees_an_import_when_there_is_one(env, tmp_path):
     assert "requests" in json.loads(out.read_text())["modules"]
 
 
-@pytest.mark.parametrize("args,loaded", [(["--version"], []), (["models"], ["models"])])
+@pytest.mark.parametrize(
+    "args,loaded",
+    [(["--version"], []), (["models"], ["models"]), (["mcp", "--help"], ["mcp_server"])],
+)
 def test_a_command_imports_no_other_command_module(env, tmp_path, args, loaded):
     # Each command's module is imported when that command is built (startup.py).
     others = {
@@ -89,6 +92,9 @@ def test_a_command_imports_no_other_command_module(env, tmp_path, args, loaded):
         "key_command",
         "config_command",
         "chat",
+        "mcp_server",
+        "mcp_app",
+        "mcp_tools",
     }
     out = tmp_path / "modules.json"
     subprocess.run(
@@ -106,3 +112,32 @@ def test_a_command_imports_no_other_command_module(env, tmp_path, args, loaded):
         if m.startswith("perplex_cli.") and m.split(".")[1] in others
     )
     assert found == loaded
+
+
+def sdk_modules(tmp_path, args: list[str]) -> list[str]:
+    """The top-level modules of the MCP SDK (and what it needs) that `perplex ARGS` loaded."""
+    out = tmp_path / "modules.json"
+    subprocess.run(
+        [sys.executable, "-c", DRIVER, *args],
+        check=False,
+        env=dict(os.environ, MODULES_OUT=str(out)),
+        stdin=subprocess.DEVNULL,  # `perplex mcp` reads the end of its input and stops
+        capture_output=True,
+        timeout=60,
+    )
+    result = json.loads(out.read_text())
+    assert result["code"] == 0
+    heavy = {*FORBIDDEN, "mcp", "mcp_types", "pydantic", "anyio"}
+    return sorted({m.split(".")[0] for m in result["modules"]} & heavy)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["models"], ["mcp", "--help"]])
+def test_the_mcp_sdk_is_imported_only_to_serve(env, tmp_path, args):
+    # `perplex mcp --help` and the other commands start without the optional SDK (nor the
+    # modules that need network or rendering).
+    assert sdk_modules(tmp_path, args) == []
+
+
+def test_the_check_sees_the_sdk_when_the_server_runs(env, tmp_path):
+    pytest.importorskip("mcp")
+    assert "mcp" in sdk_modules(tmp_path, ["mcp"])

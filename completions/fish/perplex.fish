@@ -3,7 +3,7 @@
 function __perplex_commands
     switch "$argv[1]"
         case ''
-            printf '%s\n' ask chat models batch search completions research key config logs
+            printf '%s\n' ask chat models batch search completions mcp research key config logs
         case 'research'
             printf '%s\n' submit run wait status cancel list
         case 'key'
@@ -35,6 +35,8 @@ function __perplex_valued
             printf '%s\n' -j --concurrency --output --rate -f --format -m --model --api --preset -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'search'
             printf '%s\n' --max-results --country --search-domain --search-recency --search-after --search-before --updated-after --updated-before -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
+        case 'mcp'
+            printf '%s\n' --http --research-wait --api --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'research submit'
             printf '%s\n' --idempotency-key -m --model --api --preset -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'research run'
@@ -116,6 +118,7 @@ complete -c perplex -n '__perplex_at \'\'' -a models -d 'List the presets and mo
 complete -c perplex -n '__perplex_at \'\'' -a batch -d 'Run many prompts concurrently: one NDJSON result line each, resumable'
 complete -c perplex -n '__perplex_at \'\'' -a search -d 'Search the web: ranked results with title, URL, date and snippet, n...'
 complete -c perplex -n '__perplex_at \'\'' -a completions -d 'Print the completion script for bash, zsh or fish'
+complete -c perplex -n '__perplex_at \'\'' -a mcp -d 'Serve ask, search and research to coding agents over MCP'
 complete -c perplex -n '__perplex_at \'\'' -a research -d 'Deep research in the background: submit a question, get the report'
 complete -c perplex -n '__perplex_at \'\'' -a key -d 'Store the API key safely and say where it comes from'
 complete -c perplex -n '__perplex_at \'\'' -a config -d 'Defaults in the config file, typed and checked like the flags'
@@ -350,6 +353,20 @@ complete -c perplex -n '__perplex_at \'search\'' -l allow-insecure-http -d 'Allo
 complete -c perplex -n '__perplex_at \'search\'' -s h -l help -d 'Show this message and exit'
 complete -c perplex -n '__perplex_at \'completions\'' -s h -l help -d 'Show this message and exit'
 complete -c perplex -n '__perplex_at \'completions\'' -a 'bash zsh fish'
+complete -c perplex -n '__perplex_at \'mcp\'' -l http -x -d 'Serve streamable HTTP on HOST:PORT (loopback only, unless --allow-r...'
+complete -c perplex -n '__perplex_at \'mcp\'' -l allow-remote -d 'Let --http listen on an address other than loopback (anyone who rea...'
+complete -c perplex -n '__perplex_at \'mcp\'' -l research-wait -x -d 'Seconds the research tool waits for a report before it returns the...'
+complete -c perplex -n '__perplex_at \'mcp\'' -l api -x -a 'chat agent' -d 'Protocol [api]: agent (/v1/agent), the default: Perplexity\'s replac...'
+complete -c perplex -n '__perplex_at \'mcp\'' -s q -l quiet -l no-quiet -d 'No retry notices, warnings or progress on stderr; plain output (--n...'
+complete -c perplex -n '__perplex_at \'mcp\'' -l base-url -x -d 'API base URL (default https://api.perplexity.ai; env PERPLEXITY_BAS...'
+complete -c perplex -n '__perplex_at \'mcp\'' -l timeout -x -d 'Longest silence allowed between bytes, in seconds (default 300)'
+complete -c perplex -n '__perplex_at \'mcp\'' -l connect-timeout -x -d 'Seconds allowed to connect (default 10)'
+complete -c perplex -n '__perplex_at \'mcp\'' -l retries -x -d 'Retries before the answer starts, on connection errors, 408, 409, 4...'
+complete -c perplex -n '__perplex_at \'mcp\'' -l proxy -x -d 'Proxy for API requests (default: HTTPS_PROXY, NO_PROXY from the env...'
+complete -c perplex -n '__perplex_at \'mcp\'' -l api-key-file -r -F -d 'Read the API key from FILE; \'-\' reads it from stdin (the prompt mus...'
+complete -c perplex -n '__perplex_at \'mcp\'' -l allow-insecure-http -d 'Allow a plain http:// base URL to a host other than this machine (t...'
+complete -c perplex -n '__perplex_at \'mcp\'' -l log -l no-log -d 'Write the exchange to the local log (default on; config log = false)'
+complete -c perplex -n '__perplex_at \'mcp\'' -s h -l help -d 'Show this message and exit'
 complete -c perplex -n '__perplex_at \'research\'' -a submit -d 'Submit a deep-research question and print its id (preset medium by...'
 complete -c perplex -n '__perplex_at \'research\'' -a run -d 'Submit a deep-research question and print the answer like ask'
 complete -c perplex -n '__perplex_at \'research\'' -a wait -d 'Wait for a research run to end and print its answer like ask'
