@@ -119,6 +119,7 @@ def _pump(source: NormalisedBytes, acc: Accumulator, formatter: Formatter) -> No
     methods are looked up once, the chat protocol's events skip the envelope, and the
     checks that almost never fire cost one test each.
     """
+    from .redact import keyfree, keyfree_json
     from .sse import iter_events
     from .transport import first_line
 
@@ -126,7 +127,7 @@ def _pump(source: NormalisedBytes, acc: Accumulator, formatter: Formatter) -> No
     plain = acc.plain_events
     envelope, error_in, feed, replayed = acc.envelope, acc.error_in, acc.feed, acc.replayed
     for event in iter_events(source):
-        data = event.data
+        data = keyfree_json(event.data)  # a server may echo the key: never shown, kept or logged
         if data == "[DONE]":
             acc.mark_done()
             return
@@ -142,7 +143,7 @@ def _pump(source: NormalisedBytes, acc: Accumulator, formatter: Formatter) -> No
         else:
             if not isinstance(chunk, dict):
                 raise ProtocolError(f"an event is not a JSON object: {first_line(data, 80)!r}")
-            raw = envelope(event.event, chunk)
+            raw = envelope(keyfree(event.event), chunk)
             if replayed(raw):  # sent again by a resumed stream: shown already
                 continue
             failure = error_in(raw)

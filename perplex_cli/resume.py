@@ -111,6 +111,7 @@ class Resume:
 
     def _terminal(self, path: str, cut: CutStream) -> dict[str, Any]:
         """The stored response once its status is terminal, read with backoff."""
+        from .redact import keyfree_json
         from .transport import backoff, body_reads
 
         settings = self.transport.settings
@@ -120,7 +121,8 @@ class Resume:
             try:
                 response = self.transport.request("GET", path)
                 try:
-                    doc = json.loads(b"".join(body_reads(response)))
+                    text = b"".join(body_reads(response)).decode("utf-8", "replace")
+                    doc = json.loads(keyfree_json(text))
                 finally:
                     response.close()
             except PerplexError as exc:
