@@ -149,6 +149,9 @@ PINNED_BY = {
     "an `http://` base URL to another machine": [
         "test_security::test_plain_http_to_another_host_is_refused_before_connecting"
     ],
+    "an `http://` loopback base URL through a proxy on another machine": [
+        "test_leaks::test_plain_http_through_a_proxy_on_another_host_is_refused"
+    ],
     "an unknown `--cid`, or `-c` with an empty log": [
         "test_log::test_unknown_cid_is_a_usage_error_before_any_request",
         "test_log::test_continue_with_an_empty_log_is_a_usage_error",
