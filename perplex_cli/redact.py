@@ -14,7 +14,7 @@ secret is absent, which is the case on every event of an answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 _BEARER = re.compile(r"(Bearer\s+)[^\s'\"]+", re.IGNORECASE)
@@ -22,11 +22,16 @@ _MASK = "***"
 # Keys in use in this process, so that text produced far from the key (a traceback,
 # the --debug exchange) can still be cleaned.
 _REMEMBERED: set[str] = set()
-# What to look for in JSON text: each secret as written and as JSON escapes it (a key may
-# hold `"` or `\`). A server can also spell any character as `\uXXXX` (or `/` as `\/`):
-# printable ASCII escaped that way is rare, and only then is the text parsed to look.
-_NEEDLES: list[str] = []
-_ESCAPED_ASCII = re.compile(r"\\u00[2-7][0-9a-fA-F]|\\/")
+# What may hide a secret in JSON text: the secret as written, as JSON escapes it (a key
+# may hold `"` or `\`), or any of its characters spelled `\uXXXX` (or `/` as `\/`).
+# Only those escapes count: the API's own `\u0026` for `&` is not in a key. Built by
+# `remember`, as text (one document) and as bytes (the reads of a stream).
+_HIDING: re.Pattern[str] | None = None
+# For reads, the same as literal byte strings and a pattern of escapes: a substring test and
+# a pattern with a literal start are each many times faster than one alternation.
+_NEEDLE_BYTES: tuple[bytes, ...] = ()
+_ESCAPE_BYTES: re.Pattern[bytes] | None = None
+_LONGEST = 0  # the longest match, to find one cut between two reads
 
 
 def no_core_dumps() -> None:
@@ -48,14 +53,23 @@ def no_core_dumps() -> None:
 
 def remember(secret: str | None) -> None:
     """Redact this secret from everything `redact` cleans from now on."""
+    global _HIDING, _NEEDLE_BYTES, _ESCAPE_BYTES, _LONGEST
     if secret and len(secret) >= 4 and secret not in _REMEMBERED:
         if not _REMEMBERED:
             no_core_dumps()
         _REMEMBERED.add(secret)
         import json
 
-        needles = set(_REMEMBERED) | {json.dumps(s)[1:-1] for s in _REMEMBERED}
-        _NEEDLES[:] = sorted(needles, key=len, reverse=True)
+        needles = _REMEMBERED | {json.dumps(s)[1:-1] for s in _REMEMBERED}
+        chars = sorted({f"{ord(c):04x}" for s in _REMEMBERED for c in s})
+        escapes = r"\\u(?i:" + "|".join(chars) + ")"
+        if any("/" in s for s in _REMEMBERED):
+            escapes += r"|\\/"
+        spelled = [re.escape(n) for n in sorted(needles, key=len, reverse=True)]
+        _HIDING = re.compile("|".join([*spelled, escapes]))
+        _NEEDLE_BYTES = tuple(n.encode("utf-8") for n in needles)
+        _ESCAPE_BYTES = re.compile(escapes.encode("ascii"))
+        _LONGEST = max(len(n) for n in _NEEDLE_BYTES) + 6
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
@@ -72,10 +86,7 @@ def keyfree(text: str) -> str:
 
     Unlike `redact`, a `Bearer word` that is not a secret stays: an answer may say that.
     """
-    for secret in _NEEDLES:
-        if secret in text:
-            break
-    else:
+    if not any(secret in text for secret in _REMEMBERED):
         return text
     for secret in sorted(_REMEMBERED, key=len, reverse=True):
         text = text.replace(secret, _MASK)
@@ -89,14 +100,8 @@ def keyfree_json(text: str) -> str:
     cleaned and written again compact. Text that is not JSON is masked as plain text (the
     caller's parse then reports it).
     """
-    for needle in _NEEDLES:
-        if needle in text:
-            break
-    else:
-        if not _NEEDLES or ("\\u00" not in text and "\\/" not in text):
-            return text
-        if _ESCAPED_ASCII.search(text) is None:
-            return text
+    if _HIDING is None or _HIDING.search(text) is None:
+        return text
     import json
 
     try:
@@ -107,6 +112,32 @@ def keyfree_json(text: str) -> str:
     if cleaned == doc:
         return text
     return json.dumps(cleaned, ensure_ascii=False, separators=(",", ":"))
+
+
+class Watch:
+    """A body's reads, passed on as they are, noting whether any may hide a secret.
+
+    A stream is cleaned event by event (`keyfree_json`) only from the read where a secret,
+    or an escape that could spell one, first appears: the reads are searched, each once,
+    and an event of a stream without one costs a test of `hit`.
+    """
+
+    def __init__(self, reads: Iterable[bytes]) -> None:
+        self.reads = reads
+        self.hit = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        needles, escapes = _NEEDLE_BYTES, _ESCAPE_BYTES
+        if escapes is None:
+            yield from self.reads
+            return
+        tail = b""  # the end of the reads so far: a match may be cut between two
+        for piece in self.reads:
+            if not self.hit:
+                window = tail + piece
+                self.hit = any(n in window for n in needles) or bool(escapes.search(window))
+                tail = window[-_LONGEST:]
+            yield piece
 
 
 def _clean(value: Any) -> Any:

@@ -150,6 +150,21 @@ def test_a_key_echoed_in_an_answer_reaches_no_stream_file_or_log(
         assert all(json.loads(line) for line in result.stdout.splitlines())
 
 
+@pytest.mark.parametrize("hidden", [False, True], ids=["as is", "spelled as \\u escapes"])
+def test_a_key_cut_between_two_reads_is_still_masked(server, cli, tmp_path, hidden):
+    """The reads of a stream are searched for the key; a read may end inside it."""
+    chunks = answer("fine")
+    chunks[-1]["citations"] = [f"https://a.example/{KEY}"]  # the only place it is
+    spelled = escaped(KEY) if hidden else KEY
+    body = sse(*[json.dumps(c, separators=(",", ":")).replace(KEY, spelled) for c in chunks])
+    middle = body.index(spelled.encode()) + 9
+    server.reply(Reply(body=body, pieces=[body[:middle], body[middle:]], delay=0.2))
+    result = cli("--api", "chat", "-f", "ndjson", "q")
+    assert result.code == 0, result.stderr
+    assert KEY not in result.stdout and "***" in result.stdout
+    assert files_holding(tmp_path, KEY) == []
+
+
 def test_text_without_the_key_stays_byte_exact_into_a_pipe(server, cli):
     title = f"About {CLIPBOARD}"
     server.reply(
