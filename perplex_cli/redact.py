@@ -135,7 +135,12 @@ class Watch:
         for piece in self.reads:
             if not self.hit:
                 window = tail + piece
-                self.hit = any(n in window for n in needles) or bool(escapes.search(window))
+                for needle in needles:
+                    if needle in window:
+                        self.hit = True
+                        break
+                else:
+                    self.hit = escapes.search(window) is not None
                 tail = window[-_LONGEST:]
             yield piece
 
