@@ -139,8 +139,8 @@ class Watch:
                     if needle in window:
                         self.hit = True
                         break
-                else:
-                    self.hit = escapes.search(window) is not None
+                else:  # every escape starts with a backslash: memchr first, the pattern rarely
+                    self.hit = b"\\" in window and escapes.search(window) is not None
                 tail = window[-_LONGEST:]
             yield piece
 
