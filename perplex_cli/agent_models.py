@@ -24,6 +24,7 @@ def list_agent_models(
     on_retry: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
     """The catalogue's entries as the API gives them, then one row per preset."""
+    from .redact import keyfree_json
     from .transport import Transport, TransportSettings, body_reads, first_line
 
     transport = Transport(
@@ -47,7 +48,7 @@ def list_agent_models(
     from .serverjson import loads as server_json
 
     try:
-        doc = server_json(raw, "the model list")
+        doc = server_json(keyfree_json(raw), "the model list")
     except ValueError:
         raise ProtocolError(f"the model list is not JSON: {first_line(raw, 80)!r}") from None
     data = doc.get("data") if isinstance(doc, dict) else None

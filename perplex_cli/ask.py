@@ -37,6 +37,7 @@ from .output import Formatter
 if TYPE_CHECKING:
     import requests
 
+    from .redact import Watch
     from .resume import Resume
     from .sse import NormalisedBytes
 
@@ -99,11 +100,13 @@ def stream_answer(
 
 def _read(response: requests.Response, acc: Accumulator, formatter: Formatter) -> None:
     """One connection's events; CutStream when it ends before the answer is complete."""
+    from .redact import Watch
     from .sse import NormalisedBytes
     from .transport import body_reads
 
-    source = NormalisedBytes(body_reads(response))
-    _pump(source, acc, formatter)
+    watch = Watch(body_reads(response))  # whether the server may have echoed the key
+    source = NormalisedBytes(watch)
+    _pump(source, acc, formatter, watch)
     if not acc.complete:
         if acc.events == 0:
             raise not_a_stream(source)
@@ -112,13 +115,14 @@ def _read(response: requests.Response, acc: Accumulator, formatter: Formatter) -
         raise CutStream("the stream ended before the answer was complete")
 
 
-def _pump(source: NormalisedBytes, acc: Accumulator, formatter: Formatter) -> None:
+def _pump(source: NormalisedBytes, acc: Accumulator, formatter: Formatter, watch: Watch) -> None:
     """Every complete event of the body: parsed, fed to `acc`, shown by `formatter`.
 
     This loop runs once per event, so it is written for the interpreter (issue 9, case 4):
     methods are looked up once, the chat protocol's events skip the envelope, and the
     checks that almost never fire cost one test each.
     """
+    from .redact import keyfree, keyfree_json
     from .serverjson import clean, raw_decode, suspicious, too_deep
     from .serverjson import loads as server_json
     from .sse import iter_events
@@ -129,6 +133,8 @@ def _pump(source: NormalisedBytes, acc: Accumulator, formatter: Formatter) -> No
     envelope, error_in, feed, replayed = acc.envelope, acc.error_in, acc.feed, acc.replayed
     for event in iter_events(source):
         data = event.data
+        if watch.hit:  # the server may have echoed the key: it is never shown, kept or logged
+            data = keyfree_json(data)
         if data == "[DONE]":
             acc.mark_done()
             return
@@ -151,7 +157,7 @@ def _pump(source: NormalisedBytes, acc: Accumulator, formatter: Formatter) -> No
             if plain:
                 failure = error_in(raw) if "error" in raw else None
             else:
-                raw = envelope(event.event, chunk)
+                raw = envelope(keyfree(event.event) if watch.hit else event.event, chunk)
                 if replayed(raw):  # sent again by a resumed stream: shown already
                     continue
                 failure = error_in(raw)

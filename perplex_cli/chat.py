@@ -168,8 +168,9 @@ class Chat:
         return "".join(line + "\n" for line in lines)
 
     def write(self, text: str) -> None:
-        self.session.out.write(text)
-        self.session.out.flush()
+        # Not the answer's stream: under --render that one is raw (rich draws its styles).
+        self.session.plain_out.write(text)
+        self.session.plain_out.flush()
 
 
 def _cost(usage: dict[str, Any]) -> float:

@@ -6,13 +6,11 @@ and `__main__` prints the traceback, so no command has to pass a flag along.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from .redact import redact
-from .terminal import is_terminal, neutralise
+from .terminal import say
 
 if TYPE_CHECKING:
     import requests
@@ -38,17 +36,8 @@ def enable_option(value: bool | None) -> bool | None:
 
 def show(lines: Iterable[str]) -> None:
     """Write lines to stderr, redacted; a closed stderr is not a reason to fail."""
-    from .settings import KEY_VARIABLES
-
-    secrets = [os.environ.get(name) for name in KEY_VARIABLES]
-    text = "".join(redact(line, secrets) + "\n" for line in lines)
-    if is_terminal(sys.stderr):  # server-sent text (messages, headers) must not drive it
-        text = neutralise(text)
-    try:
-        sys.stderr.write(text)
-        sys.stderr.flush()
-    except (OSError, ValueError, AttributeError):
-        pass
+    # Server-sent text (messages, headers) must not drive a terminal.
+    say(sys.stderr, "\n".join(lines))
 
 
 def show_request(method: str, url: str, headers: Mapping[str, str], body: bytes | None) -> None:

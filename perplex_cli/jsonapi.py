@@ -12,12 +12,13 @@ if TYPE_CHECKING:
 
 def fetch(transport: Transport, method: str, path: str, body: Any = None) -> dict[str, Any]:
     """Send with the transport's retries; the JSON object it answers (exit 8 if it is not one)."""
+    from .redact import keyfree_json
     from .serverjson import loads as server_json
     from .transport import body_reads, first_line
 
     response = transport.request(method, path, body)
     try:
-        text = b"".join(body_reads(response)).decode("utf-8", "replace")
+        text = keyfree_json(b"".join(body_reads(response)).decode("utf-8", "replace"))
     finally:
         response.close()
     try:

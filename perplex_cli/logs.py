@@ -18,7 +18,7 @@ import typer
 from .epilog import examples_epilog
 from .errors import UsageError
 from .groups import DefaultCommandGroup
-from .terminal import guard, neutralise
+from .terminal import guard, neutralise, say
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -75,17 +75,17 @@ class Sink(Protocol):
     def flush(self) -> Any: ...
 
 
-def _stdout(fmt: str) -> Sink:
-    """stdout; on a terminal, stored answers and titles are shown, not obeyed."""
+def _stdout() -> Sink:
+    """stdout; on a terminal, stored answers and titles are shown, not obeyed, in every
+    format (C1 and bidi controls pass JSON's own escaping; shown as `<U+009B>` it stays valid)."""
     from .run import text_stream
 
     out = text_stream(sys.stdout)
-    return guard(out) if fmt == "text" else out
+    return guard(out)
 
 
 def _say(line: str) -> None:
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
+    say(sys.stderr, line)
 
 
 # --- options and the database ----------------------------------------------------------------
@@ -211,7 +211,7 @@ def _listing(records: list[dict[str, Any]], fmt: str) -> None:
 
     out = text_stream(sys.stdout)
     if fmt != "text" or not is_terminal(out):
-        write_records(out, records, fmt)
+        write_records(_stdout(), records, fmt)  # json on a terminal is neutralised too
         return
     listing = io.StringIO()
     write_records(listing, records, fmt, header=True)
@@ -333,7 +333,7 @@ def show_command(
             "the log is empty" if exchange_id is None else f"no exchange {exchange_id} in the log"
         )
         raise UsageError(what, hint="perplex logs lists the exchanges")
-    out = _stdout(fmt)
+    out = _stdout()
     if fmt != "text":
         out.write(_json(document(rec, request=True), pretty=fmt == "json"))
         out.flush()
@@ -395,7 +395,7 @@ def stats_command(since: SinceOption = None, fmt: FormatOption = "text") -> None
     after = None if since is None else parse_when(since, "--since")
     with _opened() as store:
         stats = _empty_stats() if store is None else store.stats(since=after)
-    out = _stdout(fmt)
+    out = _stdout()
     if fmt == "json":
         out.write(_json(stats, pretty=True))
     elif fmt == "ndjson":

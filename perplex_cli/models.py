@@ -139,8 +139,10 @@ def models_command(
     from .agent_models import list_agent_models, write_agent_models
 
     def announce(line: str) -> None:
+        from .terminal import say
+
         if not settings.quiet:
-            sys.stderr.write(line + "\n")
+            say(sys.stderr, line)
 
     rows = list_agent_models(
         settings.base_url,

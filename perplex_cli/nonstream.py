@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 def read_answer(response: requests.Response, formatter: Formatter, acc: Accumulator) -> Outcome:
     """Read the whole JSON body of `response` through `formatter`; always closes it."""
+    from .redact import keyfree_json
     from .serverjson import loads as server_json
     from .transport import body_reads, first_line
 
@@ -30,7 +31,7 @@ def read_answer(response: requests.Response, formatter: Formatter, acc: Accumula
             raw = b"".join(body_reads(response))
         finally:
             response.close()
-        text = raw.decode("utf-8", "replace").lstrip("\ufeff")
+        text = keyfree_json(raw.decode("utf-8", "replace").lstrip("\ufeff"))
         if not text.strip():
             raise ProtocolError("the response body is empty; expected a JSON document")
         try:

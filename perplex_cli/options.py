@@ -630,7 +630,7 @@ def shared_parameters() -> list[tuple[str, Any]]:
                 bool | None,
                 _opt(
                     "--allow-insecure-http",
-                    help="Allow a plain http:// base URL to a host other than this machine (the key travels unencrypted).",
+                    help="Allow plain http:// to a host other than this machine, or through a proxy on one (the key travels unencrypted).",
                 ),
             ],
         ),

@@ -13,6 +13,8 @@ import shutil
 import time
 from typing import IO
 
+from .terminal import diagnostic
+
 SPINNER = "|/-\\"
 REDRAW_EVERY = 0.1  # seconds; a faster redraw only costs terminal output
 
@@ -46,10 +48,12 @@ class StatusLine:
         self._text = text
         self._drawn_at = now
         width = shutil.get_terminal_size((80, 24)).columns
-        self._write("\r" + text[: max(width - 1, 10)] + "\x1b[K")
+        shown = diagnostic(text, self.stream)  # a job's status comes from the server
+        self._write("\r" + shown[: max(width - 1, 10)] + "\x1b[K")
 
     def note(self, line: str) -> None:
         """A whole line for the reader (a retry notice), above the status line."""
+        line = diagnostic(line, self.stream)
         if self.live and self._text:
             self._write("\r\x1b[K" + line + "\n")
             self.show(self._text, force=True)

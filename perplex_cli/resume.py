@@ -110,6 +110,7 @@ class Resume:
 
     def _terminal(self, path: str, cut: CutStream) -> dict[str, Any]:
         """The stored response once its status is terminal, read with backoff."""
+        from .redact import keyfree_json
         from .serverjson import loads as server_json
         from .transport import backoff, body_reads
 
@@ -120,7 +121,8 @@ class Resume:
             try:
                 response = self.transport.request("GET", path)
                 try:
-                    doc = server_json(b"".join(body_reads(response)), "the stored response")
+                    text = b"".join(body_reads(response)).decode("utf-8", "replace")
+                    doc = server_json(keyfree_json(text), "the stored response")
                 finally:
                     response.close()
             except PerplexError as exc:

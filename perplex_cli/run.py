@@ -126,7 +126,8 @@ class Session:
         # --render, by the renderer itself, which needs the raw stream for its own styles.
         # The spinner writes its own escapes to the raw stderr.
         renders = self.settings.render and self.out_style.styled and self.settings.format == "text"
-        self.out = raw_out if renders else guard(raw_out)
+        self.plain_out = guard(raw_out)  # for text of ours that quotes the web (chat's /sources)
+        self.out = raw_out if renders else self.plain_out
         self.err = guard(self.raw_err)
         self.spinner: Spinner | None = None
         self.log = Log(log_path(), enabled=self.settings.log, warn=self.notice)
@@ -135,11 +136,12 @@ class Session:
 
     def notice(self, line: str) -> None:
         """A diagnostic line on stderr (on its own line beside a spinner), unless -q."""
+        from .terminal import say
+
         if self.spinner is not None:
             self.spinner.say(line)
         elif not self.settings.quiet:
-            self.err.write(line + "\n")
-            self.err.flush()
+            say(self.err, line)
 
     def conversation(self, *, continue_last: bool = False, cid: str | None = None) -> Conversation:
         """A new conversation, or the one -c/--cid names from the log (unknown: exit 2)."""
@@ -426,6 +428,7 @@ def open_transport(
     `on_retry` replaces the plain retry notice (the spinner shows it on its own line).
     """
     from .keys import key_for
+    from .terminal import say
     from .transport import Transport, TransportSettings, retry_base_from_env
 
     # A key read from stdin is used even on a dry run (it is shown masked).
@@ -433,8 +436,7 @@ def open_transport(
 
     def announce(line: str) -> None:
         if not settings.quiet:
-            err.write(line + "\n")
-            err.flush()
+            say(err, line)
 
     return Transport(
         TransportSettings(

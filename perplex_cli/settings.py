@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from . import config
 from .errors import ConfigError, UsageError
 from .options import APIS, FORMATS, Options
-from .redact import remember
+from .redact import no_core_dumps, remember
 
 if typing.TYPE_CHECKING:
     from .keys import FoundKey
@@ -103,6 +103,7 @@ def resolve(opts: Options) -> Settings:
     defaults live in the Settings fields only, so `opts.api is None` still means that
     nobody chose an API).
     """
+    no_core_dumps()  # a command that may read the key: before any source of it is read
     path = config.config_path()
     from_file = load_config(path)
     flag_proxy = opts.proxy
@@ -124,7 +125,7 @@ def resolve(opts: Options) -> Settings:
             origin[f.name] = "the default"
         setattr(opts, f.name, value)
     opts.proxy = _proxy(flag_proxy, opts.proxy, opts.base_url)
-    refuse_plain_http(opts.base_url, bool(opts.allow_insecure_http), origin["base_url"])
+    refuse_plain_http(opts.base_url, bool(opts.allow_insecure_http), origin["base_url"], opts.proxy)
     stdin_key = None
     if opts.api_key_file == "-":
         # Before anything reads stdin as a prompt: the key must never become the prompt.
@@ -422,10 +423,18 @@ def is_loopback(host: str) -> bool:
     return address.is_loopback
 
 
-def refuse_plain_http(base_url: str | None, allowed: bool, origin: str) -> None:
-    """The key never travels over plain HTTP beyond this machine unless the user says so."""
+def refuse_plain_http(
+    base_url: str | None, allowed: bool, origin: str, proxy: str | None = None
+) -> None:
+    """The key never travels over plain HTTP beyond this machine unless the user says so:
+    not to another host, and not to a proxy on another host (`cleartext.py`)."""
     parts = urlsplit(base_url or DEFAULT_BASE_URL)
-    if parts.scheme.lower() != "http" or allowed or is_loopback(parts.hostname or ""):
+    if parts.scheme.lower() != "http" or allowed:
+        return
+    if is_loopback(parts.hostname or ""):
+        from .cleartext import refuse_cleartext_proxy
+
+        refuse_cleartext_proxy(base_url or DEFAULT_BASE_URL, proxy)
         return
     raise ConfigError(
         f"refusing to send the API key over plain HTTP to {parts.hostname} "

@@ -55,8 +55,10 @@ class Spinner:
 
     def say(self, line: str) -> None:
         """Print a line of its own (a retry notice) above the spinner."""
+        from .terminal import diagnostic
+
         with self._lock:
-            self._write((ERASE if self._drawn else "") + line + "\n")
+            self._write((ERASE if self._drawn else "") + diagnostic(line, self.stream) + "\n")
             self._drawn = False
 
     def stop(self) -> None:

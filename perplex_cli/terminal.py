@@ -10,15 +10,21 @@ data.
 Whether a stream is a terminal is decided once, when the stream is wrapped (`guard`);
 formatters just write to what they are given. A stream that carries our own escapes
 (--render's styles, the spinner) is not guarded: that code neutralises what it shows.
+
+Every line perplex itself writes to stderr (a retry or reconnect notice, a warning, a
+progress line, the error line, the --debug exchange) may quote the server: a reason
+phrase, a job status, an error message. `diagnostic` is the one path for all of them: the
+key masked wherever the line goes, and its control characters shown on a terminal.
 """
 
 from __future__ import annotations
 
+import os
 from typing import IO, Any, cast
 
 from .style import neutralise
 
-__all__ = ["guard", "is_terminal", "neutralise"]
+__all__ = ["diagnostic", "guard", "is_terminal", "neutralise", "say"]
 
 
 def is_terminal(stream: Any) -> bool:
@@ -48,3 +54,21 @@ class TerminalWriter:
 def guard(stream: IO[str]) -> IO[str]:
     """stream itself when it is a pipe or file; a neutralising writer when it is a terminal."""
     return cast(IO[str], TerminalWriter(stream)) if is_terminal(stream) else stream
+
+
+def diagnostic(text: str, stream: Any) -> str:
+    """A line of ours as `stream` may show it: no key, and no control obeyed on a terminal."""
+    from .redact import redact
+    from .settings import KEY_VARIABLES
+
+    text = redact(text, [os.environ.get(name) for name in KEY_VARIABLES])
+    return neutralise(text) if is_terminal(stream) else text
+
+
+def say(stream: Any, line: str) -> None:
+    """Write one diagnostic line; a closed or failing stderr is not a reason to fail."""
+    try:
+        stream.write(diagnostic(line, stream) + "\n")
+        stream.flush()
+    except (OSError, ValueError, AttributeError):
+        pass

@@ -51,6 +51,7 @@ class Answer:
     content_type: str = "text/event-stream; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    reason: str = ""  # the status line's reason phrase ("" for the standard one)
 
 
 def prompt_of(request: dict[str, Any]) -> str:
@@ -211,6 +212,7 @@ class ApiServer:
         self.agent_get: Callable[[Received], Answer] = self._agent_unknown
         self.search: Callable[[dict[str, Any]], dict[str, Any] | Answer] = echo_search
         self.job_polls = 2  # polls a job stays IN_PROGRESS
+        self.first: list[Answer] = []  # sent, in order, before any request is routed
         self.jobs: dict[str, dict[str, Any]] = {}
         self.runs = AgentRuns()
         self.requests: list[Received] = []
@@ -272,12 +274,14 @@ class ApiServer:
             self.requests.append(received)
             self.connections.add(handler.client_address[1])
         try:
-            reply = self._route(received)
+            with self._lock:
+                early = self.first.pop(0) if self.first else None
+            reply = early or self._route(received)
         except Exception as exc:  # a mistake in a test's handler shows as a 500 with its text
             reply = _json({"error": {"message": f"test server: {exc!r}"}}, 500)
         if reply.delay:
             time.sleep(reply.delay)
-        handler.send_response(reply.status)
+        handler.send_response(reply.status, reply.reason or None)
         handler.send_header("Content-Type", reply.content_type)
         handler.send_header("Content-Length", str(len(reply.body)))
         for name, value in reply.headers.items():

@@ -191,6 +191,9 @@ PINNED_BY = {
     "a log id or date out of range (`logs rm ²`, an id beyond 2^63, `--before 999999999d`)": [
         "test_hostile_argv::test_odd_log_ids_and_dates_are_usage_errors"
     ],
+    "an `http://` loopback base URL through a proxy on another machine": [
+        "test_leaks::test_plain_http_through_a_proxy_on_another_host_is_refused"
+    ],
     "an unknown `--cid`, or `-c` with an empty log": [
         "test_log::test_unknown_cid_is_a_usage_error_before_any_request",
         "test_log::test_continue_with_an_empty_log_is_a_usage_error",

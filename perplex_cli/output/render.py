@@ -5,7 +5,9 @@ outside a code fence: it is printed once, for good. Only the block still growing
 redrawn, in a transient live region below the finished ones, so nothing is printed twice
 and the region never grows past the screen (a live view cannot redraw lines that have
 scrolled away): a block that would is cut at a line break. Text is neutralised before rich
-sees it, since rich passes escape sequences through. Citation markers `[n]` and the
+sees it, since rich passes escape sequences through; so are the HTML character references
+that Markdown would decode into a control (`&#x202E;`, `&rlm;`): they are shown as the
+neutraliser shows that character (`<U+202E>`), also inside code. Citation markers `[n]` and the
 sources become OSC 8 hyperlinks. rich is imported here only, and only under --render
 with a styled stdout (`style.py` decides).
 """
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _MARKER = re.compile(r"(?<!\\)\[(\d{1,3})\](?!\()")
 _CODE_SPAN = re.compile(r"(`+).*?\1")
+_REFERENCE = re.compile(r"&(?:#[xX]([0-9a-fA-F]{1,6})|#([0-9]{1,7})|(lrm|rlm));")
+_NAMED = {"lrm": "\u200e", "rlm": "\u200f"}  # the HTML5 names of a control
 
 
 class Block(NamedTuple):
@@ -163,6 +167,22 @@ def preview(block: str) -> str:
     return block
 
 
+def inert_references(markdown: str) -> str:
+    """markdown with each character reference that decodes to a control shown instead."""
+    if "&" not in markdown:
+        return markdown
+
+    def shown(match: re.Match[str]) -> str:
+        hexa, decimal, name = match.groups()
+        code = int(hexa, 16) if hexa else int(decimal) if decimal else ord(_NAMED[name])
+        if code > 0x10FFFF:
+            return match.group()
+        visible = neutralise(chr(code))
+        return match.group() if visible == chr(code) else visible
+
+    return _REFERENCE.sub(shown, markdown)
+
+
 def safe_url(url: str) -> str:
     """A URL that cannot end a link or an escape sequence: controls, spaces, <>\\"` encoded."""
     return quote(url, safe="!#$%&'()*+,-./:;=?@[]_~")
@@ -228,7 +248,8 @@ class RenderFormatter(TextFormatter):
     def _markdown(self, block: Block) -> RenderableType:
         from rich.markdown import Markdown
 
-        markdown = Markdown(link_citations(block.text, self.urls), hyperlinks=True)
+        text = link_citations(inert_references(block.text), self.urls)
+        markdown = Markdown(text, hyperlinks=True)
         return _Trimmed(markdown, top=block.continues, bottom=block.cut)
 
     def _print(self, block: Block) -> None:
