@@ -1,10 +1,12 @@
 """The floor: the least a client with perplex's dependencies can do for one answer.
 
 typer, requests and sseclient-py imported; one streaming request; the body read through
-`raw.read1` into sseclient; each event's delta printed and flushed. No options, no checks,
-no log. perplex is measured against this, in the same run (bench/run.py).
+`raw.read1` into sseclient; each event's JSON parsed, its text delta printed and flushed.
+No options, no checks, no log. perplex is measured against this, in the same run
+(bench/run.py), on the same protocol:
 
-    python bench/floor.py BASE_URL
+    python bench/floor.py BASE_URL               # chat completions: POST /chat/completions
+    python bench/floor.py BASE_URL --api agent   # the Agent API: POST /v1/agent
 """
 
 from __future__ import annotations
@@ -13,16 +15,22 @@ import json
 import os
 import sys
 from collections.abc import Iterator
+from typing import TextIO
 
 import requests
 import sseclient
 import typer
 
+AGENT_DELTA = "response.output_text.delta"
 
-def main(base_url: str) -> None:
+
+def main(base_url: str, api: str = "chat") -> None:
+    agent = api == "agent"
     response = requests.post(
-        base_url + "/chat/completions",
-        json={"model": "sonar", "messages": [{"role": "user", "content": "q"}], "stream": True},
+        base_url + ("/v1/agent" if agent else "/chat/completions"),
+        json={"preset": "fast", "input": "q", "stream": True}
+        if agent
+        else {"model": "sonar", "messages": [{"role": "user", "content": "q"}], "stream": True},
         headers={
             "Authorization": "Bearer " + os.environ.get("PERPLEXITY_API_KEY", ""),
             "Accept": "text/event-stream",
@@ -39,17 +47,29 @@ def main(base_url: str) -> None:
                 return
             yield data
 
-    out = sys.stdout
-    for event in sseclient.SSEClient(reads()).events():
+    events = sseclient.SSEClient(reads()).events()
+    (print_agent if agent else print_chat)(events, sys.stdout)
+    sys.stdout.write("\n")
+    response.close()
+
+
+def print_chat(events: Iterator[sseclient.Event], out: TextIO) -> None:
+    for event in events:
         if event.data == "[DONE]":
-            break
+            return
         choices = json.loads(event.data).get("choices") or [{}]
         delta = (choices[0].get("delta") or {}).get("content")
         if delta:
             out.write(delta)
             out.flush()
-    out.write("\n")
-    response.close()
+
+
+def print_agent(events: Iterator[sseclient.Event], out: TextIO) -> None:
+    for event in events:
+        data = json.loads(event.data)
+        if data.get("type") == AGENT_DELTA:
+            out.write(data["delta"])
+            out.flush()
 
 
 if __name__ == "__main__":
