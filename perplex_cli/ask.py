@@ -155,9 +155,11 @@ def _pump(source: NormalisedBytes, acc: Accumulator, formatter: Formatter) -> No
             raise ProtocolError(
                 f"an event is not a chat completion chunk: {first_line(json.dumps(raw), 80)!r}"
             ) from exc
-        # The event's text, for ndjson to write as it came: only when the formatters get
-        # the event itself (the agent API's envelope is another object).
-        update.data = data if raw is chunk else ""
+        # The event's text, for ndjson to write as it came (in its envelope, named, when
+        # the formatters get one: the agent API's events).
+        update.data = data
+        if raw is not chunk:
+            update.event = raw["event"]
         formatter.chunk(raw, update)
         if gone is not _never and gone():
             raise PipeClosed()
