@@ -38,13 +38,13 @@ PYTHON_KNOBS = frozenset(
         "PYTHONINSPECT",
     }
 )
-# What curl posts on each protocol, and where.
+# What curl posts on each protocol, and where; the default protocol first.
 REQUESTS = {
+    "agent": ("/v1/agent", '{"preset":"fast","input":"q","stream":true}'),
     "chat": (
         "/chat/completions",
         '{"model":"sonar","messages":[{"role":"user","content":"q"}],"stream":true}',
     ),
-    "agent": ("/v1/agent", '{"preset":"fast","input":"q","stream":true}'),
 }
 APIS = tuple(REQUESTS)
 
