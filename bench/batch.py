@@ -11,7 +11,9 @@ The answers are the chat echo stream, or with `--api agent` the recorded Agent A
     python bench/batch.py --json           # one JSON object, for bench/run.py
 
 `ratio` is wall / ideal (1.00 would be a perfect client); `span_ratio` leaves out the
-start-up: from the first request the server received to the last answer it sent.
+start-up and the end: from the first request the server received to the last answer it
+sent. `start_s` is the start-up (from spawning perplex to its first request), `end_s` the
+time from the last answer sent to perplex's exit.
 """
 
 from __future__ import annotations
@@ -66,8 +68,6 @@ def measure(prompts: int, latency: float, concurrency: int, api: str) -> dict[st
                 "-m",
                 "perplex_cli",
                 "batch",
-                "--api",  # the stub server speaks chat completions
-                "chat",
                 "-q",
                 "--api",
                 api,
@@ -100,6 +100,8 @@ def measure(prompts: int, latency: float, concurrency: int, api: str) -> dict[st
         "ratio": round(wall / ideal, 3),
         "span_s": round(span, 3),
         "span_ratio": round(span / ideal, 3),
+        "start_s": round(server.requests[0].at - began, 3),
+        "end_s": round(began + wall - max(sent), 3),
     }
 
 
@@ -125,7 +127,8 @@ def main() -> None:
         f"{result['latency_ms']} ms latency, "
         f"-j {result['concurrency']}: wall {result['wall_s']:.2f} s against ideal "
         f"{result['ideal_s']:.2f} s, ratio {result['ratio']:.2f} "
-        f"(without start-up {result['span_s']:.2f} s, ratio {result['span_ratio']:.2f})"
+        f"(start-up {result['start_s']:.2f} s, end {result['end_s']:.2f} s; without them "
+        f"{result['span_s']:.2f} s, ratio {result['span_ratio']:.2f})"
     )
 
 

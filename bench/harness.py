@@ -38,7 +38,15 @@ PYTHON_KNOBS = frozenset(
         "PYTHONINSPECT",
     }
 )
-REQUEST_BODY = '{"model":"sonar","messages":[{"role":"user","content":"q"}],"stream":true}'
+# What curl posts on each protocol, and where; the default protocol first.
+REQUESTS = {
+    "agent": ("/v1/agent", '{"preset":"fast","input":"q","stream":true}'),
+    "chat": (
+        "/chat/completions",
+        '{"model":"sonar","messages":[{"role":"user","content":"q"}],"stream":true}',
+    ),
+}
+APIS = tuple(REQUESTS)
 
 
 @dataclass
@@ -83,8 +91,9 @@ class Bench:
         """Fill the byte-code cache for every client's modules, so that no measured run
         (not even --quick's single one) pays for compiling them."""
         url = f"{self.base}/synth/10/chunked"
-        self.run(self.floor(url))
-        self.run(self.chat("q"), base_url=url)
+        for api in APIS:
+            self.run(self.floor(url, api))
+            self.run(self.ask(api, "q"), base_url=url)
         self.run(self.typer_min())
 
     def close(self) -> None:
@@ -118,16 +127,17 @@ class Bench:
         """perplex from this checkout, with the default settings (the log included)."""
         return [PYTHON, "-m", "perplex_cli", *args]
 
-    def chat(self, *args: str) -> list[str]:
-        """perplex asking on the chat completions API, which the recordings and the floor
-        script speak (the default API is the agent one)."""
-        return self.perplex("--api", "chat", *args)
+    def ask(self, api: str, *args: str) -> list[str]:
+        """perplex asking on `api` (chat or agent), named on the command line so that the
+        case holds whatever the default is."""
+        return self.perplex("--api", api, *args)
 
-    def floor(self, url: str) -> list[str]:
-        return [PYTHON, str(BENCH / "floor.py"), url]
+    def floor(self, url: str, api: str) -> list[str]:
+        return [PYTHON, str(BENCH / "floor.py"), url, "--api", api]
 
-    def curl(self, url: str, gzip: bool = False) -> list[str]:
+    def curl(self, url: str, api: str, gzip: bool = False) -> list[str]:
         assert CURL is not None
+        path, body = REQUESTS[api]
         argv = [
             CURL,
             "-sN",
@@ -140,11 +150,11 @@ class Bench:
             "-H",
             f"Authorization: Bearer {KEY}",
             "--data",
-            REQUEST_BODY,
+            body,
         ]
         if gzip:
             argv.append("--compressed")
-        return [*argv, url + "/chat/completions"]
+        return [*argv, url + path]
 
     def typer_min(self) -> list[str]:
         return [PYTHON, str(BENCH / "typer_min.py"), "--help"]

@@ -4,12 +4,17 @@ each against baselines measured in the same run (this machine is shared and nois
     python bench/run.py            every case, a warm-up then --runs runs, medians; exit 1 on a FAIL
     python bench/run.py --quick    one small run per case; asserts mechanisms only (CI)
     python bench/run.py --only 1,6 some cases
+    python bench/run.py --api chat the streaming cases on one API (default: agent, then chat)
 
 Baselines: `floor` (bench/floor.py: the same dependencies, one streaming request read
-through raw.read1, cut at blank lines, deltas printed), `curl -sN` for the raw transport (left
-out when curl is not installed), and a minimal typer app's --help (bench/typer_min.py).
-perplex runs from this checkout with the default settings, the local log included, in a
-temporary XDG home; the API is bench/server.py, in its own process.
+through raw.read1, cut at blank lines, each event's JSON parsed and its text delta printed),
+`curl -sN` for the raw transport (left out when curl is not installed), and a minimal
+typer app's --help (bench/typer_min.py). The streaming cases (2 to 6) run on each API:
+perplex with `--api agent` or `--api chat` against the floor speaking the same protocol,
+the server sending Agent API events (the recordings of tests/fixtures/agent, or streams
+built from their events by bench/agent_shapes.py) or chat completion chunks. perplex runs
+from this checkout with the default settings, the local log included, in a temporary XDG
+home; the API is bench/server.py, in its own process.
 """
 
 from __future__ import annotations
@@ -17,23 +22,23 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import CURL, PYTHON, ROOT, Bench, Sample, first_seen
+import agent_shapes
+from harness import APIS, CURL, PYTHON, ROOT, Bench, Sample, first_seen
+from report import Report, Row, load, machine, med, ms, table, with_cpu
 from server import RECORDING_NAMES, RECORDINGS, paced_token, synthetic_answer
 
 sys.path.insert(0, str(ROOT / "tests"))
 from recordings import chunks_of, expected_text
 
-# The targets of issue 9.
+# The targets, the same on both APIs.
 STARTUP_RATIO = 1.25
 WALL_RATIO = 1.15
 THROUGHPUT_TEXT = 0.85
@@ -55,45 +60,7 @@ SHORT_FACTOR = 4
 class Config:
     quick: bool
     runs: int
-
-
-@dataclass
-class Row:
-    case: str
-    measure: str
-    value: str
-    baseline: str = ""
-    ratio: str = ""
-    target: str = ""
-    ok: bool | None = None  # None: information only
-    asserted: bool = True
-
-
-@dataclass
-class Report:
-    rows: list[Row] = field(default_factory=list)
-
-    def add(self, row: Row) -> None:
-        self.rows.append(row)
-        print(
-            "  "
-            + " | ".join(
-                x for x in (row.case, row.measure, row.value, row.ratio, result_of(row)) if x
-            ),
-            file=sys.stderr,
-            flush=True,
-        )
-
-    @property
-    def failed(self) -> list[Row]:
-        return [r for r in self.rows if r.ok is False and r.asserted]
-
-
-def result_of(row: Row) -> str:
-    if row.ok is None:
-        return "info" if row.target == "" else row.target
-    word = "PASS" if row.ok else "FAIL"
-    return word if row.asserted else f"({word}, not asserted)"
+    apis: tuple[str, ...] = APIS
 
 
 Client = Callable[[bool], Sample]
@@ -116,19 +83,6 @@ def measure(
         for name, run in order if i % 2 == 0 else reversed(order):
             samples[name].append(run(False))
     return first, samples
-
-
-def med(samples: list[Sample], attr: str = "wall") -> float:
-    return statistics.median(getattr(s, attr) for s in samples)
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
-
-
-def with_cpu(samples: list[Sample]) -> str:
-    """The median wall time, and the median CPU time, which the machine's load disturbs less."""
-    return f"{ms(med(samples))} ({med(samples, 'cpu') * 1000:.0f})"
 
 
 # 1. Start-up ---------------------------------------------------------------------------
@@ -217,15 +171,25 @@ def case_startup(bench: Bench, cfg: Config, report: Report) -> None:
 def case_recording(
     bench: Bench, cfg: Config, report: Report, case: str, key: str, mode: str
 ) -> None:
+    for api in cfg.apis:
+        one_recording(bench, cfg, report, f"{case} ({api})", key, mode, api)
+
+
+def one_recording(
+    bench: Bench, cfg: Config, report: Report, case: str, key: str, mode: str, api: str
+) -> None:
     url = f"{bench.base}/rec/{key}/chunked/{mode}"
     clients: dict[str, Client] = {
-        "floor": lambda cap: bench.run(bench.floor(url), capture=cap),
-        "perplex": lambda cap: bench.run(bench.chat("q"), base_url=url, capture=cap),
+        "floor": lambda cap: bench.run(bench.floor(url, api), capture=cap),
+        "perplex": lambda cap: bench.run(bench.ask(api, "q"), base_url=url, capture=cap),
     }
     if CURL:
-        clients["curl"] = lambda cap: bench.run(bench.curl(url), capture=cap)
+        clients["curl"] = lambda cap: bench.run(bench.curl(url, api), capture=cap)
     first, samples = measure(cfg, clients, short=True)
-    expected = expected_text(chunks_of(RECORDINGS / RECORDING_NAMES[key]))
+    if api == "agent":
+        expected = agent_shapes.recording_output(key)
+    else:
+        expected = expected_text(chunks_of(RECORDINGS / RECORDING_NAMES[key]))
     if first["perplex"].stdout.decode("utf-8") != expected:
         report.add(Row(case, "perplex output", "differs from the recording's answer", ok=False))
     floor = med(samples["floor"])
@@ -249,39 +213,49 @@ def case_recording(
 # 4 and 5. Throughput and memory ------------------------------------------------------------
 
 
-def check_stream_output(name: str, sample: Sample, n: int) -> str | None:
+def check_stream_output(name: str, sample: Sample, n: int, api: str) -> str | None:
     answer = synthetic_answer(n)
     out = sample.stdout
-    if name in ("floor", "text") and out.decode() != answer + "\n":
+    agent = api == "agent"
+    text = answer + "\n" if name == "floor" or not agent else agent_shapes.text_output(answer)
+    if name in ("floor", "text") and out.decode() != text:
         return "the text is not the streamed answer"
-    if name == "ndjson" and (
-        out.count(b"\n") != n + 1 or json.loads(out[: out.index(b"\n")])["id"] != "bench"
-    ):
-        return f"expected {n + 1} lines of chunks"
+    if name == "ndjson":
+        lines = agent_shapes.event_count(n) if agent else n + 1
+        first = json.loads(out[: out.index(b"\n")]) if b"\n" in out else {}
+        opening = first.get("event") == "response.created" if agent else first.get("id") == "bench"
+        if out.count(b"\n") != lines or not opening:
+            return f"expected {lines} lines of events"
     if name == "json" and json.loads(out)["choices"][0]["message"]["content"] != answer:
         return "the document does not hold the answer"
     return None
 
 
 def case_stream(bench: Bench, cfg: Config, report: Report) -> None:
+    for api in cfg.apis:
+        one_stream(bench, cfg, report, api)
+
+
+def one_stream(bench: Bench, cfg: Config, report: Report, api: str) -> None:
     sizes = (4_000, 40_000) if cfg.quick else (20_000, 200_000)
     runs: dict[int, dict[str, list[Sample]]] = {}
+    throughput, memory = f"4 throughput ({api})", f"5 memory ({api})"
     for n in sizes:
         url = f"{bench.base}/synth/{n}/chunked"
         clients: dict[str, Client] = {
-            "floor": lambda cap, u=url: bench.run(bench.floor(u), capture=cap)
+            "floor": lambda cap, u=url: bench.run(bench.floor(u, api), capture=cap)
         }
         for fmt in ("text", "ndjson", "json"):
             clients[fmt] = lambda cap, u=url, f=fmt: bench.run(
-                bench.chat("-f", f, "q"), base_url=u, capture=cap
+                bench.ask(api, "-f", f, "q"), base_url=u, capture=cap
             )
         if CURL and n == sizes[-1] and not cfg.quick:
-            clients["curl"] = lambda cap, u=url: bench.run(bench.curl(u), capture=cap)
+            clients["curl"] = lambda cap, u=url: bench.run(bench.curl(u, api), capture=cap)
         first, runs[n] = measure(cfg, clients)
         for name, sample in first.items():
-            problem = None if name == "curl" else check_stream_output(name, sample, n)
+            problem = None if name == "curl" else check_stream_output(name, sample, n, api)
             if problem:
-                report.add(Row("4 throughput", f"perplex {name}, {n:,} chunks", problem, ok=False))
+                report.add(Row(throughput, f"perplex {name}, {n:,} chunks", problem, ok=False))
     small, large = sizes
     floor_eps = large / med(runs[large]["floor"])
     for fmt, target in (("text", THROUGHPUT_TEXT), ("ndjson", THROUGHPUT_NDJSON)):
@@ -290,7 +264,7 @@ def case_stream(bench: Bench, cfg: Config, report: Report) -> None:
         bound = QUICK_THROUGHPUT if cfg.quick else target
         report.add(
             Row(
-                "4 throughput",
+                throughput,
                 f"{fmt}, {large:,} chunks (cpu)",
                 f"{eps:,.0f} ev/s ({large / med(runs[large][fmt], 'cpu'):,.0f})",
                 f"floor {floor_eps:,.0f} ev/s ({large / med(runs[large]['floor'], 'cpu'):,.0f})",
@@ -302,7 +276,7 @@ def case_stream(bench: Bench, cfg: Config, report: Report) -> None:
     if "curl" in runs[large]:
         report.add(
             Row(
-                "4 throughput",
+                throughput,
                 "curl (raw transport)",
                 f"{large / med(runs[large]['curl']):,.0f} ev/s",
             )
@@ -318,7 +292,7 @@ def case_stream(bench: Bench, cfg: Config, report: Report) -> None:
         peak = med(runs[large][fmt], "rss_kb") / MB
         report.add(
             Row(
-                "5 memory",
+                memory,
                 f"{fmt}, {small:,} -> {large:,} chunks",
                 f"{growth(fmt):+.1f} MB (peak {peak:.1f} MB)",
                 f"floor {floor_growth:+.1f} MB",
@@ -333,6 +307,11 @@ def case_stream(bench: Bench, cfg: Config, report: Report) -> None:
 
 
 def case_latency(bench: Bench, cfg: Config, report: Report) -> None:
+    for api in cfg.apis:
+        one_latency(bench, cfg, report, api)
+
+
+def one_latency(bench: Bench, cfg: Config, report: Report, api: str) -> None:
     n, pace = (5, 100) if cfg.quick else (12, 50)
     runs = 1 if cfg.quick else cfg.runs
     # --quick checks the mechanism (each event on stdout before the next is sent) on text;
@@ -348,9 +327,10 @@ def case_latency(bench: Bench, cfg: Config, report: Report) -> None:
                 tag = bench.tag()
                 url = f"{bench.base}/paced/{n}/{framing}/{'gzip' if gz else 'plain'}/{pace}/{tag}"
                 if name == "curl":
-                    sample = bench.run(bench.curl(url, gzip=gz), timed_reads=True)
+                    sample = bench.run(bench.curl(url, api, gzip=gz), timed_reads=True)
                 else:
-                    sample = bench.run(bench.chat("-f", name, "q"), base_url=url, timed_reads=True)
+                    argv = bench.ask(api, "-f", name, "q")
+                    sample = bench.run(argv, base_url=url, timed_reads=True)
                 writes = bench.wait_writes(tag, n + 1)
                 seen = first_seen(sample.arrivals, [paced_token(i).encode() for i in range(n)])
                 held[name] += [i for i in range(n) if i not in seen or seen[i] >= writes[i + 1]]
@@ -359,19 +339,20 @@ def case_latency(bench: Bench, cfg: Config, report: Report) -> None:
             if name != "curl":
                 report.add(
                     latency_row(
-                        cfg, f"{name}, {label}", delays[name], held[name], delays.get("curl")
+                        cfg, api, f"{name}, {label}", delays[name], held[name], delays.get("curl")
                     )
                 )
 
 
 def latency_row(
-    cfg: Config, what: str, got: list[float], held: list[int], ref: list[float] | None
+    cfg: Config, api: str, what: str, got: list[float], held: list[int], ref: list[float] | None
 ) -> Row:
     """Median and worst delay against curl's; an event held until the next one fails."""
+    case = f"6 latency ({api})"
     measure = f"{what} (median / worst)"
     if held or not got:
         return Row(
-            "6 latency",
+            case,
             measure,
             f"events {sorted(set(held))} held back until the next",
             target="each event out before the next is sent",
@@ -380,11 +361,11 @@ def latency_row(
     value = f"{statistics.median(got) * 1000:.2f} / {max(got) * 1000:.2f} ms"
     if ref is None:
         why = "--quick: each event out before the next" if cfg.quick else "no curl to compare"
-        return Row("6 latency", measure, value, target=why, ok=True)
+        return Row(case, measure, value, target=why, ok=True)
     d_med = (statistics.median(got) - statistics.median(ref)) * 1000
     d_max = (max(got) - max(ref)) * 1000
     return Row(
-        "6 latency",
+        case,
         measure,
         value,
         f"curl {statistics.median(ref) * 1000:.2f} / {max(ref) * 1000:.2f} ms",
@@ -395,43 +376,6 @@ def latency_row(
 
 
 # The table --------------------------------------------------------------------------------
-
-
-def machine() -> str:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores"
-        + (f" ({model})" if model else "")
-        + f", Python {platform.python_version()}"
-    )
-
-
-def table(report: Report) -> str:
-    head = ("case", "measure", "perplex", "baseline", "ratio", "target", "result")
-    lines = [
-        (
-            r.case,
-            r.measure,
-            r.value,
-            r.baseline,
-            r.ratio,
-            r.target if r.ok is not None else "",
-            result_of(r),
-        )
-        for r in report.rows
-    ]
-    widths = [max(len(x) for x in col) for col in zip(head, *lines, strict=True)]
-    fmt = "| " + " | ".join(f"{{:{w}}}" for w in widths) + " |"
-    out = [fmt.format(*head), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
-    out += [fmt.format(*line) for line in lines]
-    return "\n".join(out)
 
 
 CASES = {
@@ -450,8 +394,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--runs", type=int, default=5, help="measured runs per client (default 5)")
     parser.add_argument("--only", default="", help="comma-separated cases: 1,2,3,4 (with 5),6")
+    parser.add_argument(
+        "--api", choices=APIS, action="append", help="the streaming cases' API (default: both)"
+    )
     args = parser.parse_args(argv)
-    cfg = Config(quick=args.quick, runs=max(1, args.runs))
+    cfg = Config(quick=args.quick, runs=max(1, args.runs), apis=tuple(args.api or APIS))
     chosen = [c.strip() for c in args.only.split(",") if c.strip()] or list(CASES)
     chosen = ["4" if c == "5" else c for c in chosen]
     mode = (
@@ -459,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         if cfg.quick
         else f"medians of {cfg.runs} runs after a warm-up ({cfg.runs * SHORT_FACTOR} for cases 1-3)"
     )
-    print(f"perplex benchmark, {datetime.date.today()}, {machine()}; {mode}", flush=True)
+    print(f"perplex benchmark, {datetime.date.today()}, {machine()}, {load()}; {mode}", flush=True)
     bench = Bench()
     report = Report()
     try:
@@ -472,6 +419,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         bench.close()
     print(table(report))
+    print(f"\nafterwards: {load()}")
     failed = report.failed
     print(f"\n{len(failed)} failed" if failed else "\nall PASS", flush=True)
     return 1 if failed else 0

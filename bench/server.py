@@ -2,8 +2,10 @@
 bodies never count against the client being measured.
 
 Started by run.py as `python bench/server.py`; prints `PORT <n>` once it listens. The
-scenario is the request path in front of `/chat/completions`, so that perplex, the floor
-script and curl all reach it through an ordinary base URL:
+scenario is the request path in front of `/chat/completions` or `/v1/agent`, so that
+perplex, the floor script and curl all reach it through an ordinary base URL; the path's
+end chooses the protocol of the events (chat chunks, or Agent API events built by
+agent_shapes.py from the recordings):
 
     /rec/<answer|largest>/<chunked|close>/<whole|events>  a recording, in one write or
                                                           one write per event
@@ -24,6 +26,8 @@ import threading
 import time
 import zlib
 from pathlib import Path
+
+import agent_shapes
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDINGS = ROOT / "tests" / "fixtures" / "perplexity"
@@ -62,22 +66,31 @@ FINAL_CHUNK = (
 
 def synthetic_answer(n: int) -> str:
     """The text the n-chunk synthetic stream carries (for checking a client's output)."""
-    return "".join(f"w{i} " for i in range(n))
+    return "".join(synthetic_texts(n))
 
 
 def paced_token(i: int) -> str:
     return f"t{i:03d}z "
 
 
-def synthetic_body(n: int) -> bytes:
-    key = f"synth{n}"
+def synthetic_texts(n: int) -> list[str]:
+    return [f"w{i} " for i in range(n)]
+
+
+def synthetic_body(n: int, agent: bool = False) -> bytes:
+    key = f"synth{n}{'agent' if agent else ''}"
     with _cache_lock:
         if key not in _cache:
-            _cache[key] = b"".join(synthetic_chunk(i) for i in range(n)) + FINAL_CHUNK
+            if agent:
+                _cache[key] = b"".join(agent_shapes.pieces(synthetic_texts(n)))
+            else:
+                _cache[key] = b"".join(synthetic_chunk(i) for i in range(n)) + FINAL_CHUNK
         return _cache[key]
 
 
-def recording(name: str) -> bytes:
+def recording(name: str, agent: bool = False) -> bytes:
+    if agent:
+        return agent_shapes.recording(name)
     with _cache_lock:
         if name not in _cache:
             _cache[name] = (RECORDINGS / RECORDING_NAMES[name]).read_bytes()
@@ -128,12 +141,13 @@ class Handler(socketserver.BaseRequestHandler):
 
 def serve(sock: socket.socket, parts: list[str]) -> None:
     kind = parts[0] if parts else ""
+    agent = parts[-2:] == ["v1", "agent"]
     if kind == "rec":
-        body = recording(parts[1])
+        body = recording(parts[1], agent)
         pieces = split_events(body) if parts[3] == "events" else [body]
         send(sock, parts[2], False, pieces)
     elif kind == "synth":
-        body = synthetic_body(int(parts[1]))
+        body = synthetic_body(int(parts[1]), agent)
         view = memoryview(body)
         send(
             sock,
@@ -149,7 +163,10 @@ def serve(sock: socket.socket, parts: list[str]) -> None:
             int(parts[4]),
             parts[5],
         )
-        events = [paced_event(i, i == n) for i in range(n + 1)]
+        if agent:
+            events = agent_shapes.pieces([paced_token(i) for i in range(n)])
+        else:
+            events = [paced_event(i, i == n) for i in range(n + 1)]
         send(sock, framing, gz, events, delay=ms / 1000.0, tag=tag)
     else:
         sock.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")

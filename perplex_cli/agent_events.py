@@ -38,6 +38,10 @@ FAILED_EVENTS = frozenset({"response.failed", "response.cancelled", "error"})
 FAILED_STATUSES = frozenset({"failed", "cancelled"})
 UNFINISHED_STATUSES = frozenset({"queued", "in_progress"})
 STARTED_EVENTS = frozenset({"response.created", "response.in_progress"})
+RESPONSE_EVENTS = STARTED_EVENTS | DONE_EVENTS
+# The events that may end the answer with an error (a done event whose status failed).
+ENDING_EVENTS = FAILED_EVENTS | DONE_EVENTS
+TEXT_DELTA = "response.output_text.delta"
 ENDED = frozenset({"completed", "incomplete", "requires_action"})
 FINISH_REASONS = {"completed": "stop", "incomplete": "length", "requires_action": "tool_calls"}
 
@@ -79,7 +83,10 @@ class AgentAccumulator(Accumulator):
 
     def error_in(self, raw: dict[str, Any]) -> Any:
         """The error that ends the answer, as {message, code}, or None."""
-        name, data = raw.get("event"), raw.get("data") or {}
+        name = raw.get("event")
+        if name not in ENDING_EVENTS:  # most events: one test
+            return None
+        data = raw.get("data") or {}
         found = data.get("response")
         response: dict[str, Any] = found if isinstance(found, dict) else {}
         status = text_or_none(response.get("status"))  # a status of another type is none
@@ -108,7 +115,9 @@ class AgentAccumulator(Accumulator):
         return None
 
     def feed(self, chunk: dict[str, Any]) -> Update:
-        """Take one event envelope; return the text it adds."""
+        """Take one event envelope; return the text it adds.
+
+        Runs once per event: a text delta (most events) is handled first, with no other test."""
         self.events += 1
         name, data = chunk.get("event") or "", chunk.get("data")
         if not isinstance(data, dict):
@@ -116,15 +125,16 @@ class AgentAccumulator(Accumulator):
         seq = data.get("sequence_number")
         if type(seq) is int:
             self.sequence = seq
-        response = data.get("response")
-        if name in STARTED_EVENTS | DONE_EVENTS and isinstance(response, dict):
-            return self._response(response, final=name in DONE_EVENTS)
-        if name == "response.output_text.delta":
+        if name == TEXT_DELTA:
             text = data.get("delta")
-            if isinstance(text, str) and text:
+            if type(text) is str and text:
                 self._content.write(text)
                 return Update(answer=text)
-        elif name == "response.output_item.done" and isinstance(data.get("item"), dict):
+            return Update()
+        response = data.get("response")
+        if name in RESPONSE_EVENTS and isinstance(response, dict):
+            return self._response(response, final=name in DONE_EVENTS)
+        if name == "response.output_item.done" and isinstance(data.get("item"), dict):
             self._item(data["item"])
         elif name.startswith("response.reasoning."):
             self._add_sources(data.get("results"))

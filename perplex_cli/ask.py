@@ -168,9 +168,11 @@ def _pump(source: NormalisedBytes, acc: Accumulator, formatter: Formatter, watch
             raise ProtocolError(
                 f"an event has a field of the wrong type: {first_line(data, 80)!r}"
             ) from exc
-        # The event's text, for ndjson to write as it came: only when the formatters get
-        # the event itself (the agent API's envelope is another object).
-        update.data = data if raw is chunk and not suspect else ""
+        # The event's text, for ndjson to write as it came (in its envelope, named, when
+        # the formatters get one: the agent API's events); not when it had to be cleaned.
+        update.data = "" if suspect else data
+        if raw is not chunk:
+            update.event = raw["event"]
         formatter.chunk(raw, update)
         if gone is not _never and gone():
             raise PipeClosed()

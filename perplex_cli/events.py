@@ -30,17 +30,19 @@ CLOSE_THINK = "</think>"
 
 class Update:
     """What one chunk adds: answer text and reasoning text, ready to show; and the event's
-    data as it arrived, for a formatter that echoes events (ndjson) without re-encoding.
+    data as it arrived, for a formatter that echoes events (ndjson) without re-encoding,
+    with the event's name when the formatters get it in an envelope ({event, data}).
 
     A plain class: a dataclass's generated methods are compiled at every start (issue 9).
     """
 
-    __slots__ = ("answer", "data", "reasoning")
+    __slots__ = ("answer", "data", "event", "reasoning")
 
     def __init__(self, answer: str = "", reasoning: str = "", data: str = "") -> None:
         self.answer = answer
         self.reasoning = reasoning
         self.data = data
+        self.event = ""
 
     def __repr__(self) -> str:
         return f"Update(answer={self.answer!r}, reasoning={self.reasoning!r})"

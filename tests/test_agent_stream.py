@@ -79,3 +79,29 @@ def test_search_progress_goes_to_stderr_with_reasoning_only(server, cli):
     assert "Found 10 results" in result.stderr
     assert "Searching" not in result.stdout
     assert ask_agent(server, cli, "llm-perplexity", "chunked").stderr == ""
+
+
+@pytest.mark.parametrize("name", STREAMS)
+def test_ndjson_writes_each_compact_event_as_it_came_in_its_envelope(server, cli, name):
+    # Each line is {"event": NAME, "data": <the event's data, byte for byte>}: no re-encoding.
+    result = ask_agent(server, cli, name, "chunked", "-f", "ndjson")
+    body = STREAMS[name].decode("utf-8").replace("\r\n", "\n")
+    expected = [
+        '{"event":' + json.dumps(e["event"]) + ',"data":' + line[len("data: ") :] + "}"
+        for e, line in zip(
+            events_of(STREAMS[name]),
+            [x for x in body.split("\n") if x.startswith("data: ")],
+            strict=True,
+        )
+    ]
+    assert result.stdout.splitlines() == expected
+
+
+def test_ndjson_re_encodes_agent_events_that_are_not_compact(server, cli):
+    events = [(e["event"], e["data"]) for e in events_of(STREAMS["llm-perplexity"])]
+    body = "".join(f"event: {n}\ndata: {json.dumps(d)}\n\n" for n, d in events).encode()
+    assert b'": ' in body
+    server.reply(Reply(body=body))
+    lines = cli("--api", "agent", "-f", "ndjson", "q").stdout.splitlines()
+    assert [json.loads(line) for line in lines] == [{"event": n, "data": d} for n, d in events]
+    assert all('": ' not in line and ', "' not in line for line in lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import IO, Any
 
@@ -37,13 +38,25 @@ def write_line(out: IO[str], doc: Any) -> None:
     out.flush()
 
 
+@functools.lru_cache(maxsize=64)
+def _envelope_head(name: str) -> str:
+    """The line of an event in its envelope, up to its data (a stream has few names)."""
+    return '{"event":' + _dumps(name) + ',"data":'
+
+
 class NdjsonFormatter:
     def __init__(self, out: IO[str]) -> None:
         self.out = out
         self.lines = 0
 
     def chunk(self, raw: dict[str, Any], update: Update) -> None:
-        line = update.data if is_compact_line(update.data) else _dumps(raw)
+        data = update.data
+        if not is_compact_line(data):
+            line = _dumps(raw)
+        elif update.event:  # raw is {"event": update.event, "data": <data parsed>}
+            line = _envelope_head(update.event) + data + "}"
+        else:
+            line = data
         self.out.write(line + "\n")
         self.out.flush()
         self.lines += 1
