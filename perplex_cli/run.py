@@ -122,16 +122,24 @@ class Session:
         quiet, no_color = self.settings.quiet, self.settings.no_color
         self.out_style = decide(raw_out, no_color=no_color, quiet=quiet)
         self.err_style = decide(self.raw_err, no_color=no_color, quiet=quiet)
-        # Web text reaches a terminal neutralised: through a guarded stream, or, with
-        # --render, by the renderer itself, which needs the raw stream for its own styles.
-        # The spinner writes its own escapes to the raw stderr.
-        renders = self.settings.render and self.out_style.styled and self.settings.format == "text"
-        self.out = raw_out if renders else guard(raw_out)
+        # Web text reaches a terminal neutralised: through a guarded stream, or, when the
+        # answer is rendered, by the renderer itself, which needs the raw stream for its own
+        # styles. The spinner writes its own escapes to the raw stderr.
+        self.out = raw_out if self.renders else guard(raw_out)
         self.err = guard(self.raw_err)
         self.spinner: Spinner | None = None
         self.log = Log(log_path(), enabled=self.settings.log, warn=self.notice)
         self.key: str | None = None
         self.transport: Transport | None = None
+
+    @property
+    def renders(self) -> bool:
+        """Whether text answers are rendered Markdown: with --render wherever colour is
+        allowed, by default only on a terminal (never into a pipe), never with --plain."""
+        if self.settings.format != "text" or not self.out_style.styled:
+            return False
+        render = self.settings.render
+        return self.out_style.live if render is None else render
 
     def notice(self, line: str) -> None:
         """A diagnostic line on stderr (on its own line beside a spinner), unless -q."""
@@ -193,7 +201,7 @@ class Session:
             self.err,
             citations=not self.settings.no_citations,
             reasoning=self.settings.reasoning,
-            render=self.out_style if self.settings.render else None,
+            render=self.out_style if self.renders else None,
         )
 
     def shows(self, update: Update) -> bool:

@@ -43,7 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "reasoning": False,
     "no_citations": False,
     "quiet": False,
-    "render": False,
+    "render": None,  # on a terminal (see run.Session.renders)
     "usage": False,
     "no_color": False,
     "base_url": DEFAULT_BASE_URL,
@@ -71,7 +71,7 @@ class Settings:
     reasoning: bool
     no_citations: bool
     quiet: bool
-    render: bool
+    render: bool | None  # None: render on a terminal, not into a pipe
     usage: bool
     no_color: bool
     base_url: str
