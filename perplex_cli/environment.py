@@ -49,6 +49,10 @@ ENVIRONMENT: tuple[tuple[tuple[str, ...], str], ...] = (
     ),
     (("TERM",), "dumb means plain output."),
     (
+        ("VISUAL", "EDITOR"),
+        "The editor that chat's /edit opens, in this order (default vi).",
+    ),
+    (
         ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"),
         "Proxies, as curl reads them; --proxy wins over them.",
     ),

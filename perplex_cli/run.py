@@ -174,6 +174,17 @@ class Session:
         self.settings.model = self.opts.model = name
         self.opts.preset = None
 
+    def use_preset(self, name: str) -> None:
+        """Ask the next questions with this Agent API preset (as --preset NAME would)."""
+        from .errors import UsageError
+
+        if self.api != "agent":
+            raise UsageError(
+                f"a preset needs the agent API; this chat asks the {self.api} API"
+                " (start it with --api agent)"
+            )
+        self.opts.model, self.opts.preset = None, name
+
     @property
     def api(self) -> str:
         """The API this session asks: "chat" or "agent"."""
