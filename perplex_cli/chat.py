@@ -229,7 +229,7 @@ class Chat:
     def edit(self, arg: str) -> None:
         from .chat_tools import edit
 
-        question = edit(arg or self.last_question, self.session.log.path.parent)
+        question = edit(arg or self.last_question)
         if not question:
             self.write("empty question: nothing sent\n")
             return
@@ -240,9 +240,11 @@ class Chat:
         if not self.last_question:
             self.write("no question to ask again yet\n")
             return
-        if self.last is not None and self.last.error is None and self.conversation.turns:
-            self.conversation.turns.pop()  # the answer being replaced leaves the history
-            if self.turns:
+        turns = self.conversation.turns
+        if self.last is not None and self.last.error is None and turns:
+            if turns[-1][0] == self.last_question:
+                turns.pop()  # the answer being replaced leaves the history
+            if self.turns and self.turns[-1].question == self.last_question:
                 self.turns.pop()
         self.turn(self.last_question)
 

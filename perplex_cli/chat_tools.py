@@ -20,15 +20,15 @@ class Turn:
     partial: bool = False  # stopped or failed part-way
 
 
-def edit(text: str, directory: Path) -> str:
-    """The text after $VISUAL or $EDITOR (else vi) has edited it in a private file."""
+def edit(text: str) -> str:
+    """The text after $VISUAL or $EDITOR (else vi) has edited it in a private (0600)
+    temporary file, removed afterwards."""
     import shlex
     import subprocess
     import tempfile
 
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    directory.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix="perplex-question-", suffix=".md", dir=directory)
+    handle, name = tempfile.mkstemp(prefix="perplex-question-", suffix=".md")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as f:
             f.write(text)

@@ -8,6 +8,7 @@ sees what would reach the API.
 from __future__ import annotations
 
 import base64
+import os
 
 import agent_streams
 import pexpect
@@ -127,7 +128,10 @@ def test_export_writes_the_conversation_as_markdown_with_its_sources(server, cha
 
 def test_edit_sends_what_the_editor_wrote(server, chat, monkeypatch, tmp_path):
     editor = tmp_path / "editor.sh"
-    editor.write_text('#!/bin/sh\ncat "$1" > "$1.seen"\nprintf "edited\\nquestion\\n" > "$1"\n')
+    seen, name = tmp_path / "seen", tmp_path / "name"
+    editor.write_text(
+        f'#!/bin/sh\ncat "$1" > {seen}\necho "$1" > {name}\nprintf "edited\\nquestion\\n" > "$1"\n'
+    )
     editor.chmod(0o755)
     monkeypatch.setenv("EDITOR", str(editor))
     monkeypatch.delenv("VISUAL", raising=False)
@@ -140,9 +144,8 @@ def test_edit_sends_what_the_editor_wrote(server, chat, monkeypatch, tmp_path):
     leave(child)
     assert questions(server) == ["the draft", "edited\nquestion"]
     # The editor started from the last question, in a file that is gone afterwards.
-    [seen] = list(tmp_path.rglob("perplex-question-*.seen"))
     assert seen.read_text() == "the draft"
-    assert not list(tmp_path.rglob("perplex-question-*.md"))
+    assert not os.path.exists(name.read_text().strip())
 
 
 def test_copy_puts_the_answer_on_the_clipboard_through_osc_52(server, chat):
