@@ -352,8 +352,11 @@ def url_problem(url: str, schemes: tuple[str, ...]) -> str | None:
     return None
 
 
+_FLAG_NAMES = {"format": "-f/--format", "render": "--render/--plain"}
+
+
 def flag_name(name: str) -> str:
-    return "-f/--format" if name == "format" else "--" + name.replace("_", "-")
+    return _FLAG_NAMES.get(name) or "--" + name.replace("_", "-")
 
 
 def _refuse(name: str, value: Any, error: UsageError | ConfigError) -> None:

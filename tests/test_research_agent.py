@@ -119,7 +119,10 @@ def test_chat_chosen_by_name_keeps_the_async_chat_endpoints(api, cli, env, monke
         ),
         (["submit", "--stop", "x", "q"], "--stop"),
         (["run", "--dry-run", "q"], "--dry-run"),
-        (["submit", "--usage", "--render", "q"], "--usage, --render: submit prints the id only"),
+        (
+            ["submit", "--usage", "--plain", "q"],
+            "--usage, --render/--plain: submit prints the id only",
+        ),
         (
             ["list", "--timeout", "5"],
             "--timeout: on the Agent API, research list reads the local log",
