@@ -1,17 +1,22 @@
-"""`perplex chat`: an interactive conversation in the terminal, one exchange per line typed.
+"""`perplex chat`: an interactive conversation in the terminal, one exchange per message.
 
 Each question goes through the same steps as `ask` (`run.Session.ask`): the earlier
-complete turns as history, the streamed answer with its sources, and the log. Ctrl-C
-during an answer stops that answer (kept, logged as interrupted, left out of the history)
-and returns to the prompt; Ctrl-C at the prompt clears the line; Ctrl-D leaves.
+complete turns as history, the streamed answer with its sources (rendered on a terminal,
+as ask renders it), and the log. A message is a line, a pasted block, or lines joined by
+a trailing backslash or a triple-quote block (`chat_input.py`). Ctrl-C during an answer
+stops that answer (kept, logged as interrupted, counted as partial, left out of the
+history) and returns to the prompt; Ctrl-C at the prompt clears the line; Ctrl-D leaves.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import signals
+from .chat_input import LineReader
+from .chat_tools import Turn
 from .conversation import Conversation
 from .errors import Interrupted, UsageError
 from .options import Options
@@ -21,18 +26,26 @@ if TYPE_CHECKING:
     from .run import Session
 
 HISTORY_FILE = "chat_history"  # beside the log database
-HISTORY_LINES = 1000
 
 HELP = """\
 /new           start a new conversation (same model and system message)
 /model NAME    ask the next questions with another model (/model alone shows it)
+/preset NAME   ask the next questions with an Agent API preset
 /system TEXT   set the system message (/system alone removes it)
+/attach FILE   attach a file or URL to the next question (/attach alone lists them)
+/edit          write the next question in $EDITOR (starting from the last one)
+/retry         ask the last question again
+/copy          put the last answer on the clipboard (OSC 52)
+/export FILE   write this conversation as Markdown, with its sources
 /sources       the sources of the last answer
 /usage         tokens and cost of the last answer and of this chat
 /help          this list
 /exit          leave (Ctrl-D does too)
+A pasted block is one message. A line ending in \\ goes on with the next one; a line
+that is only \"\"\" starts a block that another \"\"\" line ends. Tab completes commands.
 Ctrl-C stops an answer. A line starting with // is sent with one slash.
 """
+COMMANDS = [line.split()[0] for line in HELP.splitlines() if line.startswith("/")] + ["/quit"]
 
 
 def run_chat(opts: Options, *, continue_last: bool = False, cid: str | None = None) -> None:
@@ -60,15 +73,19 @@ class Chat:
         self.session = session
         self.conversation = conversation
         self.last: Outcome | None = None
+        self.last_question = ""
         self.answers = 0
+        self.partial = 0  # answers stopped or cut part-way
         self.tokens = 0
         self.cost = 0.0
-        self.history = LineHistory(
-            session.log.path.parent / HISTORY_FILE if session.settings.log else None
+        self.turns = [Turn(q, a) for q, a in conversation.turns]  # for /export
+        self.attached: list[str] = []
+        self.reader = LineReader(
+            session.log.path.parent / HISTORY_FILE if session.settings.log else None, COMMANDS
         )
 
     def run(self) -> None:
-        self.history.load()
+        self.reader.load()
         turns = len(self.conversation.turns)
         continued = (
             f", continuing after {turns} earlier turn{'' if turns == 1 else 's'}" if turns else ""
@@ -81,14 +98,13 @@ class Chat:
             if signals.received():  # SIGTERM or SIGHUP: the answer is kept, the chat ends
                 raise Interrupted()
             try:
-                line = input(f"{self.session.engine()}> ")
+                line = self.reader.read(f"{self.session.engine()}> ")
             except EOFError:
                 self.write("\n")
                 return
             except KeyboardInterrupt:
                 self.write("\n")
                 continue
-            self.history.add(line)
             text = line.strip()
             if not text:
                 continue
@@ -100,18 +116,36 @@ class Chat:
 
     def turn(self, prompt: str) -> None:
         from .ask import warn_if_cut
+        from .errors import PerplexError
+        from .events import answer_and_reasoning, sources
 
+        given = self.session.opts.attach  # chat -a FILE: with every question
+        if self.attached:
+            self.session.opts.attach = [*(given or []), *self.attached]
+        self.last_question = prompt
         try:
             outcome = self.session.ask(self.conversation, prompt, self.session.formatter("text"))
         except KeyboardInterrupt:
             self.session.notice("perplex: interrupted before the answer started")
             return
+        except PerplexError as exc:  # the request could not be made (an attachment, say)
+            self.session.notice(f"perplex: error: {exc.message}")
+            return
+        finally:
+            self.session.opts.attach = given
+        self.attached = []
         self.last = outcome
-        usage = outcome.acc.usage or {}
-        self.answers += 1
+        acc = outcome.acc
+        usage = acc.usage or {}
+        error = outcome.error
+        if acc.events or error is None:
+            self.answers += 1
+            self.partial += error is not None
+            self.turns.append(
+                Turn(prompt, answer_and_reasoning(acc)[0], sources(acc.metadata), error is not None)
+            )
         self.tokens += int(usage.get("total_tokens") or 0)
         self.cost += _cost(usage)
-        error = outcome.error
         if isinstance(error, Interrupted):
             self.session.notice(
                 "perplex: answer stopped; it is kept in the log, not in the conversation"
@@ -135,11 +169,10 @@ class Chat:
         elif name == "/new":
             self.conversation = Conversation(system=self.conversation.system)
             self.last = None
+            self.turns = []
             self.write(f"new conversation {self.conversation.id}\n")
-        elif name == "/model":
-            if arg:
-                self.session.use_model(arg)
-            self.write(f"model {self.session.engine()}\n")
+        elif name in ("/model", "/preset"):
+            self._engine(name, arg)
         elif name == "/system":
             self.conversation.system = arg or None
             self.write("system message set\n" if arg else "system message removed\n")
@@ -147,6 +180,11 @@ class Chat:
             self.write(self._sources() or "no sources\n")
         elif name == "/usage":
             self.write(self._usage())
+        elif name in TOOLS:
+            try:
+                TOOLS[name](self, arg)
+            except UsageError as exc:
+                self.write(f"perplex: error: {exc.message}\n")
         else:
             self.write(f"unknown command {name}; /help lists them\n")
         return True
@@ -158,14 +196,84 @@ class Chat:
 
     def _usage(self) -> str:
         lines = []
-        if self.last is not None and self.last.acc.usage:
+        if self.last is not None:
             u = self.last.acc.usage
-            lines.append(
-                f"last answer: {u.get('prompt_tokens', 0)} in + {u.get('completion_tokens', 0)} out"
-                f" = {u.get('total_tokens', 0)} tokens, ${_cost(u):.4f}"
-            )
-        lines.append(f"this chat: {self.answers} answers, {self.tokens} tokens, ${self.cost:.4f}")
+            head = "last answer" if self.last.error is None else "last answer (partial)"
+            if u:
+                lines.append(
+                    f"{head}: {u.get('prompt_tokens', 0)} in + {u.get('completion_tokens', 0)}"
+                    f" out = {u.get('total_tokens', 0)} tokens, ${_cost(u):.4f}"
+                )
+            elif self.last.error is not None:
+                lines.append(f"{head}: usage not reported")
+        partial = f" ({self.partial} partial)" if self.partial else ""
+        lines.append(
+            f"this chat: {self.answers} answer{'' if self.answers == 1 else 's'}{partial},"
+            f" {self.tokens} tokens, ${self.cost:.4f}{' so far' if self.partial else ''}"
+        )
         return "".join(line + "\n" for line in lines)
+
+    def _engine(self, name: str, arg: str) -> None:
+        """/model NAME or /preset NAME: the engine of the next questions."""
+        if arg:
+            try:
+                (self.session.use_model if name == "/model" else self.session.use_preset)(arg)
+            except UsageError as exc:
+                self.write(f"perplex: error: {exc.message}\n")
+                return
+        self.write(f"{name[1:]} {self.session.engine()} on the {self.session.api} API\n")
+
+    def edit(self, arg: str) -> None:
+        from .chat_tools import edit
+
+        question = edit(arg or self.last_question)
+        if not question:
+            self.write("empty question: nothing sent\n")
+            return
+        self.reader.add(question, joined=True)
+        self.turn(question)
+
+    def retry(self, arg: str) -> None:
+        if not self.last_question:
+            self.write("no question to ask again yet\n")
+            return
+        turns = self.conversation.turns
+        if self.last is not None and self.last.error is None and turns:
+            if turns[-1][0] == self.last_question:
+                turns.pop()  # the answer being replaced leaves the history
+            if self.turns and self.turns[-1].question == self.last_question:
+                self.turns.pop()
+        self.turn(self.last_question)
+
+    def copy(self, arg: str) -> None:
+        import sys
+
+        from .chat_tools import copy
+        from .events import answer_and_reasoning
+
+        if self.last is None:
+            self.write("no answer to copy yet\n")
+            return
+        terminal = sys.stdout if self.session.out_style.live else None
+        self.write(copy(answer_and_reasoning(self.last.acc)[0], terminal))
+
+    def export(self, arg: str) -> None:
+        from .chat_tools import export
+
+        if not arg:
+            raise UsageError("/export needs a file name: /export chat.md")
+        path = Path(arg).expanduser()
+        export(path, self.conversation.id, self.turns)
+        self.write(f"wrote {len(self.turns)} questions and answers to {path}\n")
+
+    def attach(self, arg: str) -> None:
+        from .attach import content_part
+
+        if arg:
+            content_part(arg)  # refused now, by name, rather than with the next question
+            self.attached.append(arg)
+        listed = ", ".join(self.attached) or "none"
+        self.write(f"attached to the next question: {listed}\n")
 
     def write(self, text: str) -> None:
         # Not the answer's stream: under --render that one is raw (rich draws its styles).
@@ -173,46 +281,16 @@ class Chat:
         self.session.plain_out.flush()
 
 
+TOOLS: dict[str, Callable[[Chat, str], None]] = {
+    "/edit": Chat.edit,
+    "/retry": Chat.retry,
+    "/copy": Chat.copy,
+    "/export": Chat.export,
+    "/attach": Chat.attach,
+}
+
+
 def _cost(usage: dict[str, Any]) -> float:
     from .store import total_cost
 
     return total_cost(usage) or 0.0
-
-
-class LineHistory:
-    """readline line editing; the history in a 0600 file beside the log (none with --no-log)."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.readline: Any = None
-
-    def load(self) -> None:
-        try:
-            import readline
-        except ImportError:  # no readline on this platform: plain input still works
-            return
-        self.readline = readline
-        readline.set_history_length(HISTORY_LINES)
-        if self.path is None:
-            return
-        from .store import create_private_file
-
-        try:
-            create_private_file(self.path)
-            readline.read_history_file(str(self.path))
-            readline.write_history_file(str(self.path))  # trimmed to HISTORY_LINES
-        except OSError:
-            self.path = None  # a history that cannot be kept is no reason to refuse a chat
-
-    def add(self, line: str) -> None:
-        """Save the line at once, so that a killed chat keeps its history."""
-        if self.readline is None or self.path is None or not line.strip():
-            return
-        try:
-            append = getattr(self.readline, "append_history_file", None)
-            if append is not None:
-                append(1, str(self.path))
-            else:
-                self.readline.write_history_file(str(self.path))
-        except OSError:
-            self.path = None

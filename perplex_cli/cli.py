@@ -120,7 +120,7 @@ CidOption = Annotated[
     epilog=examples_epilog(
         '  perplex "why is the sky blue"',
         '  cat notes.md | perplex "summarise this"      # stdin is the material',
-        '  perplex --render --usage "how do magnets work"  # formatted, then tokens and cost',
+        '  perplex --usage "how do magnets work"   # formatted on a terminal, then the cost',
         "  perplex -f json \"q\" | jq -r '.citations[]'",
         "  perplex ask -- -5 degrees in kelvin           # a question that starts with -",
     ),
@@ -140,8 +140,8 @@ def ask_command(
     """Ask one question and stream the cited answer.
 
     This is the default command: perplex "q" is perplex ask "q". Piped stdin is read as
-    the material and the words as the instruction; --render formats the answer on a
-    terminal.
+    the material and the words as the instruction; on a terminal the answer is
+    formatted Markdown (--plain: the raw text).
     """
     from .run import run_ask
 

@@ -64,7 +64,7 @@ def list_values(
     for key in sorted(config_keys()) if all_keys else values:
         if key in values:
             typer.echo(f"{bare_key(key)} = {toml_value(values[key])}")
-        elif key in DEFAULTS:
+        elif DEFAULTS.get(key) is not None:
             typer.echo(f"# {bare_key(key)} = {toml_value(DEFAULTS[key])}  (default)")
         else:
             typer.echo(f"# {bare_key(key)}  (not set)")

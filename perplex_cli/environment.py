@@ -54,6 +54,10 @@ ENVIRONMENT: tuple[tuple[tuple[str, ...], str], ...] = (
         "LESS=FRX unless LESS is set); cat or an empty value turns paging off.",
     ),
     (
+        ("VISUAL", "EDITOR"),
+        "The editor that chat's /edit opens, in this order (default vi).",
+    ),
+    (
         ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"),
         "Proxies, as curl reads them; --proxy wins over them.",
     ),

@@ -413,8 +413,15 @@ def answer_and_reasoning(acc: Accumulator) -> tuple[str, str]:
     `<think>` block of the content or, where the protocol sends it apart (the agent API's
     reasoning events), what the accumulator collected.
     """
+    answer, reasoning = split_reasoning(acc)
+    return answer, _steps_text(acc.reasoning_steps) + reasoning
+
+
+def split_reasoning(acc: Accumulator) -> tuple[str, str]:
+    """The answer without a leading `<think>` block, and that block's text or, where the
+    protocol sends reasoning apart (the agent API's reasoning events), what was collected."""
     splitter = ThinkSplitter()
     head = splitter.feed(acc.content)
     tail = splitter.finish()
     think = head.reasoning + tail.reasoning
-    return head.answer + tail.answer, _steps_text(acc.reasoning_steps) + (think or acc.reasoning)
+    return head.answer + tail.answer, think or acc.reasoning

@@ -536,8 +536,9 @@ def shared_parameters() -> list[tuple[str, Any]]:
             Annotated[
                 bool | None,
                 _opt(
-                    "--render/--no-render",
-                    help="On a terminal, show the answer as formatted Markdown with linked sources (--no-render overrides the config).",
+                    "--render/--plain",
+                    " /--no-render",
+                    help="Formatted Markdown with linked sources (the default on a terminal); --plain: the raw text.",
                 ),
             ],
         ),

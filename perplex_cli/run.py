@@ -122,17 +122,25 @@ class Session:
         quiet, no_color = self.settings.quiet, self.settings.no_color
         self.out_style = decide(raw_out, no_color=no_color, quiet=quiet)
         self.err_style = decide(self.raw_err, no_color=no_color, quiet=quiet)
-        # Web text reaches a terminal neutralised: through a guarded stream, or, with
-        # --render, by the renderer itself, which needs the raw stream for its own styles.
-        # The spinner writes its own escapes to the raw stderr.
-        renders = self.settings.render and self.out_style.styled and self.settings.format == "text"
+        # Web text reaches a terminal neutralised: through a guarded stream, or, when the
+        # answer is rendered, by the renderer itself, which needs the raw stream for its own
+        # styles. The spinner writes its own escapes to the raw stderr.
         self.plain_out = guard(raw_out)  # for text of ours that quotes the web (chat's /sources)
-        self.out = raw_out if renders else self.plain_out
+        self.out = raw_out if self.renders else self.plain_out
         self.err = guard(self.raw_err)
         self.spinner: Spinner | None = None
         self.log = Log(log_path(), enabled=self.settings.log, warn=self.notice)
         self.key: str | None = None
         self.transport: Transport | None = None
+
+    @property
+    def renders(self) -> bool:
+        """Whether text answers are rendered Markdown: with --render wherever colour is
+        allowed, by default only on a terminal (never into a pipe), never with --plain."""
+        if self.settings.format != "text" or not self.out_style.styled:
+            return False
+        render = self.settings.render
+        return self.out_style.live if render is None else render
 
     def notice(self, line: str) -> None:
         """A diagnostic line on stderr (on its own line beside a spinner), unless -q."""
@@ -168,6 +176,17 @@ class Session:
         self.settings.model = self.opts.model = name
         self.opts.preset = None
 
+    def use_preset(self, name: str) -> None:
+        """Ask the next questions with this Agent API preset (as --preset NAME would)."""
+        from .errors import UsageError
+
+        if self.api != "agent":
+            raise UsageError(
+                f"a preset needs the agent API; this chat asks the {self.api} API"
+                " (start it with --api agent)"
+            )
+        self.opts.model, self.opts.preset = None, name
+
     @property
     def api(self) -> str:
         """The API this session asks: "chat" or "agent"."""
@@ -197,7 +216,7 @@ class Session:
             markers=not self.settings.no_markers,
             extras=tuple(k for k in ("related_questions", "images") if getattr(self.opts, k)),
             reasoning=self.settings.reasoning,
-            render=self.out_style if self.settings.render else None,
+            render=self.out_style if self.renders else None,
         )
 
     def shows(self, update: Update) -> bool:

@@ -44,7 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "no_citations": False,
     "no_markers": False,
     "quiet": False,
-    "render": False,
+    "render": None,  # on a terminal (see run.Session.renders)
     "usage": False,
     "no_color": False,
     "base_url": DEFAULT_BASE_URL,
@@ -73,7 +73,7 @@ class Settings:
     no_citations: bool
     no_markers: bool
     quiet: bool
-    render: bool
+    render: bool | None  # None: render on a terminal, not into a pipe
     usage: bool
     no_color: bool
     base_url: str
@@ -355,8 +355,11 @@ def url_problem(url: str, schemes: tuple[str, ...]) -> str | None:
     return None
 
 
+_FLAG_NAMES = {"format": "-f/--format", "render": "--render/--plain"}
+
+
 def flag_name(name: str) -> str:
-    return "-f/--format" if name == "format" else "--" + name.replace("_", "-")
+    return _FLAG_NAMES.get(name) or "--" + name.replace("_", "-")
 
 
 def _refuse(name: str, value: Any, error: UsageError | ConfigError) -> None:

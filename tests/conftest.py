@@ -132,13 +132,14 @@ def chat(env):
 
     children = []
 
-    def start(*args: str) -> pexpect.spawn:
+    def start(*args: str, term: str = "dumb") -> pexpect.spawn:
         child = pexpect.spawn(
             sys.executable,
             ["-m", "perplex_cli", "chat", *args],
-            env={**os.environ, "TERM": "dumb"},
+            env={**os.environ, "TERM": term},
             encoding="utf-8",
             timeout=15,
+            dimensions=(30, 100),
         )
         children.append(child)
         return child

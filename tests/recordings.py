@@ -44,10 +44,18 @@ def last(chunks: list[dict[str, Any]], name: str) -> Any:
     return value
 
 
-def expected_text(chunks: list[dict[str, Any]]) -> str:
+def split_think(content: str) -> tuple[str, str | None]:
+    """The content without a leading `<think>` block, and that block's text (None: none)."""
     import re
 
-    answer = re.sub(r"^\s*<think>.*?</think>\s*", "", content_of(chunks), flags=re.S)
+    found = re.match(r"\s*<think>(.*?)</think>\s*", content, flags=re.S)
+    if found is None:
+        return content, None
+    return content[found.end() :], found.group(1)
+
+
+def expected_text(chunks: list[dict[str, Any]]) -> str:
+    answer = split_think(content_of(chunks))[0]
     body = answer.strip("\n")  # the text formatter drops blank lines around the answer
     out = body + "\n" if body else ""
     citations = last(chunks, "citations") or []

@@ -223,3 +223,19 @@ def first_seen(reads: list[tuple[float, bytes]], wanted: bytes) -> float:
         if wanted in total:
             return at
     raise AssertionError(f"{wanted!r} never arrived")
+
+
+def test_json_content_is_the_answer_and_the_reasoning_events_are_its_reasoning(server, cli):
+    events = a.answer("The answer [1].", results=RESULTS)
+    events.insert(1, a.event("response.reasoning.search_queries", 2, queries=["magnets"]))
+    doc = json.loads(ask(server, cli, a.sse(*events), "-f", "json").stdout)
+    message = doc["choices"][0]["message"]
+    assert message["content"] == "The answer [1]."
+    assert message["reasoning"] == "Searching the web\n  magnets\nFound\n"
+    lines = ask(server, cli, a.sse(*events), "-f", "ndjson").stdout.splitlines()
+    assert [json.loads(line)["event"] for line in lines] == [n for n, _ in events]
+
+
+def test_json_of_an_agent_answer_without_reasoning_events_has_no_reasoning(server, cli):
+    doc = json.loads(ask(server, cli, a.sse(*a.answer("Plain.")), "-f", "json").stdout)
+    assert doc["choices"][0]["message"] == {"role": "assistant", "content": "Plain."}

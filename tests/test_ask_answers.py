@@ -46,10 +46,20 @@ def test_unclosed_reasoning_block_never_reaches_stdout(server, cli):
     assert "still thinking and more" in result.stderr
 
 
-def test_json_keeps_the_content_as_the_api_produced_it(server, cli):
+def test_json_content_is_the_answer_and_the_think_block_is_its_reasoning(server, cli):
     server.reply(Reply(body=sse(*answer("<think>x</think>", "Answer"))))
     doc = json.loads(cli("-f", "json", "q").stdout)
-    assert doc["choices"][0]["message"]["content"] == "<think>x</think>Answer"
+    assert doc["choices"][0]["message"] == {
+        "role": "assistant",
+        "content": "Answer",
+        "reasoning": "x",
+    }
+
+
+def test_json_content_without_reasoning_is_the_content_as_the_api_produced_it(server, cli):
+    server.reply(Reply(body=sse(*answer("\n Use the ", "<think> tag ", "like </think> this."))))
+    message = json.loads(cli("-f", "json", "q").stdout)["choices"][0]["message"]
+    assert message == {"role": "assistant", "content": "\n Use the <think> tag like </think> this."}
 
 
 def test_an_answer_about_think_tags_is_printed_as_is(server, cli):

@@ -5,7 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from recordings import STREAMS, chunks_of, content_of, expected_text, finish_reason, last
+from recordings import (
+    STREAMS,
+    chunks_of,
+    content_of,
+    expected_text,
+    finish_reason,
+    last,
+    split_think,
+)
 from replay import Reply
 from streams import answer
 
@@ -60,7 +68,10 @@ def test_json_is_the_reconstructed_completion(server, cli, path, framing):
     chunks = chunks_of(path)
     assert doc["object"] == "chat.completion"
     assert doc["id"] == chunks[0]["id"]
-    assert doc["choices"][0]["message"]["content"] == content_of(chunks)
+    # The answer only: a reasoning model's <think> block is the message's `reasoning`.
+    answer, reasoning = split_think(content_of(chunks))
+    assert doc["choices"][0]["message"]["content"] == answer
+    assert doc["choices"][0]["message"].get("reasoning") == reasoning
     assert doc["choices"][0]["finish_reason"] == finish_reason(chunks)
     assert doc["usage"] == chunks[-1]["usage"]
     assert doc.get("citations") == last(chunks, "citations")

@@ -67,23 +67,35 @@ def test_the_request_asks_for_one_json_document(server, cli):
     assert request.headers["accept"] == "application/json"
 
 
+THINKING = {
+    "id": "r",
+    "object": "chat.completion",
+    "model": "sonar-reasoning-pro",
+    "created": 1,
+    "choices": [
+        {
+            "index": 0,
+            "finish_reason": "stop",
+            "message": {"role": "assistant", "content": "<think>weigh it</think>\n\nForty-two."},
+        }
+    ],
+}
+
+
+def test_json_moves_the_think_block_to_reasoning_and_ndjson_keeps_the_response(server, cli):
+    body = json.dumps(THINKING).encode()
+    server.reply(Reply(body=body, content_type="application/json"))
+    doc = json.loads(cli("--no-stream", "-f", "json", "q").stdout)
+    message = {"role": "assistant", "content": "Forty-two.", "reasoning": "weigh it"}
+    choice = dict(THINKING["choices"][0], message=message)
+    assert doc == dict(THINKING, choices=[choice])
+    server.reply(Reply(body=body, content_type="application/json"))
+    [line] = cli("--no-stream", "-f", "ndjson", "q").stdout.splitlines()
+    assert json.loads(line) == THINKING
+
+
 def test_reasoning_block_goes_to_stderr_only_with_reasoning(server, cli):
-    doc = {
-        "id": "r",
-        "object": "chat.completion",
-        "model": "sonar-reasoning-pro",
-        "created": 1,
-        "choices": [
-            {
-                "index": 0,
-                "finish_reason": "stop",
-                "message": {
-                    "role": "assistant",
-                    "content": "<think>weigh it</think>\n\nForty-two.",
-                },
-            }
-        ],
-    }
+    doc = THINKING
     server.reply(Reply(body=json.dumps(doc).encode(), content_type="application/json"))
     result = cli("--no-stream", "--reasoning", "q")
     assert (result.code, result.stdout) == (0, "Forty-two.\n")

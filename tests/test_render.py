@@ -314,3 +314,58 @@ def test_unbroken_text_is_cut_so_that_rendering_stays_linear(opening):
         formatter.write_answer(word[i : i + 100])
     formatter.write_end([])
     assert time.monotonic() - start < 8  # 14 s before; about 0.7 s now
+
+
+# --- rendered by default on a terminal -------------------------------------------------
+
+PIPED = (
+    MARKDOWN
+    + "\n[1] Magnet - Wikipedia - https://en.wikipedia.org/wiki/Magnet"
+    + "\n[2] Spin - https://example.org/spin\n"
+)
+
+
+@pytest.mark.parametrize("args", [[], ["--render"], ["--plain"], ["--no-render"]])
+def test_into_a_pipe_the_answer_is_the_raw_text_whatever_the_render_flags(markdown, cli, args):
+    run = cli(*args, "q")
+    assert run.code == 0
+    assert run.stdout_bytes == PIPED.encode()
+
+
+def test_the_answer_is_rendered_on_a_terminal_without_any_flag(markdown, env):
+    run = on_terminal("q", stderr_tty=False)
+    assert run.code == 0, run.err
+    assert b"**aligned" not in run.out and b"# Magnets" not in run.out
+    assert re.search(rb"\x1b\[[0-9;]*1[0-9;]*maligned electron spins", run.out)
+    assert re.search(rb"\[1\] \x1b\]8;[^;]*;https://en\.wikipedia\.org/wiki/Magnet\x1b\\", run.out)
+
+
+@pytest.mark.parametrize("how", ["--plain", "--no-render", "config"])
+def test_plain_or_render_false_in_the_config_gives_the_raw_text_on_a_terminal(
+    markdown, env, tmp_path, how
+):
+    args = ["q"]
+    if how == "config":
+        config = tmp_path / "config" / "perplex" / "config.toml"
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text("render = false\n")
+    else:
+        args.insert(0, how)
+    run = on_terminal(*args, stderr_tty=False)
+    assert run.code == 0, run.err
+    assert lines(run.out) == PIPED.encode()
+
+
+def test_force_color_alone_does_not_render_into_a_pipe(markdown, env):
+    run = on_terminal("q", stdout_tty=False, stderr_tty=False, env=terminal_env(FORCE_COLOR="1"))
+    assert run.code == 0
+    assert run.out == PIPED.encode()
+
+
+def test_render_true_in_the_config_means_what_render_means(markdown, env, tmp_path):
+    config = tmp_path / "config" / "perplex" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("render = true\n")
+    run = on_terminal("q", stdout_tty=False, stderr_tty=False, env=terminal_env(FORCE_COLOR="1"))
+    assert run.code == 0
+    assert b"\x1b]8;" in run.out and b"**" not in run.out

@@ -105,8 +105,21 @@ def test_wait_prints_the_response_as_returned_in_json_and_ndjson(api, cli, fmt):
         if fmt == "json"
         else [json.loads(line) for line in result.stdout.splitlines()]
     )
-    assert doc == api.jobs["job-1"]["response"]
-    assert doc["choices"][0]["message"]["content"].startswith("<think>planning</think>")
+    returned = api.jobs["job-1"]["response"]
+    assert returned["choices"][0]["message"]["content"].startswith("<think>planning</think>")
+    if fmt == "ndjson":
+        assert doc == returned
+        return
+    # json: the answer only in `content`, the <think> block in `reasoning`, the rest as is.
+    message = doc["choices"][0]["message"]
+    assert message["reasoning"] == "planning"
+    assert (
+        message["content"]
+        == returned["choices"][0]["message"]["content"].split("</think>", 1)[1].lstrip()
+    )
+    assert {k: v for k, v in doc.items() if k != "choices"} == {
+        k: v for k, v in returned.items() if k != "choices"
+    }
 
 
 def test_wait_shows_the_reasoning_only_when_asked(api, cli):

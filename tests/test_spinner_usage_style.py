@@ -41,7 +41,7 @@ def test_spinner_on_a_terminal_while_waiting_then_erased_before_the_answer(serve
 
 def test_spinner_and_answer_share_a_terminal_without_residue(server, env):
     slow(server)
-    run = on_terminal("q")
+    run = on_terminal("--plain", "q")
     text = run.out
     assert b"searching..." in text
     # After the last erase only the answer follows.

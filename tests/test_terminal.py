@@ -1,4 +1,7 @@
-"""Escape sequences in an answer are inert on a terminal and byte-exact into a pipe."""
+"""Escape sequences in an answer are inert on a terminal and byte-exact into a pipe.
+
+On a terminal the answer is rendered by default (tests/test_render.py checks that path);
+here `--plain` shows the raw text, which must be just as inert."""
 
 from __future__ import annotations
 
@@ -30,7 +33,7 @@ def run(args: list[str], *, stdout_tty: bool, stderr_tty: bool) -> tuple[bytes, 
 
 def test_answer_and_sources_are_neutralised_on_a_terminal(server, env):
     server.reply(Reply(body=sse(*answer(*ANSWER.split(" "), **SOURCES))))
-    shown, _, code = run(["q"], stdout_tty=True, stderr_tty=False)
+    shown, _, code = run(["--plain", "q"], stdout_tty=True, stderr_tty=False)
     assert code == 0
     assert b"\x1b" not in shown and b"\x07" not in shown
     text = shown.decode().replace("\r\n", "\n")
@@ -52,7 +55,7 @@ def test_agent_answer_is_neutralised_on_a_terminal(server, env):
     import agent_streams
 
     server.reply(Reply(body=agent_streams.sse(*agent_streams.answer(*ANSWER.split(" ")))))
-    shown, _, code = run(["--api", "agent", "q"], stdout_tty=True, stderr_tty=False)
+    shown, _, code = run(["--api", "agent", "--plain", "q"], stdout_tty=True, stderr_tty=False)
     assert code == 0
     assert b"\x1b" not in shown and b"^[]52;c;cm0gLXJmIH4=^G" in shown
 
@@ -106,7 +109,7 @@ def test_neutralise_shows_every_control_but_newline_and_tab(text, shown):
         (["search", "q"], b"\x1b", b"^[[2J"),  # a result title
         (["batch", "PROMPTS"], "\x9b".encode(), b"<U+009B>"),  # NDJSON escapes C0 itself
         (
-            ["research", "run", "-y", "--interval", "0.01", f"q{CLEAR}"],
+            ["research", "run", "-y", "--plain", "--interval", "0.01", f"q{CLEAR}"],
             b"\x1b",
             b"^[[2J",
         ),  # the report

@@ -24,8 +24,24 @@ class JsonFormatter:
 
 
 def document(acc: Accumulator, error: PerplexError | None) -> dict[str, Any]:
-    """The json format's document: the completion, with an `error` member when it failed."""
+    """The json format's document: the completion, with an `error` member when it failed.
+
+    The message content is the answer only: reasoning (a `<think>` block of the content,
+    or the agent API's reasoning events) is moved to `message.reasoning`, so
+    `.choices[0].message.content` is what the text format prints as the answer.
+    """
+    from ..events import split_reasoning
+
     doc = acc.completion()
+    answer, reasoning = split_reasoning(acc)
+    choices = doc.get("choices")
+    if reasoning and isinstance(choices, list) and choices and isinstance(choices[0], dict):
+        choice = dict(choices[0])
+        message = dict(choice.get("message") or {})
+        message["content"] = answer
+        message["reasoning"] = reasoning
+        choice["message"] = message
+        doc["choices"] = [choice, *choices[1:]]
     if error is not None:
         doc["error"] = error_member(error)
     return doc

@@ -201,15 +201,39 @@ class RenderFormatter(TextFormatter):
         live: bool = True,
     ) -> None:
         super().__init__(out, err, citations=citations, reasoning=reasoning)
-        from rich.console import Console
+        import shutil
+        import threading
 
-        self.console = Console(file=out, force_terminal=True, highlight=False, emoji=False)
+        # rich takes longer to import than a first token takes to draw: it is imported
+        # while the answer is awaited, so that rendering adds no delay to the first token.
+        self._warming: threading.Thread | None = threading.Thread(target=_import_rich, daemon=True)
+        self._warming.start()
+        self._console: Console | None = None
         self.live_allowed = live
-        width, height = self.console.size
+        width, height = shutil.get_terminal_size()
         self.blocks = Blocks(max_lines=max(height - 4, 4) if live else 0, width=width)
         self.urls: list[str] = []
         self._live: Live | None = None
         self._printed = False
+
+    @property
+    def console(self) -> Console:
+        """The rich console on `out` (made once the imports begun at the start are done:
+        two threads importing the same modules at once could see them half done)."""
+        if self._console is None:
+            self._ready()
+            from rich.console import Console
+
+            self._console = Console(
+                file=self.out, force_terminal=True, highlight=False, emoji=False
+            )
+        return self._console
+
+    def _ready(self) -> None:
+        """Wait for the imports begun at the start: before any rich import of this thread."""
+        if self._warming is not None:
+            self._warming.join()
+            self._warming = None
 
     def chunk(self, raw: dict[str, Any], update: Any) -> None:
         citations = raw.get("citations")
@@ -219,12 +243,14 @@ class RenderFormatter(TextFormatter):
 
     def write_answer(self, text: str) -> None:
         self._last = text[-1]
+        self._ready()
         for block in self.blocks.feed(neutralise(text)):
             self._print(block)
         if self.live_allowed:
             self._redraw()
 
     def write_end(self, listed: list[tuple[str, str]]) -> None:
+        self._ready()
         if self._live is not None:
             self._live.stop()  # transient: the growing block's region is erased
             self._live = None
@@ -284,6 +310,14 @@ class RenderFormatter(TextFormatter):
             self._live.start(refresh=True)
             return
         self._live.update(renderable, refresh=True)
+
+
+def _import_rich() -> None:
+    """What drawing the answer needs from rich."""
+    import rich.console
+    import rich.live
+    import rich.markdown
+    import rich.text  # noqa: F401
 
 
 class _Trimmed:
