@@ -23,6 +23,11 @@ from .suggest import closest, did_you_mean
 ROOT_OWN = frozenset({"--version", "--debug", "-h", "--help"})
 # Words read as commands though no command has their name.
 WORDS = ("help", "version")
+# Commands that take more words (`perplex search rust`): a first word of five letters or
+# more, one keystroke from one of these, is a typo even with words after it
+# (`perplex serch rust`). Shorter words, and words two keystrokes away, stay questions
+# there (`perplex cat facts`, `perplex searches for x`).
+TAKE_WORDS = ("search", "research", "batch", "completions", "config", "logs")
 
 
 def route(app: typer.Typer, args: list[str], names: list[str]) -> list[str]:
@@ -52,12 +57,21 @@ def route(app: typer.Typer, args: list[str], names: list[str]) -> list[str]:
     if word == "help" and (not following or following[0] in names):
         return [*keep, *following, "--help"]
     typo = following[0] if word == "help" and len(following) == 1 else word
-    if len(words) <= 1 + (word == "help") and closest(typo, [*names, *WORDS]):
+    lone = len(words) <= 1 + (word == "help")
+    if (lone and closest(typo, [*names, *WORDS])) or _leads_words(typo, names):
         raise UsageError(
             f"{typo!r} is not a command.{did_you_mean(typo, [*names, *WORDS])}",
             hint=f"to ask it as a question: perplex ask {' '.join(args[i] for i in words)}",
         )
     return args
+
+
+def _leads_words(word: str, names: list[str]) -> bool:
+    """Whether `word` is a one-keystroke typo of a command that takes more words."""
+    from .suggest import distance
+
+    taking = [n for n in names if n in TAKE_WORDS]
+    return len(word) >= 5 and any(distance(word.lower(), n) == 1 for n in taking)
 
 
 def positionals(args: list[str], takes_value: Callable[[str], bool]) -> tuple[list[int], int]:

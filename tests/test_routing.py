@@ -32,11 +32,28 @@ def test_a_lone_typo_of_a_command_is_a_usage_error_and_no_request(server, cli, w
 
 
 @pytest.mark.parametrize(
+    "args,meant",
+    [(["serch", "rust"], "search"), (["reserch", "fusion", "power"], "research")],
+)
+def test_a_typo_of_a_command_that_takes_words_is_a_usage_error_with_its_words(
+    server, cli, args, meant
+):
+    result = cli(*args)
+    assert result.code == 2
+    assert f"Did you mean {meant!r}?" in result.stderr
+    assert "perplex ask " + " ".join(args) in result.stderr
+    assert server.requests == []
+
+
+@pytest.mark.parametrize(
     "args,sent",
     [
         (["ask", "modles"], "modles"),
-        (["serch", "rust"], "serch rust"),
+        (["ask", "serch", "rust"], "serch rust"),
         (["--", "modles"], "modles"),
+        (["modles", "of", "the", "atom"], "modles of the atom"),
+        (["cat", "facts"], "cat facts"),
+        (["searches", "for", "x"], "searches for x"),
     ],
 )
 def test_a_typo_asked_on_purpose_or_within_a_question_is_asked(server, cli, args, sent):
