@@ -136,15 +136,24 @@ def run(args: list[str]) -> int:
 
 
 def _suggest_option(exc: click.exceptions.NoSuchOption) -> None:
-    """Suggest the options near the typo, the root's own among them (`perplex --verison`)."""
-    from .suggest import closest
+    """Suggest the options near the typo, the root's own among them (`perplex --verison`).
+
+    The message is written here, not by click, whose wording differs between releases:
+    "No such option '--verison'. Did you mean '--version'?" with every click in the range.
+    A suggestion of more than three options (`-f` is one letter from every short option)
+    helps nobody and is left out.
+    """
+    from .suggest import closest, did_you_mean
 
     names: list[str] = []
     ctx = exc.ctx
     while ctx is not None:
         names += [n for p in ctx.command.get_params(ctx) for n in (*p.opts, *p.secondary_opts)]
         ctx = ctx.parent if ctx.parent is not None and ctx.parent.parent is None else None
-    exc.possibilities = closest(exc.option_name, names)  # type: ignore[misc]
+    near = closest(exc.option_name, names)
+    suggestion = did_you_mean(exc.option_name, near) if len(near) <= 3 else ""
+    exc.message = f"No such option '{exc.option_name}'.{suggestion}"  # type: ignore[misc]
+    exc.possibilities = []  # type: ignore[misc]
 
 
 def _refuse_undecodable(args: list[str]) -> None:
