@@ -29,7 +29,7 @@ from .choices import DEFAULT_PRESET as DEFAULT_PRESET
 from .choices import PRESETS as PRESETS
 from .choices import SONAR_ENGINES as SONAR_ENGINES
 from .errors import UsageError
-from .options import Options
+from .optionset import Options
 from .settings import Settings
 
 AGENT_PATH = "/v1/agent"

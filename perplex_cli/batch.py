@@ -31,7 +31,8 @@ import typer
 
 from .batch_input import finished_ids, id_key, open_output, parse_prompts, read_input
 from .errors import Interrupted, PerplexError, UsageError
-from .options import Options, shared_options
+from .options import shared_options
+from .optionset import Options
 
 if TYPE_CHECKING:
     import click

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from .errors import UsageError
-from .options import SHARED_NAMES
+from .optionset import SHARED_NAMES
 
 if TYPE_CHECKING:
     import click

@@ -19,7 +19,7 @@ from .chat_input import LineReader
 from .chat_tools import Turn
 from .conversation import Conversation
 from .errors import Interrupted, UsageError
-from .options import Options
+from .optionset import Options
 
 if TYPE_CHECKING:
     from .ask import Outcome

@@ -19,7 +19,8 @@ from .debug import enable_option
 from .epilog import examples_epilog
 from .errors import Interrupted, PipeClosed
 from .groups import DefaultCommandGroup
-from .options import Options, shared_options
+from .options import shared_options
+from .optionset import Options
 from .startup import LazyCommand, lazy_app
 
 

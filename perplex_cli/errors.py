@@ -10,6 +10,7 @@
     ├── NetworkError (7)          refused, DNS, TLS, timeouts
     │   └── CutStream (7)         the answer started but the body ended before it was complete
     ├── ProtocolError (8)         not an event stream, an event not JSON, a redirect, a limit
+    ├── LogError (3)              the local log cannot be opened, read or changed
     ├── Declined (0)              the user answered no to a confirmation: nothing was sent
     ├── Interrupted (130)         Ctrl-C (SIGTERM 143, SIGHUP 129)
     └── PipeClosed (141)          the reader of stdout went away (`| head`): silent
@@ -145,6 +146,13 @@ class PipeClosed(PerplexError):
 
     def __init__(self, message: str = "stdout was closed by the reader") -> None:
         super().__init__(message)
+
+
+class LogError(PerplexError):
+    """Raised when the log cannot be opened, read or changed (a local configuration problem)."""
+
+    exit_code = 3
+    kind = "log_error"
 
 
 # (status, meaning): every exit_code above, plus 0 and 1.

@@ -130,7 +130,8 @@ def _opened(*, create: bool = False) -> Iterator[Store | None]:
     """The log, or None when there is none yet; a broken log is one clear error (exit 3)."""
     import sqlite3
 
-    from .store import LogError, Store, log_path
+    from .errors import LogError
+    from .store import Store, log_path
 
     path = log_path()
     try:

@@ -20,7 +20,7 @@ from pydantic import Field
 from . import __version__
 from . import mcp_tools as tools
 from .choices import REASONING_EFFORTS, RECENCIES
-from .options import Options
+from .optionset import Options
 
 ASK = (
     "Ask Perplexity a question and get a web-grounded answer with numbered citations. "

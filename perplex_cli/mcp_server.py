@@ -13,7 +13,8 @@ from typing import Annotated
 import typer
 
 from .errors import ConfigError, UsageError
-from .options import CONNECTION_FLAGS, Options, shared_options
+from .options import shared_options
+from .optionset import CONNECTION_FLAGS, Options
 
 MCP_FLAGS = ("--api", "--log", *CONNECTION_FLAGS)
 RESEARCH_WAIT = 50.0  # seconds a research call waits for its report before it returns the id

@@ -24,7 +24,7 @@ from typing import Any
 
 from .errors import PerplexError
 from .events import Accumulator, Update
-from .options import Options
+from .optionset import Options
 from .output.json import JsonFormatter
 from .output.text import TextFormatter
 from .research_jobs import ResearchSession

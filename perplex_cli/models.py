@@ -125,7 +125,7 @@ def models_command(
     ] = None,
 ) -> None:
     """List the presets and models: what each is for and what -m NAME sends."""
-    from .options import Options
+    from .optionset import Options
     from .settings import resolve
 
     fmt = format or "text"

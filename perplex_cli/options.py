@@ -1,6 +1,6 @@
-"""The options shared by the commands that ask (ask, chat, batch, research), defined once.
+"""The options shared by the commands that ask (ask, chat, batch, research), declared once.
 
-`shared_options` adds these parameters to a typer command and hands the command one
+The typer declarations of the fields of `optionset.Options`. `shared_options` adds these parameters to a typer command and hands the command one
 `Options` object instead. Every option defaults to None ("not given"), so that the one
 place that fills defaults (`settings.py`) can apply flags > environment > config > defaults.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field, fields
 from typing import Annotated, Any, Optional, get_args, overload
 
 import click
@@ -45,84 +44,9 @@ from .choices import (
     STREAM_MODES as STREAM_MODES,
 )
 from .debug import enable_option
-
-# The options of the commands that connect to the API without asking (search, research wait).
-CONNECTION_FLAGS = (
-    "--quiet",
-    "--base-url",
-    "--timeout",
-    "--connect-timeout",
-    "--retries",
-    "--proxy",
-    "--api-key-file",
-    "--allow-insecure-http",
-)
-
-
-def flag_only() -> Any:
-    """A field the config file may not set (settings derives the config keys from Options)."""
-    return field(default=None, metadata={"config": False})
-
-
-@dataclass
-class Options:
-    """What the user gave on the command line; None means "not given"."""
-
-    # request fields
-    model: str | None = None
-    api: str | None = None
-    preset: str | None = None
-    system: str | None = None
-    max_tokens: int | None = None
-    temperature: float | None = None
-    top_p: float | None = None
-    stop: list[str] | None = None
-    search_domain: list[str] | None = None
-    search_recency: str | None = None
-    search_after: str | None = None
-    search_before: str | None = None
-    updated_after: str | None = None
-    updated_before: str | None = None
-    search_mode: str | None = None
-    search_context_size: str | None = None
-    search_type: str | None = None
-    location: str | None = None
-    language: str | None = None
-    images: bool | None = None
-    image_domain: list[str] | None = None
-    image_format: list[str] | None = None
-    related_questions: bool | None = None
-    reasoning_effort: str | None = None
-    no_search: bool | None = None
-    json_schema: str | None = flag_only()
-    stream_mode: str | None = None
-    option: list[str] | None = None
-    attach: list[str] | None = flag_only()  # noqa: RUF009
-    # what to do with the request
-    dry_run: bool | None = flag_only()
-    no_stream: bool | None = None
-    # output
-    format: str | None = None
-    reasoning: bool | None = None
-    no_citations: bool | None = None
-    no_markers: bool | None = None
-    quiet: bool | None = None
-    render: bool | None = None
-    usage: bool | None = None
-    no_color: bool | None = None
-    # connection
-    base_url: str | None = None
-    timeout: float | None = None
-    connect_timeout: float | None = None
-    retries: int | None = None
-    proxy: str | None = None
-    # local data
-    log: bool | None = None
-    # key and transport safety: per run only, never from the config file
-    api_key_file: str | None = flag_only()
-    allow_insecure_http: bool | None = flag_only()
-    debug: bool | None = flag_only()
-    extra: dict[str, Any] = field(default_factory=dict, metadata={"config": False})
+from .optionset import CONNECTION_FLAGS as CONNECTION_FLAGS
+from .optionset import OPTION_FIELDS, Options
+from .optionset import SHARED_NAMES as SHARED_NAMES
 
 
 def _opt(*names: str, help: str, metavar: str | None = None, **kw: Any) -> Any:
@@ -660,12 +584,6 @@ def shared_parameters() -> list[tuple[str, Any]]:
     ]
 
 
-# Every field of Options is a shared option (tests/test_startup.py checks it against the
-# table): the names are known without building the options.
-SHARED_NAMES = frozenset(f.name for f in fields(Options) if f.name != "extra")
-_OPTION_FIELDS = frozenset(f.name for f in fields(Options))
-
-
 def flags(annotation: Any) -> tuple[str, ...]:
     """The command-line names of a shared parameter, e.g. ("-m", "--model")."""
     info = get_args(annotation)[1]
@@ -673,11 +591,6 @@ def flags(annotation: Any) -> tuple[str, ...]:
     first = (info.default,) if isinstance(info.default, str) else ()
     # "--reasoning/--no-reasoning" is two names.
     return tuple(part for name in first + tuple(info.param_decls) for part in name.split("/"))
-
-
-def given(opts: Options, name: str) -> Any:
-    """The value of a shared option by name, whether it is a field of Options or in extra."""
-    return getattr(opts, name, None) if name in _OPTION_FIELDS else opts.extra.get(name)
 
 
 @overload
@@ -757,6 +670,6 @@ class SharedOptionsCommand:
 
     def __call__(self, **kwargs: Any) -> Any:
         given = {name: kwargs.pop(name) for name in list(kwargs) if name in SHARED_NAMES}
-        opts = Options(**{k: v for k, v in given.items() if k in _OPTION_FIELDS})
-        opts.extra = {k: v for k, v in given.items() if k not in _OPTION_FIELDS}
+        opts = Options(**{k: v for k, v in given.items() if k in OPTION_FIELDS})
+        opts.extra = {k: v for k, v in given.items() if k not in OPTION_FIELDS}
         return self._func(opts=opts, **kwargs)

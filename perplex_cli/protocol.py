@@ -35,7 +35,7 @@ from .agent_events import AgentAccumulator
 from .agent_request import AGENT_PATH, build_agent_body, choose_api, engine, validate_agent
 from .errors import ApiError
 from .events import Accumulator
-from .options import Options
+from .optionset import Options
 from .request import build_body, chat_reasoning_effort
 from .settings import Settings
 

@@ -17,9 +17,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .choices import CHAT_REASONING_EFFORTS
-from .errors import UsageError
-from .options import (
+from .choices import (
+    CHAT_REASONING_EFFORTS,
     CONTEXT_SIZES,
     IMAGE_FORMATS,
     REASONING_EFFORTS,
@@ -27,8 +26,9 @@ from .options import (
     SEARCH_MODES,
     SEARCH_TYPES,
     STREAM_MODES,
-    Options,
 )
+from .errors import UsageError
+from .optionset import Options
 from .settings import Settings
 
 MAX_SEARCH_DOMAINS = 20

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .epilog import examples_epilog
-from .options import CONNECTION_FLAGS, Options, shared_options
+from .options import shared_options
+from .optionset import CONNECTION_FLAGS, Options
 
 if TYPE_CHECKING:
     from .research_jobs import ResearchSession, Wait

@@ -282,7 +282,8 @@ def recorded_runs() -> list[dict[str, Any]]:
     """The research runs of the local log (none when there is no log yet)."""
     import sqlite3
 
-    from .store import LogError, Store, log_path
+    from .errors import LogError
+    from .store import Store, log_path
 
     path = log_path()
     try:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import IO, TYPE_CHECKING, Any
 
 from .errors import Declined, Interrupted, NetworkError, PerplexError, ProtocolError, UsageError
-from .options import Options, given
+from .optionset import Options, given
 from .run import Session
 from .terminal import guard
 

@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import IO, TYPE_CHECKING, Any
 
 from .conversation import Conversation
-from .options import Options
+from .optionset import Options
 from .settings import Settings, resolve
 
 if TYPE_CHECKING:

@@ -15,7 +15,8 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 import typer
 
 from .errors import ProtocolError, UsageError
-from .options import CONNECTION_FLAGS, Options, shared_options
+from .options import shared_options
+from .optionset import CONNECTION_FLAGS, Options
 from .terminal import guard
 
 if TYPE_CHECKING:

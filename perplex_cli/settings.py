@@ -26,7 +26,8 @@ from urllib.parse import urlsplit
 
 from . import config
 from .errors import ConfigError, UsageError
-from .options import APIS, FORMATS, Options
+from .choices import APIS, FORMATS
+from .optionset import Options
 from .redact import no_core_dumps, remember
 
 if typing.TYPE_CHECKING:

@@ -4,10 +4,9 @@ Where: `PERPLEX_LOG_DB`, else `$XDG_DATA_HOME/perplex/logs.db` (`~/.local/share`
 The directory is created 0700 and the file 0600, since the log holds every prompt; SQLite
 gives its `-wal` and `-shm` files the mode of the database file.
 
-The schema is versioned with `PRAGMA user_version`: `MIGRATIONS[n]` brings version n to
-n + 1. Migrations and writes run in `BEGIN IMMEDIATE` transactions and the database is in
-WAL mode with a busy timeout, so two perplex processes can open, migrate and write the same
-log at once. `sqlite3` is imported only by the functions that open the database (D4).
+The schema and its migrations are in `schema.py`. Migrations and writes run in `BEGIN
+IMMEDIATE` transactions and the database is in WAL mode with a busy timeout, so two perplex
+processes can open, migrate and write the same log at once. `sqlite3` is imported only by the functions that open the database (D4).
 Exchanges enter the full-text index when the log is next searched (migration 3), so an
 answer's write costs the same whatever its length.
 
@@ -29,7 +28,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from . import signals
 from .choices import LOG_STATUSES
 from .conversation import Conversation
-from .errors import PerplexError, UsageError
+from .errors import LogError, PerplexError, UsageError
+from .schema import BUSY_TIMEOUT, migrate, transaction, use_wal
 from .snippet import snippet
 
 if TYPE_CHECKING:
@@ -37,109 +37,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-BUSY_TIMEOUT = 5.0  # seconds a writer waits for another process's transaction
 STATUSES = LOG_STATUSES
 JSON_COLUMNS = ("request", "citations", "search_results", "images", "related_questions", "usage")
 
-# Each migration is a list of statements; index n brings the schema from version n to n + 1.
-MIGRATIONS: list[list[str]] = [
-    # 1: the exchanges
-    [
-        """CREATE TABLE exchanges (
-            id INTEGER PRIMARY KEY,
-            conversation TEXT NOT NULL,
-            started REAL NOT NULL,
-            model TEXT,
-            system TEXT,
-            prompt TEXT NOT NULL,
-            answer TEXT NOT NULL DEFAULT '',
-            reasoning TEXT NOT NULL DEFAULT '',
-            request TEXT,
-            response_id TEXT,
-            finish_reason TEXT,
-            citations TEXT,
-            search_results TEXT,
-            images TEXT,
-            related_questions TEXT,
-            usage TEXT,
-            prompt_tokens INTEGER,
-            completion_tokens INTEGER,
-            total_tokens INTEGER,
-            cost REAL,
-            first_token REAL,
-            duration REAL,
-            status TEXT NOT NULL CHECK (status IN ('ok', 'partial', 'error', 'interrupted')),
-            error TEXT
-        )""",
-        "CREATE INDEX exchanges_by_conversation ON exchanges (conversation, id)",
-        "CREATE INDEX exchanges_by_start ON exchanges (started)",
-    ],
-    # 2: full-text search over prompts and answers, kept in step by triggers
-    [
-        """CREATE VIRTUAL TABLE exchanges_text USING fts5 (
-            prompt, answer, content='exchanges', content_rowid='id',
-            tokenize='porter unicode61 remove_diacritics 2'
-        )""",
-        "INSERT INTO exchanges_text (exchanges_text) VALUES ('rebuild')",
-        """CREATE TRIGGER exchanges_text_insert AFTER INSERT ON exchanges BEGIN
-            INSERT INTO exchanges_text (rowid, prompt, answer)
-            VALUES (new.id, new.prompt, new.answer);
-        END""",
-        """CREATE TRIGGER exchanges_text_delete AFTER DELETE ON exchanges BEGIN
-            INSERT INTO exchanges_text (exchanges_text, rowid, prompt, answer)
-            VALUES ('delete', old.id, old.prompt, old.answer);
-        END""",
-        """CREATE TRIGGER exchanges_text_update AFTER UPDATE OF prompt, answer ON exchanges BEGIN
-            INSERT INTO exchanges_text (exchanges_text, rowid, prompt, answer)
-            VALUES ('delete', old.id, old.prompt, old.answer);
-            INSERT INTO exchanges_text (rowid, prompt, answer)
-            VALUES (new.id, new.prompt, new.answer);
-        END""",
-    ],
-    # 3: index new exchanges when the log is searched, not while the answer is written
-    # (`indexed` = 0 until then). FTS5 builds a row's whole term list in memory before it
-    # writes any: 24 MB for an answer of 200,000 distinct words, on every ask (issue 9).
-    [
-        "ALTER TABLE exchanges ADD COLUMN indexed INTEGER NOT NULL DEFAULT 1",
-        "CREATE INDEX exchanges_to_index ON exchanges (id) WHERE indexed = 0",
-        "DROP TRIGGER exchanges_text_insert",
-        "DROP TRIGGER exchanges_text_delete",
-        "DROP TRIGGER exchanges_text_update",
-        """CREATE TRIGGER exchanges_text_delete AFTER DELETE ON exchanges WHEN old.indexed BEGIN
-            INSERT INTO exchanges_text (exchanges_text, rowid, prompt, answer)
-            VALUES ('delete', old.id, old.prompt, old.answer);
-        END""",
-        """CREATE TRIGGER exchanges_text_update AFTER UPDATE OF prompt, answer ON exchanges
-        WHEN old.indexed BEGIN
-            INSERT INTO exchanges_text (exchanges_text, rowid, prompt, answer)
-            VALUES ('delete', old.id, old.prompt, old.answer);
-            INSERT INTO exchanges_text (rowid, prompt, answer)
-            VALUES (new.id, new.prompt, new.answer);
-        END""",
-    ],
-    # 4: the research runs submitted to the Agent API, which has no list endpoint of its own
-    [
-        """CREATE TABLE research_runs (
-            id TEXT PRIMARY KEY,
-            question TEXT NOT NULL,
-            engine TEXT,
-            status TEXT NOT NULL,
-            submitted REAL NOT NULL,
-            updated REAL NOT NULL
-        )""",
-    ],
-    # 5: where an exchange came from: NULL for the command line, 'mcp' for `perplex mcp`
-    ["ALTER TABLE exchanges ADD COLUMN source TEXT"],
-]
-SCHEMA_VERSION = len(MIGRATIONS)
 INDEX_BATCH = 32  # exchanges indexed per transaction when the log is searched
-
-
-class LogError(PerplexError):
-    """Raised when the log cannot be opened, read or changed (a local configuration problem)."""
-
-    exit_code = 3
-    kind = "log_error"
 
 
 def log_path() -> Path:
@@ -276,7 +177,7 @@ class Store:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, isolation_level=None)
         try:
             conn.row_factory = sqlite3.Row
-            _use_wal(conn)
+            use_wal(conn)
             # In WAL mode this syncs at checkpoints, not at every commit: a crash loses
             # nothing, a power cut at most the last exchanges, and a batch that logs
             # hundreds of answers does not wait for the disk once per answer.
@@ -496,69 +397,6 @@ class Store:
             yield
             self.conn.execute("INSERT INTO exchanges_text (exchanges_text) VALUES ('optimize')")
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
-@contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    """A write transaction that takes the write lock at once (no deadlock on upgrade)."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-
-
-def _use_wal(conn: sqlite3.Connection) -> None:
-    """Switch the database to WAL mode, waiting for other processes like a write does.
-
-    The switch needs every other connection out of the file, and SQLite answers "database
-    is locked" at once instead of calling the busy handler, so two perplex processes opening
-    a new log together would lose an exchange. WAL mode is stored in the file: once one
-    process has switched it, the others find it set and skip the switch.
-    """
-    import sqlite3
-    import time
-
-    deadline = time.monotonic() + BUSY_TIMEOUT
-    pause = 0.005
-    while True:
-        try:
-            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
-                raise
-            if time.monotonic() >= deadline:
-                raise
-        time.sleep(pause)
-        pause = min(pause * 2, 0.1)
-
-
-def migrate(conn: sqlite3.Connection, path: Path) -> None:
-    """Bring the schema to SCHEMA_VERSION; the version is re-read under the write lock."""
-    version = _version(conn)
-    if version == SCHEMA_VERSION:
-        return
-    if version < SCHEMA_VERSION:
-        with transaction(conn):
-            version = _version(conn)
-            for number in range(version, SCHEMA_VERSION):
-                for statement in MIGRATIONS[number]:
-                    conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        return
-    raise LogError(
-        f"the log {path} has schema version {version}, newer than this perplex knows "
-        f"({SCHEMA_VERSION})",
-        hint="upgrade perplex, or point PERPLEX_LOG_DB at another file",
-    )
-
-
-def _version(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
 def record(row: sqlite3.Row) -> dict[str, Any]:

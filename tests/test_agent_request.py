@@ -16,7 +16,7 @@ from perplex_cli.agent_request import (
     validate_agent,
 )
 from perplex_cli.errors import UsageError
-from perplex_cli.options import Options
+from perplex_cli.optionset import Options
 from perplex_cli.settings import resolve
 
 PROMPT = [{"role": "user", "content": "why"}]

@@ -18,7 +18,8 @@ from recordings import PERPLEXITY, chunks_of, content_of, last
 from replay import Reply
 from streams import answer, chunk, sse
 
-from perplex_cli.store import MIGRATIONS, SCHEMA_VERSION, Store
+from perplex_cli.schema import MIGRATIONS, SCHEMA_VERSION
+from perplex_cli.store import Store
 
 pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
 

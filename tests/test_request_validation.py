@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from perplex_cli.errors import UsageError
-from perplex_cli.options import Options
+from perplex_cli.optionset import Options
 from perplex_cli.request import validate
 
 pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings

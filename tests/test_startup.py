@@ -77,7 +77,8 @@ def test_the_root_help_lists_every_command():
 
 
 def test_the_shared_names_known_without_the_table_are_the_tables():
-    from perplex_cli.options import SHARED_NAMES, shared_parameters
+    from perplex_cli.options import shared_parameters
+    from perplex_cli.optionset import SHARED_NAMES
 
     assert {name for name, _ in shared_parameters()} == SHARED_NAMES
 
