@@ -25,8 +25,8 @@ from typing import Any, Literal, Union
 from urllib.parse import urlsplit
 
 from . import config
-from .errors import ConfigError, UsageError
 from .choices import APIS, FORMATS
+from .errors import ConfigError, UsageError
 from .optionset import Options
 from .redact import no_core_dumps, remember
 
