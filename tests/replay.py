@@ -66,6 +66,9 @@ class Received:
         return json.loads(self.body)
 
 
+RESET_GRACE = 0.5  # seconds between the last piece and a "reset" fault
+
+
 class ReplayServer:
     """Start with `ReplayServer()`, script with `.reply(...)`, stop with `.close()`."""
 
@@ -164,6 +167,10 @@ class ReplayServer:
                 sock.sendall(piece)
             self.writes.append((time.monotonic(), piece))
         if reply.fault == "reset":
+            if pieces:
+                # A reset throws away what the client has not read yet, and a client that
+                # saw nothing may rightly retry; give it time to read what was sent.
+                time.sleep(RESET_GRACE)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             sock.close()
             return False
