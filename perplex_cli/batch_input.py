@@ -35,14 +35,14 @@ class Prompt:
     given: dict[str, Any] = field(default_factory=dict)  # its own option values
 
 
-def read_input(file: str) -> tuple[bytes, str]:
-    """The input's bytes and how messages name it."""
+def read_input(file: str, what: str = "the prompts") -> tuple[bytes, str]:
+    """The input's bytes and how messages name it; `what` says what it holds."""
     from .prompt import stdin_is_terminal, stdin_stream
 
     if file == "-":
         source = stdin_stream()
         if source is None and stdin_is_terminal():
-            raise UsageError("'-' reads the prompts from stdin, but stdin is a terminal")
+            raise UsageError(f"'-' reads {what} from stdin, but stdin is a terminal")
         return (source.read() if source is not None else b""), "stdin"
     try:
         return Path(file).read_bytes(), file

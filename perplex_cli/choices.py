@@ -22,6 +22,10 @@ REASONING_EFFORTS = (*CHAT_REASONING_EFFORTS, "xhigh", "max")
 STREAM_MODES = ("full", "concise")
 SHELLS = ("bash", "zsh", "fish")
 APIS = ("chat", "agent")
+# The Embeddings API's models, each with its full vector size (the most --dimensions asks).
+EMBED_MODELS: dict[str, int] = {"pplx-embed-v1-0.6b": 1024, "pplx-embed-v1-4b": 2560}
+# What `perplex embed` writes: numbers, or the API's own base64 of int8 values or of bits.
+EMBED_ENCODINGS = ("float", "base64_int8", "binary")
 
 # Effort levels, lowest first (the API renamed them twice; unknown names are sent as given).
 PRESETS: dict[str, str] = {
@@ -64,6 +68,7 @@ OPTION_VALUES: dict[str, tuple[str, ...]] = {
     "--stream-mode": STREAM_MODES,
     "logs list --status": LOG_STATUSES,
     "batch --format": ("ndjson",),
+    "embed --model": tuple(EMBED_MODELS),
 }
 
 

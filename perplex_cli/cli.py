@@ -216,6 +216,20 @@ app.command(
         "Search the web: ranked results with title, URL, date and snippet, no answer.",
     )
 )
+app.command(
+    "embed",
+    epilog=examples_epilog(
+        '  perplex embed "first text" "second text"',
+        "  perplex embed --file sentences.txt > vectors.ndjson",
+        "  perplex embed -m pplx-embed-v1-4b --dimensions 512 -f json - < notes.txt",
+    ),
+)(
+    LazyCommand(
+        "perplex_cli.embed",
+        "embed_command",
+        "Embed texts: one NDJSON line with the vector of each, in input order.",
+    )
+)
 # The other commands live in their own modules, imported only when that command is built
 # (startup.py): a start pays for the command it runs, not for all of them.
 app.add_typer(
