@@ -12,6 +12,8 @@ from the request, for the commands that send many or different requests:
   default the API's 404 (a test that resumes a stream answers it);
 - `POST /search`: `search(body)` returns the JSON document (or an `Answer`); by default
   results that quote the query;
+- `POST /v1/embeddings`: `embeddings(body)`, the same; by default vectors computed from
+  each text, of the requested size and encoding (`embeddings_api.py`), or the API's 400;
 - the async API: `POST /async/chat/completions` creates a job (an idempotency key returns
   the job it created before), `GET /async/chat/completions` lists the jobs, and each
   `GET /async/chat/completions/{id}` moves the job one step: CREATED -> IN_PROGRESS ->
@@ -38,6 +40,7 @@ from typing import Any
 
 from agent_runs import AgentRuns
 from agent_streams import sse as agent_sse
+from embeddings_api import echo_embeddings
 from replay import Received
 from streams import answer, sse
 
@@ -211,6 +214,7 @@ class ApiServer:
         self.agent: Callable[[dict[str, Any], int], Answer] = echo_agent_answer
         self.agent_get: Callable[[Received], Answer] = self._agent_unknown
         self.search: Callable[[dict[str, Any]], dict[str, Any] | Answer] = echo_search
+        self.embeddings: Callable[[dict[str, Any]], dict[str, Any] | Answer] = echo_embeddings
         self.job_polls = 2  # polls a job stays IN_PROGRESS
         self.first: list[Answer] = []  # sent, in order, before any request is routed
         self.jobs: dict[str, dict[str, Any]] = {}
@@ -313,6 +317,9 @@ class ApiServer:
             return self.agent_get(r) if r.method == "GET" else self._agent_unknown(r)
         if r.method == "POST" and path == "/search":
             found = self.search(r.json())
+            return found if isinstance(found, Answer) else _json(found)
+        if r.method == "POST" and path == "/v1/embeddings":
+            found = self.embeddings(r.json())
             return found if isinstance(found, Answer) else _json(found)
         if path == "/async/chat/completions":
             if r.method == "POST":

@@ -31,6 +31,7 @@ VALUES = {
     "WHEN": "30d",
     "NAME": "fast",
     "ID": "0123456789",
+    "DIMS": "256",
 }
 # What each command needs besides the option to be a complete command line.
 ARGS = {
@@ -90,6 +91,7 @@ def files(tmp_path: Path) -> dict[str, str]:
         "--json-schema": str(schema),
         "--api-key-file": str(key),
         "--output": str(tmp_path / "out.ndjson"),
+        "--file": str(prompts),
         "{prompts}": str(prompts),
     }
 

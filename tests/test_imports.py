@@ -86,6 +86,7 @@ def test_a_command_imports_no_other_command_module(env, tmp_path, args, loaded):
         "batch",
         "research",
         "search",
+        "embed",
         "models",
         "logs",
         "completions",
