@@ -3,7 +3,7 @@
 function __perplex_commands
     switch "$argv[1]"
         case ''
-            printf '%s\n' ask chat models batch search completions mcp research key config logs
+            printf '%s\n' ask chat models batch search embed completions mcp research key config logs
         case 'research'
             printf '%s\n' submit run wait status cancel list
         case 'key'
@@ -35,6 +35,8 @@ function __perplex_valued
             printf '%s\n' -j --concurrency --output --rate -f --format -m --model --api --preset -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'search'
             printf '%s\n' --max-results --country --search-domain --search-recency --search-after --search-before --updated-after --updated-before -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
+        case 'embed'
+            printf '%s\n' --file -m --model --dimensions --encoding -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'mcp'
             printf '%s\n' --http --research-wait --api --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'research submit'
@@ -117,6 +119,7 @@ complete -c perplex -n '__perplex_at \'\'' -a chat -d 'Talk with Perplexity in t
 complete -c perplex -n '__perplex_at \'\'' -a models -d 'List the presets and models: what each is for and what -m NAME sends'
 complete -c perplex -n '__perplex_at \'\'' -a batch -d 'Run many prompts concurrently: one NDJSON result line each, resumable'
 complete -c perplex -n '__perplex_at \'\'' -a search -d 'Search the web: ranked results with title, URL, date and snippet, n...'
+complete -c perplex -n '__perplex_at \'\'' -a embed -d 'Embed texts: one NDJSON line with the vector of each, in input order'
 complete -c perplex -n '__perplex_at \'\'' -a completions -d 'Print the completion script for bash, zsh or fish'
 complete -c perplex -n '__perplex_at \'\'' -a mcp -d 'Serve ask, search and research to coding agents over MCP'
 complete -c perplex -n '__perplex_at \'\'' -a research -d 'Deep research in the background: submit a question, get the report'
@@ -351,6 +354,21 @@ complete -c perplex -n '__perplex_at \'search\'' -l proxy -x -d 'Proxy for API r
 complete -c perplex -n '__perplex_at \'search\'' -l api-key-file -r -F -d 'Read the API key from FILE; \'-\' reads it from stdin (the prompt mus...'
 complete -c perplex -n '__perplex_at \'search\'' -l allow-insecure-http -d 'Allow plain http:// to a host other than this machine, or through a...'
 complete -c perplex -n '__perplex_at \'search\'' -s h -l help -d 'Show this message and exit'
+complete -c perplex -n '__perplex_at \'embed\'' -l file -r -F -d 'Also embed every line of FILE (\'-\': stdin), after the arguments'
+complete -c perplex -n '__perplex_at \'embed\'' -s m -l model -x -a 'pplx-embed-v1-0.6b pplx-embed-v1-4b' -d 'Embedding model [model]: pplx-embed-v1-0.6b (1024 dimensions, the d...'
+complete -c perplex -n '__perplex_at \'embed\'' -l dimensions -x -d 'Shorter vectors [dimensions]: 128 up to the model\'s size (default:...'
+complete -c perplex -n '__perplex_at \'embed\'' -l encoding -x -a 'float base64_int8 binary' -d 'How vectors are written [encoding_format]: float (numbers: the int8...'
+complete -c perplex -n '__perplex_at \'embed\'' -s f -l format -x -a 'ndjson json' -d 'Output: ndjson, one {index, embedding} line per text (the default),...'
+complete -c perplex -n '__perplex_at \'embed\'' -s q -l quiet -l no-quiet -d 'No retry notices, warnings or progress on stderr; plain output (--n...'
+complete -c perplex -n '__perplex_at \'embed\'' -l usage -l no-usage -d 'After the answer, print tokens, searches and cost on stderr (--no-u...'
+complete -c perplex -n '__perplex_at \'embed\'' -l base-url -x -d 'API base URL (default https://api.perplexity.ai; env PERPLEXITY_BAS...'
+complete -c perplex -n '__perplex_at \'embed\'' -l timeout -x -d 'Longest silence allowed between bytes, in seconds (default 300)'
+complete -c perplex -n '__perplex_at \'embed\'' -l connect-timeout -x -d 'Seconds allowed to connect (default 10)'
+complete -c perplex -n '__perplex_at \'embed\'' -l retries -x -d 'Retries before the answer starts, on connection errors, 408, 409, 4...'
+complete -c perplex -n '__perplex_at \'embed\'' -l proxy -x -d 'Proxy for API requests (default: HTTPS_PROXY, NO_PROXY from the env...'
+complete -c perplex -n '__perplex_at \'embed\'' -l api-key-file -r -F -d 'Read the API key from FILE; \'-\' reads it from stdin (the prompt mus...'
+complete -c perplex -n '__perplex_at \'embed\'' -l allow-insecure-http -d 'Allow plain http:// to a host other than this machine, or through a...'
+complete -c perplex -n '__perplex_at \'embed\'' -s h -l help -d 'Show this message and exit'
 complete -c perplex -n '__perplex_at \'completions\'' -s h -l help -d 'Show this message and exit'
 complete -c perplex -n '__perplex_at \'completions\'' -a 'bash zsh fish'
 complete -c perplex -n '__perplex_at \'mcp\'' -l http -x -d 'Serve streamable HTTP on HOST:PORT (loopback only, unless --allow-r...'
