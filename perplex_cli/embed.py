@@ -182,12 +182,22 @@ def requests_for(texts: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
 
 @dataclass
 class Embedded:
-    """What the API answered so far: the output lines and the usage added up."""
+    """What the API answered so far: how many vectors, the usage added up, and for the
+    json document (only: ndjson keeps nothing) the lines themselves."""
 
     model: str
+    keep: bool
     lines: list[dict[str, Any]] = field(default_factory=list)
+    done: int = 0
+    last: int = -1  # the index of the last vector
     usage: dict[str, Any] = field(default_factory=dict)
     reported: bool = False  # whether any response carried usage
+
+    def add(self, lines: list[dict[str, Any]]) -> None:
+        self.done += len(lines)
+        self.last = lines[-1]["index"]
+        if self.keep:
+            self.lines.extend(lines)
 
     def document(self, error: PerplexError | None) -> dict[str, Any]:
         from .output import error_member
@@ -220,28 +230,28 @@ def run_embed(
     status = StatusLine(err, is_live(err, settings.quiet or settings.no_color))
     transport = open_transport(settings, err, on_retry=status.note)
     batches = requests_for(texts)
-    got = Embedded(body["model"])
+    got = Embedded(body["model"], keep=fmt == "json")
     try:
         for number, batch in enumerate(batches, 1):
             if len(batches) > 1:
                 status.show(
-                    f"embedding: {len(got.lines)}/{len(texts)} texts, "
-                    f"request {number} of {len(batches)}",
+                    f"embedding: {got.done}/{len(texts)} texts, request {number} of {len(batches)}",
                     force=True,
                 )
             lines = embed_batch(transport, body, batch, encoding, got)
             for line in lines if fmt == "ndjson" else ():
                 write_line(out, line)
+            got.add(lines)
     except (PerplexError, KeyboardInterrupt) as exc:
         status.clear()
         error = exc if isinstance(exc, PerplexError) else Interrupted()
-        if got.lines:
+        if got.done:
             written = (
-                f"{len(got.lines)} of {len(texts)} texts were embedded and written "
-                f"(up to index {got.lines[-1]['index']})"
+                f"{got.done} of {len(texts)} texts were embedded and written "
+                f"(up to index {got.last})"
             )
             error.hint = f"{written}; {error.hint}" if error.hint else written
-        if fmt == "json" and got.lines:
+        if got.keep and got.done:
             write_line(out, got.document(error))
         raise error from None
     finally:
@@ -263,7 +273,7 @@ def embed_batch(
     encoding: str,
     got: Embedded,
 ) -> list[dict[str, Any]]:
-    """Send one request; its output lines, in input order (also kept in `got`)."""
+    """Send one request; its output lines, in input order (`got` adds up the usage)."""
     from .jsonapi import fetch
 
     doc = fetch(transport, "POST", EMBED_PATH, {**body, "input": [t for _, t in batch]})
@@ -272,7 +282,6 @@ def embed_batch(
         {"index": position, "embedding": decoded(vector) if encoding == "float" else vector}
         for (position, _), vector in zip(batch, vectors, strict=True)
     ]
-    got.lines.extend(lines)
     if isinstance(doc.get("model"), str):
         got.model = doc["model"]
     usage = doc.get("usage")

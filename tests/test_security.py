@@ -329,6 +329,7 @@ def test_every_test_security_md_names_exists():
     "args",
     [
         ["search", "q"],
+        ["embed", "q"],
         ["research", "submit", "q"],
         ["research", "list"],
         ["batch", "PROMPTS"],
@@ -336,7 +337,7 @@ def test_every_test_security_md_names_exists():
     ],
 )
 def test_other_commands_never_print_the_key(api, cli, tmp_path, args, rejected):
-    """search, research and batch share the transport: success and a 401 echoing the key."""
+    """search, embed, research and batch share the transport: success and a 401 echoing the key."""
     from apiserver import Answer
 
     if rejected:
