@@ -11,7 +11,7 @@ from the request, for the commands that send many or different requests:
 - `GET /v1/agent/{id}...` of an id that is not a background run: `agent_get(received)`, by
   default the API's 404 (a test that resumes a stream answers it);
 - `POST /search`: `search(body)` returns the JSON document (or an `Answer`); by default
-  results that quote the query;
+  one list of results that quote the queries;
 - the async API: `POST /async/chat/completions` creates a job (an idempotency key returns
   the job it created before), `GET /async/chat/completions` lists the jobs, and each
   `GET /async/chat/completions/{id}` moves the job one step: CREATED -> IN_PROGRESS ->
@@ -185,22 +185,22 @@ def completion(request: dict[str, Any], job_id: str) -> dict[str, Any]:
 
 
 def echo_search(body: dict[str, Any]) -> dict[str, Any]:
+    """One ranked list for the request, as the Search API answers one query or several:
+    the queries' results taken in turn, `max_results` (default 3) in all."""
     queries = body["query"] if isinstance(body.get("query"), list) else [body.get("query")]
     count = body.get("max_results", 3)
-    groups = [
-        [
-            {
-                "title": f"Result {i} for {q}",
-                "url": f"https://example.com/{i}",
-                "snippet": f"snippet {i}",
-                "date": f"2025-01-0{i}",
-                "last_updated": "2025-02-01",
-            }
-            for i in range(1, count + 1)
-        ]
-        for q in queries
+    ranked = [
+        {
+            "title": f"Result {i} for {q}",
+            "url": f"https://example.com/{i}" if n == 0 else f"https://example.com/{n}/{i}",
+            "snippet": f"snippet {i}",
+            "date": f"2025-01-{i:02d}",
+            "last_updated": "2025-02-01",
+        }
+        for i in range(1, count + 1)
+        for n, q in enumerate(queries)
     ]
-    return {"id": "search-1", "results": groups[0] if len(groups) == 1 else groups}
+    return {"id": "search-1", "results": ranked[:count]}
 
 
 class ApiServer:
