@@ -13,7 +13,8 @@ from the request, for the commands that send many or different requests:
 - `POST /search`: `search(body)` returns the JSON document (or an `Answer`); by default
   one list of results that quote the queries;
 - the async API: `POST /async/chat/completions` creates a job (an idempotency key returns
-  the job it created before), `GET /async/chat/completions` lists the jobs, and each
+  the job it created before), `GET /async/chat/completions` lists the jobs (`list_page`
+  a page, the next one at `?next_token=`), and each
   `GET /async/chat/completions/{id}` moves the job one step: CREATED -> IN_PROGRESS ->
   (after `job_polls` polls in progress) COMPLETED with a chat.completion, or FAILED when
   the prompt contains "FAIL";
@@ -212,6 +213,7 @@ class ApiServer:
         self.agent_get: Callable[[Received], Answer] = self._agent_unknown
         self.search: Callable[[dict[str, Any]], dict[str, Any] | Answer] = echo_search
         self.job_polls = 2  # polls a job stays IN_PROGRESS
+        self.list_page: int | None = None  # jobs per page of the list (None: all on one)
         self.first: list[Answer] = []  # sent, in order, before any request is routed
         self.jobs: dict[str, dict[str, Any]] = {}
         self.runs = AgentRuns()
@@ -317,14 +319,24 @@ class ApiServer:
         if path == "/async/chat/completions":
             if r.method == "POST":
                 return _json(self._create_job(r.json()))
-            jobs = [_summary(job) for job in self.jobs.values()]
-            return _json({"requests": jobs, "next_token": None})
+            return _json(self._list_jobs(r.path))
         if r.method == "GET" and path.startswith("/async/chat/completions/"):
             job_id = path.rsplit("/", 1)[1]
             if job_id not in self.jobs:
                 return _json({"detail": f"request {job_id} not found"}, 404)
             return _json(self._advance(self.jobs[job_id]))
         return _json({"detail": "Not Found"}, 404)
+
+    def _list_jobs(self, path: str) -> dict[str, Any]:
+        """One page of the job list: `list_page` jobs from where `?next_token=` says."""
+        from urllib.parse import parse_qs, urlsplit
+
+        jobs = [_summary(job) for job in self.jobs.values()]
+        token = parse_qs(urlsplit(path).query).get("next_token", [""])[0]
+        start = int(token.removeprefix("after-job-")) if token else 0
+        end = len(jobs) if self.list_page is None else start + self.list_page
+        more = end < len(jobs)
+        return {"requests": jobs[start:end], "next_token": f"after-job-{end}" if more else None}
 
     def _agent_unknown(self, r: Received) -> Answer:
         status, body, content_type = self.runs.not_found(r.path.split("?", 1)[0])
