@@ -15,6 +15,8 @@ RECENCIES = ("hour", "day", "week", "month", "year")
 SEARCH_MODES = ("web", "academic", "sec")
 CONTEXT_SIZES = ("low", "medium", "high")
 SEARCH_TYPES = ("fast", "pro", "auto")
+# The Search API's search_type (ask's --search-type is the chat API's search depth).
+SEARCH_API_TYPES = ("web", "people")
 IMAGE_FORMATS = ("gif", "jpg", "png", "webp")
 # The chat API takes the first four; the agent API all of them.
 CHAT_REASONING_EFFORTS = ("minimal", "low", "medium", "high")
@@ -66,6 +68,7 @@ OPTION_VALUES: dict[str, tuple[str, ...]] = {
     "--image-format": IMAGE_FORMATS,
     "--reasoning-effort": REASONING_EFFORTS,
     "--stream-mode": STREAM_MODES,
+    "search --search-type": SEARCH_API_TYPES,
     "logs list --status": LOG_STATUSES,
     "batch --format": ("ndjson",),
     "embed --model": tuple(EMBED_MODELS),

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
 from .errors import ProtocolError
 
-METADATA_FIELDS = ("citations", "search_results", "images", "related_questions")
+# Kept in the json document as the chat API sent them (`videos`: with media_response's
+# return_videos, some answers carry video results).
+METADATA_FIELDS = ("citations", "search_results", "images", "videos", "related_questions")
 _METADATA_SET = frozenset(METADATA_FIELDS)
 DONE_OBJECTS = frozenset({"chat.completion.done"})
 

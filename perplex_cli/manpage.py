@@ -76,7 +76,7 @@ FORMATS = [
         (
             "One document when the answer is complete, shaped like the API's "
             "non-streaming response: object chat.completion, choices[0].message.content, "
-            "finish_reason, citations, search_results, images, related_questions and the final "
+            "finish_reason, citations, search_results, images, videos, related_questions and the final "
             "usage with its cost."
         ),
     ),

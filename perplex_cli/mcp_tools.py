@@ -137,13 +137,13 @@ def search(opts: Options, query: str, *, max_results: int | None, country: str |
     """The Search API's ranked results, as `perplex search -f json` prints them."""
     from . import search as search_api
     from .request import validate
+    from .search_request import SearchOptions
     from .settings import resolve
 
     settings = resolve(opts)
     validate(opts)
-    body, doc = search_api.search(
-        query, opts, settings, max_results=max_results, country=country, err=sys.stderr
-    )
+    own = SearchOptions(max_results=max_results, country=country)
+    body, doc = search_api.search(query, opts, settings, own, err=sys.stderr)
     text = io.StringIO()
     search_api.write_text(text, search_api.result_groups(doc, body["query"]))
     return Reply(text.getvalue() or "no results", doc)

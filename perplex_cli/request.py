@@ -275,13 +275,13 @@ def location(value: str | None) -> dict[str, Any] | None:
     return where
 
 
-def language(value: str | None) -> str | None:
+def language(value: str | None, flag: str = "--language") -> str | None:
     if value is None:
         return None
     text = str(value).strip()
     if not re.fullmatch(r"[A-Za-z]{2}", text):
         raise UsageError(
-            f"invalid value for --language: {value!r} (an ISO 639-1 code: en, de, fr, ja, ...)"
+            f"invalid value for {flag}: {value!r} (an ISO 639-1 code: en, de, fr, ja, ...)"
         )
     return text.lower()
 

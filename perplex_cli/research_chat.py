@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from . import research_jobs as jobs
-from .errors import ApiError, ServerError
+from .errors import ApiError, PerplexError, ProtocolError, ServerError
 
 if TYPE_CHECKING:
     from .research_jobs import ResearchSession
@@ -65,8 +65,6 @@ def finish(
         raise ServerError(f"research {job_id} failed: {reason}")
     doc = job.get("response")
     if not isinstance(doc, dict):
-        from .errors import ProtocolError
-
         raise ProtocolError(f"research {job_id} is COMPLETED but carries no response")
     if prompt is None:
         prompt = _asked(job)
@@ -120,12 +118,20 @@ def status_text(job: dict[str, Any]) -> str:
 
 
 def list_runs(session: ResearchSession) -> None:
-    """The jobs the API keeps (7 days)."""
-    from .jsonapi import fetch
-
+    """The jobs the API keeps (7 days), every page of them; when a later page fails, the
+    jobs of the pages before are shown, then the failure."""
     assert session.transport is not None, "connect() first"
-    doc = fetch(session.transport, "GET", JOBS)
-    found = [job for job in doc.get("requests") or [] if isinstance(job, dict)]
+    found: list[dict[str, Any]] = []
+    try:
+        doc = _all_pages(session.transport, found)
+    except PerplexError:
+        if found:
+            _show_jobs(session, {"requests": found}, found)
+        raise
+    _show_jobs(session, doc, found)
+
+
+def _show_jobs(session: ResearchSession, doc: dict[str, Any], found: list[dict[str, Any]]) -> None:
     rows = [("ID", "STATUS", "MODEL", "CREATED")] + [
         (
             str(j.get("id") or ""),
@@ -136,3 +142,26 @@ def list_runs(session: ResearchSession) -> None:
         for j in found
     ]
     jobs.show_list(doc, found, session.settings.format, session.settings.quiet, jobs.table(rows))
+
+
+def _all_pages(transport: Transport, found: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every page of the list, each asked for with the `next_token` of the one before until
+    a page has none; their jobs are added to `found` as they come. The last page's document
+    with every page's jobs."""
+    from urllib.parse import quote
+
+    from .jsonapi import fetch
+
+    doc = fetch(transport, "GET", JOBS)
+    tokens: set[str] = set()
+    while True:
+        found += [job for job in doc.get("requests") or [] if isinstance(job, dict)]
+        token = doc.get("next_token")
+        if token is None or token == "":
+            return dict(doc, requests=found)
+        if not isinstance(token, str):
+            raise ProtocolError("the list of research requests has a next_token that is not text")
+        if token in tokens:
+            raise ProtocolError("the list of research requests gives the same next_token twice")
+        tokens.add(token)
+        doc = fetch(transport, "GET", f"{JOBS}?next_token={quote(token, safe='')}")

@@ -1,14 +1,11 @@
 """`perplex search`: the Search API (`POST /search`): ranked results, no generated answer.
 
-The filters are the shared request options (`--search-domain`, `--search-recency`, the
-date filters): the Search API takes them under the same field names as chat completions,
-so they are validated and converted by `request.validate`/`build_body`, and the search
-body takes those fields from the chat body that `build_body` makes.
+The request body is made in `search_request.py`: search's own options, the filters shared
+with `ask`, and `-o KEY=VALUE` over them.
 """
 
 from __future__ import annotations
 
-import re
 import sys
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
@@ -17,6 +14,7 @@ import typer
 from .errors import ProtocolError, UsageError
 from .options import shared_options
 from .optionset import CONNECTION_FLAGS, Options
+from .search_request import MAX_LANGUAGES, MAX_RESULTS, MAX_TOKENS, SearchOptions
 from .terminal import guard
 
 if TYPE_CHECKING:
@@ -32,16 +30,12 @@ SEARCH_FLAGS = (
     "--format",
     *CONNECTION_FLAGS,
 )
-FILTER_FIELDS = (
-    "search_domain_filter",
-    "search_recency_filter",
-    "search_after_date_filter",
-    "search_before_date_filter",
-    "last_updated_after_filter",
-    "last_updated_before_filter",
-)
 MAX_QUERIES = 5
 SNIPPET_CHARS = 400  # text is for reading; json and ndjson carry the whole snippet
+
+
+def _own(*names: str, help: str, metavar: str | None = None) -> Any:
+    return typer.Option(*names, help=help, metavar=metavar, show_default=False)
 
 
 @shared_options(only=SEARCH_FLAGS)
@@ -53,55 +47,116 @@ def search_command(
             show_default=False,
         ),
     ] = None,
+    # search's own options: the Search API's request fields (search_request.py). Their
+    # Python names differ from the shared options' (shared_options takes those by name).
     max_results: Annotated[
         int | None,
-        typer.Option(
+        _own(
             "--max-results",
-            help="How many results, 1..20 [max_results].",
+            help=f"How many results [max_results]: 1..{MAX_RESULTS}; more with --search-type people.",
             metavar="N",
-            show_default=False,
         ),
     ] = None,
     country: Annotated[
         str | None,
-        typer.Option(
+        _own(
             "--country",
             help="Rank results for a country [country]: ISO 3166-1 alpha-2 (US, DE, ...).",
             metavar="CC",
-            show_default=False,
+        ),
+    ] = None,
+    total_tokens: Annotated[
+        int | None,
+        _own(
+            "--max-tokens",
+            help=f"Most tokens of page content over all results [max_tokens]: 1..{MAX_TOKENS}.",
+            metavar="N",
+        ),
+    ] = None,
+    page_tokens: Annotated[
+        int | None,
+        _own(
+            "--max-tokens-per-page",
+            help=f"Most tokens of content from each page [max_tokens_per_page]: 1..{MAX_TOKENS}.",
+            metavar="N",
+        ),
+    ] = None,
+    languages: Annotated[
+        list[str] | None,
+        _own(
+            "--search-language",
+            help=f"Only pages in this language, an ISO 639-1 code (en, de, ...); repeatable, at most {MAX_LANGUAGES} [search_language_filter].",
+            metavar="LANG",
+        ),
+    ] = None,
+    mode: Annotated[
+        str | None,
+        _own(
+            "--search-mode",
+            help="Where to search [search_mode]: web, academic (scholarly articles) or sec (SEC filings).",
+            metavar="MODE",
+        ),
+    ] = None,
+    context_size: Annotated[
+        str | None,
+        _own(
+            "--search-context-size",
+            help="How much page content each result carries [search_context_size]: low, medium or high; the token limits are the finer control.",
+            metavar="SIZE",
+        ),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        _own(
+            "--search-type",
+            help="What to search [search_type]: web, or people (professional profiles).",
+            metavar="TYPE",
+        ),
+    ] = None,
+    overrides: Annotated[
+        list[str] | None,
+        _own(
+            "-o",
+            "--option",
+            help="Set any field of the search request; VALUE is JSON when it parses, else a string; dotted keys nest; overrides the flags; repeatable (-o display_server_time=true).",
+            metavar="KEY=VALUE",
         ),
     ] = None,
     *,
     opts: Options,
 ) -> None:
     """Search the web: ranked results with title, URL, date and snippet, no answer."""
-    run_search(query or [], opts, max_results=max_results, country=country)
+    own = SearchOptions(
+        max_results=max_results,
+        country=country,
+        max_tokens=total_tokens,
+        max_tokens_per_page=page_tokens,
+        languages=languages,
+        search_mode=mode,
+        context_size=context_size,
+        search_type=kind,
+        option=overrides,
+    )
+    run_search(query or [], opts, own)
 
 
-def run_search(
-    words: list[str], opts: Options, *, max_results: int | None, country: str | None
-) -> None:
+def run_search(words: list[str], opts: Options, own: SearchOptions) -> None:
     from .output.json import write_document
     from .output.ndjson import write_line
     from .request import validate
     from .run import text_stream
+    from .search_request import search_fields
     from .settings import resolve
 
     settings = resolve(opts)
     validate(opts)
-    body, doc = search(
-        _query(words),
-        opts,
-        settings,
-        max_results=max_results,
-        country=country,
-        err=text_stream(sys.stderr),
-    )
+    search_fields(own)  # refused before stdin is read
+    body, doc = search(_query(words), opts, settings, own, err=text_stream(sys.stderr))
     out = guard(text_stream(sys.stdout))
     if settings.format == "json":
         write_document(out, doc)
         return
-    groups = result_groups(doc, body["query"])
+    groups = result_groups(doc, body.get("query"))
     if settings.format == "ndjson":
         for query, results in groups:
             for result in results:
@@ -113,31 +168,15 @@ def run_search(
 
 
 def search(
-    query: str | list[str],
-    opts: Options,
-    settings: Settings,
-    *,
-    max_results: int | None,
-    country: str | None,
-    err: IO[str],
+    query: str | list[str], opts: Options, settings: Settings, own: SearchOptions, *, err: IO[str]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The body sent to the Search API and the document it answered, for validated options
     (`request.validate`) and their settings; retry notices go to `err`."""
     from .jsonapi import fetch
-    from .request import build_body
     from .run import open_transport
+    from .search_request import search_body
 
-    body: dict[str, Any] = {"query": query}
-    if max_results is not None:
-        if not 1 <= max_results <= 20:
-            raise UsageError("invalid value for --max-results: must be between 1 and 20")
-        body["max_results"] = max_results
-    if country is not None:
-        if not re.fullmatch(r"[A-Za-z]{2}", country):
-            raise UsageError("invalid value for --country: a two-letter ISO 3166-1 code (US, DE)")
-        body["country"] = country.upper()
-    chat = build_body([], opts, settings, stream=False)
-    body.update({name: chat[name] for name in FILTER_FIELDS if name in chat})
+    body = search_body(query, opts, settings, own)
     transport = open_transport(settings, err)
     try:
         return body, fetch(transport, "POST", "/search", body)
@@ -171,18 +210,20 @@ def _query(words: list[str]) -> str | list[str]:
     return queries[0] if len(queries) == 1 else queries
 
 
-def result_groups(doc: dict[str, Any], query: str | list[str]) -> list[tuple[str, list[Any]]]:
-    """(query, results) pairs: one for a single query, one per query when several were sent."""
+def result_groups(doc: dict[str, Any], query: Any) -> list[tuple[str, list[Any]]]:
+    """(query, results) pairs: one list for the whole request, as the API answers one query
+    or several (the pair's query is then unused); one pair per query only when a response
+    groups its results per query (a list of lists)."""
     results = doc.get("results") or []
     if not isinstance(results, list):
         raise ProtocolError("the search response's results are not a list")
     queries = query if isinstance(query, list) else [query]
     if results and all(isinstance(r, list) for r in results):
         return [
-            (queries[i] if i < len(queries) else "", [r for r in group if isinstance(r, dict)])
+            (str(queries[i]) if i < len(queries) else "", [r for r in group if isinstance(r, dict)])
             for i, group in enumerate(results)
         ]
-    return [(queries[0], [r for r in results if isinstance(r, dict)])]
+    return [(str(queries[0]), [r for r in results if isinstance(r, dict)])]
 
 
 def write_text(out: IO[str], groups: list[tuple[str, list[Any]]]) -> None:

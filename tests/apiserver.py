@@ -11,11 +11,12 @@ from the request, for the commands that send many or different requests:
 - `GET /v1/agent/{id}...` of an id that is not a background run: `agent_get(received)`, by
   default the API's 404 (a test that resumes a stream answers it);
 - `POST /search`: `search(body)` returns the JSON document (or an `Answer`); by default
-  results that quote the query;
+  one list of results that quote the queries;
 - `POST /v1/embeddings`: `embeddings(body)`, the same; by default vectors computed from
   each text, of the requested size and encoding (`embeddings_api.py`), or the API's 400;
 - the async API: `POST /async/chat/completions` creates a job (an idempotency key returns
-  the job it created before), `GET /async/chat/completions` lists the jobs, and each
+  the job it created before), `GET /async/chat/completions` lists the jobs (`list_page`
+  a page, the next one at `?next_token=`), and each
   `GET /async/chat/completions/{id}` moves the job one step: CREATED -> IN_PROGRESS ->
   (after `job_polls` polls in progress) COMPLETED with a chat.completion, or FAILED when
   the prompt contains "FAIL";
@@ -188,22 +189,22 @@ def completion(request: dict[str, Any], job_id: str) -> dict[str, Any]:
 
 
 def echo_search(body: dict[str, Any]) -> dict[str, Any]:
+    """One ranked list for the request, as the Search API answers one query or several:
+    the queries' results taken in turn, `max_results` (default 3) in all."""
     queries = body["query"] if isinstance(body.get("query"), list) else [body.get("query")]
     count = body.get("max_results", 3)
-    groups = [
-        [
-            {
-                "title": f"Result {i} for {q}",
-                "url": f"https://example.com/{i}",
-                "snippet": f"snippet {i}",
-                "date": f"2025-01-0{i}",
-                "last_updated": "2025-02-01",
-            }
-            for i in range(1, count + 1)
-        ]
-        for q in queries
+    ranked = [
+        {
+            "title": f"Result {i} for {q}",
+            "url": f"https://example.com/{i}" if n == 0 else f"https://example.com/{n}/{i}",
+            "snippet": f"snippet {i}",
+            "date": f"2025-01-{i:02d}",
+            "last_updated": "2025-02-01",
+        }
+        for i in range(1, count + 1)
+        for n, q in enumerate(queries)
     ]
-    return {"id": "search-1", "results": groups[0] if len(groups) == 1 else groups}
+    return {"id": "search-1", "results": ranked[:count]}
 
 
 class ApiServer:
@@ -216,6 +217,7 @@ class ApiServer:
         self.search: Callable[[dict[str, Any]], dict[str, Any] | Answer] = echo_search
         self.embeddings: Callable[[dict[str, Any]], dict[str, Any] | Answer] = echo_embeddings
         self.job_polls = 2  # polls a job stays IN_PROGRESS
+        self.list_page: int | None = None  # jobs per page of the list (None: all on one)
         self.first: list[Answer] = []  # sent, in order, before any request is routed
         self.jobs: dict[str, dict[str, Any]] = {}
         self.runs = AgentRuns()
@@ -324,14 +326,24 @@ class ApiServer:
         if path == "/async/chat/completions":
             if r.method == "POST":
                 return _json(self._create_job(r.json()))
-            jobs = [_summary(job) for job in self.jobs.values()]
-            return _json({"requests": jobs, "next_token": None})
+            return _json(self._list_jobs(r.path))
         if r.method == "GET" and path.startswith("/async/chat/completions/"):
             job_id = path.rsplit("/", 1)[1]
             if job_id not in self.jobs:
                 return _json({"detail": f"request {job_id} not found"}, 404)
             return _json(self._advance(self.jobs[job_id]))
         return _json({"detail": "Not Found"}, 404)
+
+    def _list_jobs(self, path: str) -> dict[str, Any]:
+        """One page of the job list: `list_page` jobs from where `?next_token=` says."""
+        from urllib.parse import parse_qs, urlsplit
+
+        jobs = [_summary(job) for job in self.jobs.values()]
+        token = parse_qs(urlsplit(path).query).get("next_token", [""])[0]
+        start = int(token.removeprefix("after-job-")) if token else 0
+        end = len(jobs) if self.list_page is None else start + self.list_page
+        more = end < len(jobs)
+        return {"requests": jobs[start:end], "next_token": f"after-job-{end}" if more else None}
 
     def _agent_unknown(self, r: Received) -> Answer:
         status, body, content_type = self.runs.not_found(r.path.split("?", 1)[0])

@@ -195,6 +195,72 @@ def test_an_empty_list_says_so_on_stderr(api, cli):
     assert (result.code, result.stdout, result.stderr) == (0, "", "perplex: no research requests\n")
 
 
+def lists(api):
+    return [r.path for r in api.requests if r.method == "GET" and r.path.startswith(JOBS + "?")]
+
+
+@pytest.mark.parametrize("total,page", [(7, 3), (6, 3), (2, 1)])
+def test_list_follows_next_token_through_every_page(api, cli, total, page):
+    for n in range(total):
+        cli("research", "submit", f"question {n}")
+    api.list_page = page
+    text = cli("research", "list")
+    assert text.code == 0, text.stderr
+    ids = [f"job-{n}" for n in range(1, total + 1)]
+    assert [line.split()[0] for line in text.stdout.splitlines()[1:]] == ids
+    pages = -(-total // page)
+    # the first page without a token, each next one with the token the page before gave
+    assert lists(api) == [f"{JOBS}?next_token=after-job-{k * page}" for k in range(1, pages)]
+    nd = cli("research", "list", "-f", "ndjson").stdout.splitlines()
+    assert [json.loads(line)["id"] for line in nd] == ids
+    doc = json.loads(cli("research", "list", "-f", "json").stdout)
+    assert [job["id"] for job in doc["requests"]] == ids
+    assert doc["next_token"] is None
+
+
+def page(ids, token):
+    from apiserver import Answer
+
+    jobs = [{"id": i, "status": "COMPLETED", "model": "sonar-deep-research"} for i in ids]
+    body = json.dumps({"requests": jobs, "next_token": token}).encode()
+    return Answer(body, 200, "application/json")
+
+
+def test_a_next_token_is_sent_url_encoded_as_given(api, cli):
+    api.first = [page(["a"], "x y/z+=&"), page(["b"], None)]
+    result = cli("research", "list", "-f", "ndjson")
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a", "b"]
+    assert lists(api) == [f"{JOBS}?next_token=x%20y%2Fz%2B%3D%26"]
+
+
+@pytest.mark.parametrize(
+    "second,message",
+    [
+        (page(["b"], "t1"), "gives the same next_token twice"),
+        (page(["b"], 7), "next_token that is not text"),
+    ],
+)
+def test_a_list_that_does_not_end_is_exit_8_after_showing_the_jobs_it_gave(
+    api, cli, second, message
+):
+    api.first = [page(["a"], "t1"), second]
+    result = cli("research", "list")
+    assert result.code == 8
+    assert message in result.stderr
+    assert [line.split()[0] for line in result.stdout.splitlines()[1:]] == ["a", "b"]
+
+
+def test_a_page_that_fails_keeps_the_jobs_of_the_pages_before(api, cli):
+    from apiserver import Answer
+
+    refused = Answer(b'{"error":{"message":"bad token"}}', 400, "application/json")
+    api.first = [page(["a", "b"], "t1"), refused]
+    result = cli("research", "list", "-f", "ndjson")
+    assert result.code == 4
+    assert "bad token" in result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a", "b"]
+
+
 @pytest.mark.parametrize(
     "args,message",
     [

@@ -34,7 +34,7 @@ function __perplex_valued
         case 'batch'
             printf '%s\n' -j --concurrency --output --rate -f --format -m --model --api --preset -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'search'
-            printf '%s\n' --max-results --country --search-domain --search-recency --search-after --search-before --updated-after --updated-before -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
+            printf '%s\n' --max-results --country --max-tokens --max-tokens-per-page --search-language --search-mode --search-context-size --search-type -o --option --search-domain --search-recency --search-after --search-before --updated-after --updated-before -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'embed'
             printf '%s\n' --file -m --model --dimensions --encoding -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'mcp'
@@ -336,8 +336,15 @@ complete -c perplex -n '__perplex_at \'batch\'' -l allow-insecure-http -d 'Allow
 complete -c perplex -n '__perplex_at \'batch\'' -l log -l no-log -d 'Write the exchange to the local log (default on; config log = false)'
 complete -c perplex -n '__perplex_at \'batch\'' -l debug -d 'Show the HTTP exchange and tracebacks on stderr (key redacted)'
 complete -c perplex -n '__perplex_at \'batch\'' -s h -l help -d 'Show this message and exit'
-complete -c perplex -n '__perplex_at \'search\'' -l max-results -x -d 'How many results, 1..20 [max_results]'
+complete -c perplex -n '__perplex_at \'search\'' -l max-results -x -d 'How many results [max_results]: 1..20; more with --search-type people'
 complete -c perplex -n '__perplex_at \'search\'' -l country -x -d 'Rank results for a country [country]: ISO 3166-1 alpha-2 (US, DE, ...)'
+complete -c perplex -n '__perplex_at \'search\'' -l max-tokens -x -d 'Most tokens of page content over all results [max_tokens]: 1..1000000'
+complete -c perplex -n '__perplex_at \'search\'' -l max-tokens-per-page -x -d 'Most tokens of content from each page [max_tokens_per_page]: 1..100...'
+complete -c perplex -n '__perplex_at \'search\'' -l search-language -x -d 'Only pages in this language, an ISO 639-1 code (en, de, ...); repea...'
+complete -c perplex -n '__perplex_at \'search\'' -l search-mode -x -a 'web academic sec' -d 'Where to search [search_mode]: web, academic (scholarly articles) o...'
+complete -c perplex -n '__perplex_at \'search\'' -l search-context-size -x -a 'low medium high' -d 'How much page content each result carries [search_context_size]: lo...'
+complete -c perplex -n '__perplex_at \'search\'' -l search-type -x -a 'web people' -d 'What to search [search_type]: web, or people (professional profiles)'
+complete -c perplex -n '__perplex_at \'search\'' -s o -l option -x -d 'Set any field of the search request; VALUE is JSON when it parses,...'
 complete -c perplex -n '__perplex_at \'search\'' -l search-domain -x -d 'Search only this domain, or never it with a leading \'-\' (-pinterest...'
 complete -c perplex -n '__perplex_at \'search\'' -l search-recency -x -a 'hour day week month year' -d 'Only results published in the last [search_recency_filter]: hour, d...'
 complete -c perplex -n '__perplex_at \'search\'' -l search-after -x -d 'Only results published after [search_after_date_filter]: YYYY-MM-DD...'
