@@ -140,15 +140,18 @@ class Budget:
 
     The pool's thread calls `ready_at` and `started`; its workers call `observe` with each
     response head and `forget` when an attempt got none. Hence the lock.
+
+    Responses do not come back in the order the server counted their requests, so within
+    one window the lowest `remaining` reported is believed, less every request whose head
+    has not come yet (counted by the server or not: the safe side).
     """
 
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _seq: int = 0
     _pending: dict[int, _Start] = field(default_factory=dict)  # by job: no head yet
-    _since: list[_Start] = field(default_factory=list)  # started after the reading's request
-    _reading: Reading | None = None
-    _read_seq: int = 0
+    _reading: Reading | None = None  # the window's reading, with its lowest `remaining`
     _reset_at: float | None = None
+    _after_reset: set[int] = field(default_factory=set)  # started once the reset passed
     _confirmed: bool = False  # a 429 was seen (since the last zero proved wrong)
     _ignored: bool = False  # a request past a zero succeeded: zeros are not waited for
     _held_since: float | None = None
@@ -164,6 +167,10 @@ class Budget:
             if left is None or left > 0 or self._reset_at is None or self._ignored:
                 self._held_since = None
                 return now
+            if now >= self._reset_at:  # a new window, spent before a response says its end
+                if not running or not self._pending:
+                    return now
+                return max(s.at for s in self._pending.values()) + FIRST_WAIT
             if self._held_since is None:
                 self._held_since = now
                 self._say(f"rate limit spent; new requests wait until it resets {self._when(now)}")
@@ -177,8 +184,8 @@ class Budget:
             past_zero = left is not None and left <= 0 and not self._ignored
             start = _Start(self._seq, now, past_zero)
             self._pending[job] = start
-            if self._reading is not None:
-                self._since.append(start)
+            if self._reset_at is not None and now >= self._reset_at:
+                self._after_reset.add(start.seq)
             if past_zero or start.seq == 1:
                 self._probe = start
 
@@ -186,28 +193,44 @@ class Budget:
         """A response head arrived for the latest attempt of `job`."""
         now = time.monotonic()
         with self._lock:
-            start = self._pending.pop(job, None)
-            seq = start.seq if start else 0
-            if start is not None and start is self._probe:
-                self._probe = None
+            start = self._forget(job)
             if status == 429:
                 self._confirmed, self._ignored = True, False
             elif status < 300 and start is not None and start.past_zero and not self._ignored:
                 self._ignored, self._confirmed = True, False
                 self._say("a request past a zero rate limit succeeded: zeros are not waited for")
             reading = read(headers)
-            if reading is None or reading.remaining is None or seq < self._read_seq:
-                return
-            reset_at = None if reading.reset_in is None else now + reading.reset_in
-            self._reading, self._read_seq, self._reset_at = reading, seq, reset_at
-            self._since = [s for s in self._since if s.seq > seq]
+            if reading is not None and reading.remaining is not None:
+                self._read(reading, now)
 
     def forget(self, job: int) -> None:
         """The attempt ended with no response head (a network failure)."""
         with self._lock:
-            start = self._pending.pop(job, None)
-            if start is not None and start is self._probe:
-                self._probe = None
+            self._forget(job)
+
+    def _forget(self, job: int) -> _Start | None:
+        start = self._pending.pop(job, None)
+        if start is not None and start is self._probe:
+            self._probe = None
+        return start
+
+    def _read(self, reading: Reading, now: float) -> None:
+        reset_at = None if reading.reset_in is None else now + reading.reset_in
+        if reset_at is not None and reset_at <= now:
+            return  # from a window that is over
+        current, current_reset = self._reading, self._reset_at
+        if (
+            current is not None
+            and current.remaining is not None
+            and current_reset is not None
+            and current_reset > now
+            and reset_at is not None
+        ):  # the same window: the lowest count is the latest the server made
+            remaining = min(current.remaining, reading.remaining or 0)
+            self._reading = Reading(reading.limit or current.limit, remaining, None)
+            self._reset_at = max(current_reset, reset_at)
+            return
+        self._reading, self._reset_at, self._after_reset = reading, reset_at, set()
 
     def _left(self, now: float) -> int | None:
         """The estimated budget left now, or None when no response has said it."""
@@ -218,10 +241,8 @@ class Budget:
         if self._reset_at is not None and now >= self._reset_at:  # a new window
             if reading.limit is None:
                 return None
-            spent = unanswered | {s.seq for s in self._since if s.at >= self._reset_at}
-            return reading.limit - len(spent)
-        spent = unanswered | {s.seq for s in self._since}
-        return reading.remaining - len(spent)
+            return reading.limit - len(unanswered | self._after_reset)
+        return reading.remaining - len(unanswered)
 
     def _when(self, now: float) -> str:
         return when(max(0.0, (self._reset_at or now) - now))
