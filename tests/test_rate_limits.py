@@ -77,19 +77,29 @@ def test_batch_at_a_low_rate_limit_finishes_with_no_429(api, cli, tmp_path):
     assert "retrying" not in result.stderr
 
 
-def test_a_zero_the_server_does_not_enforce_costs_one_short_wait(api, cli, tmp_path):
-    def never_enforced(request, n):
+def zero_left(reset_after: int):
+    """Answers that all say none of a limit of one is left, until `reset_after` seconds from
+    now, and are never refused; and the wall-clock second each request arrived in."""
+    arrivals: list[int] = []
+
+    def agent(request, n):
+        now = int(time.time())
+        arrivals.append(now)
         reply = echo_agent_answer(request, n)
         reply.headers.update(
             {
                 "x-ratelimit-limit": "1",
                 "x-ratelimit-remaining": "0",
-                "x-ratelimit-reset": str(int(time.time()) + 30),
+                "x-ratelimit-reset": str(now + reset_after),
             }
         )
         return reply
 
-    api.agent = never_enforced
+    return agent, arrivals
+
+
+def test_a_zero_the_server_does_not_enforce_costs_one_short_wait(api, cli, tmp_path):
+    api.agent, _ = zero_left(30)
     started = time.monotonic()
     result = cli("--debug", "batch", "-j", "2", str(write_prompts(tmp_path, 8)))
     took = time.monotonic() - started
@@ -103,21 +113,7 @@ def test_a_zero_the_server_does_not_enforce_costs_one_short_wait(api, cli, tmp_p
 
 def test_the_recorded_headers_pace_a_batch_to_their_reset_and_no_longer(api, cli, tmp_path):
     # The recording: limit 1, remaining 0, a reset one second after its Date.
-    seconds: list[int] = []
-
-    def as_recorded(request, n):
-        seconds.append(int(time.time()))
-        reply = echo_agent_answer(request, n)
-        reply.headers.update(
-            {
-                "x-ratelimit-limit": "1",
-                "x-ratelimit-remaining": "0",
-                "x-ratelimit-reset": str(int(time.time()) + 1),
-            }
-        )
-        return reply
-
-    api.agent = as_recorded
+    api.agent, seconds = zero_left(1)
     result = cli("batch", "-j", "4", str(write_prompts(tmp_path, 4)))
     answered(result, 4)
     assert len(set(seconds)) == 4, "the limit of one a second was not waited for"
