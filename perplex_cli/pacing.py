@@ -156,9 +156,16 @@ class Budget:
     _ignored: bool = False  # a request past a zero succeeded: zeros are not waited for
     _held_since: float | None = None
     _probe: _Start | None = None  # the first request, or one sent past a zero: its head
+    _told: list[str] = field(default_factory=list)  # --debug lines not yet written
 
     def ready_at(self, now: float, running: int) -> float:
         """When the next request may start, given the number of requests running."""
+        try:
+            return self._ready_at(now, running)
+        finally:
+            self._tell()
+
+    def _ready_at(self, now: float, running: int) -> float:
         with self._lock:
             probe = self._probe
             if probe is not None and running:  # its head is awaited, for a while
@@ -171,10 +178,12 @@ class Budget:
                 if not running or not self._pending:
                     return now
                 return max(s.at for s in self._pending.values()) + FIRST_WAIT
+            cap = CONFIRMED_WAIT if self._confirmed else UNCONFIRMED_WAIT
             if self._held_since is None:
                 self._held_since = now
-                self._say(f"rate limit spent; new requests wait until it resets {self._when(now)}")
-            cap = CONFIRMED_WAIT if self._confirmed else UNCONFIRMED_WAIT
+                wait = _duration(min(self._reset_at - now, cap))
+                reset = when(self._reset_at - now)
+                self._say(f"rate limit spent; new requests wait {wait} (it resets {reset})")
             return min(self._reset_at, self._held_since + cap)
 
     def started(self, job: int, now: float) -> None:
@@ -202,6 +211,7 @@ class Budget:
             reading = read(headers)
             if reading is not None and reading.remaining is not None:
                 self._read(reading, now)
+        self._tell()
 
     def forget(self, job: int) -> None:
         """The attempt ended with no response head (a network failure)."""
@@ -244,11 +254,17 @@ class Budget:
             return reading.limit - len(unanswered | self._after_reset)
         return reading.remaining - len(unanswered)
 
-    def _when(self, now: float) -> str:
-        return when(max(0.0, (self._reset_at or now) - now))
-
     def _say(self, line: str) -> None:
+        """Under --debug, a line for stderr, written once the lock is let go."""
         from . import debug
 
         if debug.enabled():
-            debug.show([f"perplex: batch: {line}"])
+            self._told.append(f"perplex: batch: {line}")
+
+    def _tell(self) -> None:
+        with self._lock:
+            told, self._told = self._told, []
+        if told:
+            from . import debug
+
+            debug.show(told)

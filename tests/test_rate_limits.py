@@ -106,7 +106,9 @@ def test_a_zero_the_server_does_not_enforce_costs_one_short_wait(api, cli, tmp_p
     answered(result, 8)
     # Believed, the zeros would hold each request for 30 s; the one probe costs 2 s.
     assert pacing.UNCONFIRMED_WAIT - 0.1 < took < pacing.UNCONFIRMED_WAIT + 4
-    assert "perplex: batch: rate limit spent; new requests wait" in result.stderr
+    assert "perplex: batch: rate limit spent; new requests wait 2.0 s (it resets in " in (
+        result.stderr
+    )
     assert "a request past a zero rate limit succeeded: zeros are not waited for" in (result.stderr)
     assert SENTINEL_KEY not in result.stderr
 
