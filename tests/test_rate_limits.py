@@ -123,6 +123,23 @@ def test_the_recorded_headers_pace_a_batch_to_their_reset_and_no_longer(api, cli
     assert max(b - a for a, b in itertools.pairwise(arrivals)) < 1.5, "a wait went past the reset"
 
 
+def test_a_429_pauses_a_batch_until_the_reset_its_headers_give(api, cli, tmp_path):
+    spent = {"x-ratelimit-limit": "4", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "0.5"}
+
+    def agent(request, n):
+        if n == 1:
+            return Answer(b"{}", 429, "application/json", spent)
+        return echo_agent_answer(request, n)
+
+    api.agent = agent
+    result = cli("batch", "-j", "4", str(write_prompts(tmp_path, 4)))
+    answered(result, 4)
+    assert "perplex: retrying id 0 in 0.5 s (attempt 2 of 3): 429" in result.stderr
+    arrivals = [r.at for r in api.agent_requests()]
+    assert len(arrivals) == 5
+    assert arrivals[1] - arrivals[0] >= 0.5, "a request started before the reset"
+
+
 def recorded_limit_headers() -> dict[str, str]:
     headers = cassette(LLM_STREAM)["response"]["headers"]
     names = [n for n in headers if n.startswith("x-ratelimit-") or n == "date"]
