@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from . import pacing
 from .terminal import say
 
 if TYPE_CHECKING:
@@ -59,6 +60,9 @@ def show_response(response: requests.Response) -> None:
     version = {10: "HTTP/1.0", 11: "HTTP/1.1"}.get(getattr(response.raw, "version", 11), "HTTP")
     lines = [f"< {version} {response.status_code} {response.reason or ''}".rstrip()]
     lines += [f"< {name}: {value}" for name, value in response.headers.items()]
+    limits = pacing.read(response.headers)
+    if limits is not None:
+        lines.append(f"perplex: rate limit: {pacing.describe(limits)}")
     show(lines)
 
 

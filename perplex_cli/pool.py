@@ -6,7 +6,8 @@ job's path names, and hands the outcome back with its timings. Everything else h
 calling (main) thread, so that the output, the counters and the decisions need no locks:
 
 - pacing: `--rate N` spaces the starts at least 1/N s apart (measured from the last real
-  start, so a late start is never made up with a burst);
+  start, so a late start is never made up with a burst), and the server's rate-limit
+  headers hold new requests while its budget is spent (`pacing.Budget`);
 - retries, before any answer byte only: the transport is given no retries of its own,
   and a retryable failure goes back into the queue with its delay; a 429 also pauses the
   whole pool for that delay (Retry-After when the server sent one), so the workers slow
@@ -27,9 +28,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError, AuthError, Interrupted, NetworkError, PerplexError, RateLimited
+from .pacing import Budget
 from .transport import RETRY_STATUSES
 
 if TYPE_CHECKING:
@@ -103,6 +106,7 @@ class Pool:
     _waiting: list[Job] = field(default_factory=list)  # retries, each with its not_before
     _running: dict[int, Job] = field(default_factory=dict)
     _pacer: Pacer = field(default_factory=Pacer)
+    _budget: Budget = field(default_factory=Budget)  # the server's rate limit (pacing.py)
     _strikes: int = 0  # 429s in a row: the shared backoff when no Retry-After is sent
     _told: bool = False
     _active: dict[int, Any] = field(default_factory=dict)  # index -> streaming response
@@ -160,7 +164,11 @@ class Pool:
             job = _next_job(self._fresh, self._waiting, now)
             if job is None:
                 break
-            at = max(job.not_before, self._pacer.ready_at())
+            at = max(
+                job.not_before,
+                self._pacer.ready_at(),
+                self._budget.ready_at(now, len(self._running)),
+            )
             if at > now:
                 return min(wake, at)
             if self._fresh and job is self._fresh[0]:
@@ -171,6 +179,7 @@ class Pool:
             job.clock = Clock(_Unseen())
             self._running[job.index] = job
             self._pacer.started(now)
+            self._budget.started(job.index, now)
             work.put(job)
         return wake
 
@@ -269,8 +278,15 @@ class Pool:
         clock = job.clock
         assert clock is not None, "started by _start_due"
         try:
-            response = self.transport.request("POST", job.path, job.body, stream=stream)
+            response = self.transport.request(
+                "POST",
+                job.path,
+                job.body,
+                stream=stream,
+                on_head=partial(self._budget.observe, job.index),
+            )
         except PerplexError as exc:
+            self._budget.forget(job.index)
             return Finished(job, None, exc)
         with self._lock:
             self._active[job.index] = response

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import os
 import random
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import debug, guard, redact
+from . import debug, guard, pacing, redact
 from .errors import (
     ApiError,
     AuthError,
@@ -95,6 +96,7 @@ class Transport:
         *,
         stream: bool = False,
         attempts: int | None = None,
+        on_head: Callable[[int, Mapping[str, str]], None] | None = None,
     ) -> requests.Response:
         """Send with retries before any answer byte; return a 2xx response.
 
@@ -102,6 +104,7 @@ class Transport:
         so that a connection that breaks or stays silent before the answer starts is
         retried like any connection error; `body_reads` hands that piece out first.
         `attempts` replaces 1 + --retries (a caller that counts its own attempts gives 1).
+        `on_head` gets the status and headers of each response as soon as they arrive.
         """
         import requests
 
@@ -116,12 +119,14 @@ class Transport:
             except requests.exceptions.RequestException as exc:
                 failure = network_error(exc, self.settings)
             else:
+                if on_head is not None:
+                    on_head(response.status_code, response.headers)
                 if response.status_code >= 300:
                     failure = error_from_response(response)
                     response.close()
                     if not _retryable_status(response.status_code):
                         raise failure
-                    delay = retry_after(response.headers.get("Retry-After"))
+                    delay = failure.retry_after if isinstance(failure, ApiError) else None
                 elif not stream:
                     return response
                 else:
@@ -206,7 +211,7 @@ def _status_line(error: PerplexError) -> str:
     return f"{status} {reason}".strip() if status else error.message
 
 
-def retry_after(value: str | None) -> float | None:
+def retry_after(value: str | None, cap: float = RETRY_AFTER_CAP) -> float | None:
     """Seconds to wait from a Retry-After header (seconds or HTTP date), capped at 60 s."""
     if not value:
         return None
@@ -221,7 +226,7 @@ def retry_after(value: str | None) -> float | None:
         seconds = when.timestamp() - time.time()
     if seconds != seconds:  # NaN
         return None
-    return min(max(seconds, 0.0), RETRY_AFTER_CAP)
+    return min(max(seconds, 0.0), cap)
 
 
 @dataclass
@@ -334,6 +339,9 @@ def error_from_response(response: requests.Response) -> ApiError | AuthError:
         raw = b""
     message = api_message(raw.decode("utf-8", "replace")) or response.reason or "no message"
     text = f"{message} (HTTP {status})"
+    reset = _reset_in(response) if status == 429 else None
+    if status == 429:
+        text += _when_to_retry(response, reset)
     error: ApiError | AuthError
     if status in (401, 403):
         error = AuthError(
@@ -349,7 +357,22 @@ def error_from_response(response: requests.Response) -> ApiError | AuthError:
     error.reason = response.reason or ""  # type: ignore[union-attr]
     if isinstance(error, ApiError):
         error.retry_after = retry_after(response.headers.get("Retry-After"))
+        if error.retry_after is None and reset is not None:  # a 429 waits for the reset
+            error.retry_after = min(reset, RETRY_AFTER_CAP)
     return error
+
+
+def _reset_in(response: requests.Response) -> float | None:
+    limits = pacing.read(response.headers)
+    return limits.reset_in if limits is not None else None
+
+
+def _when_to_retry(response: requests.Response, reset: float | None) -> str:
+    """What a 429's headers say of when to try again: the reset, else Retry-After."""
+    if reset:
+        return f"; the rate limit resets {pacing.when(reset)}"
+    wait = retry_after(response.headers.get("Retry-After"), cap=math.inf)  # as the server said
+    return f"; the server asks to retry {pacing.when(wait)}" if wait else ""
 
 
 def api_message(body: str) -> str:

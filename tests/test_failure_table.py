@@ -39,7 +39,11 @@ PINNED_BY = {
         "test_retries::test_503_forever_gives_up_after_the_retries_with_exit_6",
         "test_retries::test_500_with_a_json_body_shows_the_api_message_after_the_retries",
     ],
-    "429 after the retries": ["test_retries::test_429_forever_is_exit_5_with_a_hint"],
+    "429 after the retries": [
+        "test_retries::test_429_forever_is_exit_5_with_a_hint",
+        "test_rate_limits::test_a_429_says_when_the_rate_limit_resets",
+        "test_rate_limits::test_a_429_with_retry_after_only_says_when_to_retry",
+    ],
     "401 or 403": [
         "test_api_errors::test_recorded_error_gives_exit_code_and_the_api_message",
         "test_retries::test_other_errors_are_never_retried",
