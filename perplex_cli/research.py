@@ -35,7 +35,15 @@ ANSWER = (
 LOOK = ("--api", "--format", *CONNECTION)
 # Options that change how an answer is shown (submit shows none), and that shape requests.
 # submit prints the id only: it takes none of the options that shape an answer.
-NOT_SUBMIT = ("--reasoning", "--no-citations", "--no-markers", "--usage", "--render", "--dry-run")
+NOT_SUBMIT = (
+    "--reasoning",
+    "--no-citations",
+    "--no-markers",
+    "--usage",
+    "--render",
+    "--dry-run",
+    "--save-files",
+)
 SENDING = (
     "base_url",
     "timeout",
@@ -133,7 +141,7 @@ def submit_command(
         '  perplex research run -f json --yes "q" > report.json',
     ),
 )
-@shared_options(exclude=("--dry-run",))
+@shared_options(exclude=("--dry-run", "--save-files"))
 def run_command(
     prompt: _Prompt = None,
     ignore_stdin: _IgnoreStdin = False,

@@ -46,7 +46,7 @@ def start(
     streams = wait == jobs.Wait() and not session.opts.no_stream
     session.opts = replace(session.opts, no_stream=not streams)
     _, body, _ = session.request(session.conversation(), prompt)  # a usage error comes first
-    engine = str(body.get("preset") or body.get("model") or "")
+    engine = str(body.get("preset") or body.get("model") or ",".join(body.get("models") or []))
     jobs.confirm(f"preset {engine}" if body.get("preset") else engine, yes, session.err)
     if streams:
         follow(session, prompt, engine)
