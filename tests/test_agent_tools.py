@@ -402,3 +402,24 @@ def test_a_dir_that_cannot_be_written_is_exit_2_naming_it(api, cli, tmp_path):
     assert result.code == 2
     assert f"--save-files {locked}: cannot create nvda.csv: Permission denied" in result.stderr
     assert list(locked.iterdir()) == []
+
+
+def test_batch_sends_the_tool_flags_with_every_prompt(api, cli, tmp_path):
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("one\ntwo\n")
+    result = cli("batch", "--tool", "fetch_url", "--max-steps", "4", str(prompts))
+    assert result.code == 0, result.stderr
+    sent = sorted((r.json() for r in api.agent_requests()), key=lambda b: b["input"])
+    assert [(b["input"], b["tools"], b["max_steps"]) for b in sent] == [
+        ("one", [{"type": "fetch_url"}], 4),
+        ("two", [{"type": "fetch_url"}], 4),
+    ]
+
+
+def test_research_submits_a_run_with_its_tools_and_skills(api, cli):
+    result = cli("research", "submit", "--yes", "--tool", "sandbox", "--skill", "office/xlsx", "q")
+    assert result.code == 0, result.stderr
+    sent = api.agent_requests()[-1].json()
+    assert sent["background"] is True
+    assert sent["tools"] == [{"type": "sandbox"}]
+    assert sent["skills"] == [{"type": "builtin", "name": "office/xlsx"}]
