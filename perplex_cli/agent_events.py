@@ -223,7 +223,8 @@ class AgentAccumulator(Accumulator):
         return ""
 
     def _tool_item(self, item: dict[str, Any]) -> str:
-        key = json.dumps(item, sort_keys=True, default=str)
+        call = item.get("call_id")
+        key = f"{item.get('type')}:{call}" if type(call) is str else json.dumps(item, default=str)
         if key in self._seen:  # an item is sent when done and again in the final response
             return ""
         self._seen.add(key)

@@ -41,11 +41,18 @@ NAME_LIMIT = 200  # bytes of UTF-8, leaving room for "-NNN" under the usual 255
 def safe_name(name: Any, file_id: str) -> str:
     """A file name that stays inside the directory it is created in."""
     text = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    if len(text) > NAME_LIMIT:  # keep a short extension, cut the rest (in bytes, below)
+        stem, dot, ext = text.rpartition(".")
+        ext = "." + ext if dot and stem and len(ext) < 16 else ""
+        text = text[: NAME_LIMIT - len(ext)] + ext
     text = "".join("_" if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
     text = text.strip()
-    while len(text.encode("utf-8")) > NAME_LIMIT:
+    if len(text.encode("utf-8")) > NAME_LIMIT:
         stem, dot, ext = text.rpartition(".")
-        text = f"{stem[:-1]}.{ext}" if dot and stem and len(ext) < 16 else text[:-1]
+        ext = "." + ext if dot and stem and len(ext) < 16 else ""
+        room = NAME_LIMIT - len(ext.encode("utf-8"))
+        head = stem if ext else text
+        text = head.encode("utf-8")[:room].decode("utf-8", "ignore") + ext
     if text in ("", ".", ".."):
         return safe_name(f"file-{file_id}", "file") if file_id else "file"
     return text

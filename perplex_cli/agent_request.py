@@ -174,7 +174,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field("search_context_size", "--search-context-size", (WEB_SEARCH, "search_context_size")),
     Field("location", "--location", (WEB_SEARCH, "user_location"), _location),
-    Field("max_results", "--max-results", (WEB_SEARCH, "max_results"), agent_tools.max_results),
+    Field("web_max_results", "--max-results", (WEB_SEARCH, "max_results"), agent_tools.max_results),
 )
 
 # Chat options with no Agent API equivalent: refused, never dropped in silence.

@@ -37,7 +37,7 @@ AGENT_ONLY: tuple[tuple[str, str], ...] = (
     ("tool", "--tool"),
     ("skill", "--skill"),
     ("max_steps", "--max-steps"),
-    ("max_results", "--max-results"),
+    ("web_max_results", "--max-results"),
     ("models", "--models"),
     ("save_files", "--save-files"),
 )

@@ -153,7 +153,7 @@ def shared_parameters() -> list[tuple[str, Any]]:
             ],
         ),
         (
-            "max_results",
+            "web_max_results",
             Annotated[
                 int | None,
                 _opt(

@@ -40,7 +40,7 @@ class Options:
     tool: list[str] | None = flag_only()  # noqa: RUF009
     skill: list[str] | None = flag_only()  # noqa: RUF009
     max_steps: int | None = flag_only()
-    max_results: int | None = flag_only()
+    web_max_results: int | None = flag_only()  # not max_results: search has its own
     models: str | None = flag_only()
     save_files: str | None = flag_only()
     system: str | None = None

@@ -310,6 +310,8 @@ def saved(directory):
         ("/etc/passwd", "passwd"),
         ("sub\\dir\\win.csv", "win.csv"),
         ("a\x00b\x1b[31m.csv", "a_b_[31m.csv"),
+        ("x" * 300 + ".csv", "x" * 196 + ".csv"),
+        ("\u202egnp.csv", "_gnp.csv"),
         ("..", "file-file_7e1a"),
         ("", "file-file_7e1a"),
     ],
@@ -423,3 +425,51 @@ def test_research_submits_a_run_with_its_tools_and_skills(api, cli):
     assert sent["background"] is True
     assert sent["tools"] == [{"type": "sandbox"}]
     assert sent["skills"] == [{"type": "builtin", "name": "office/xlsx"}]
+
+
+OTHER_ITEMS = [
+    {
+        "type": "people_search_results",
+        "queries": ["Jensen Huang"],
+        "results": [
+            {"name": "Jensen Huang", "url": "https://www.linkedin.com/in/jenhsunhuang"},
+            {"name": "No Link"},
+        ],
+    },
+    {"type": "finance_results", "results": [{"category": "profile", "content": "..."}]},
+    {
+        "type": "sandbox_results",
+        "code": "1/0",
+        "stdout": "",
+        "stderr": "Traceback (most recent call last):\nZeroDivisionError: division by zero\n",
+        "exit_code": 1,
+        "duration_ms": 80,
+        "status": "failed",
+    },
+    {"type": "share_file", "call_id": "c2", "filename": "gone.csv", "error": "file not found"},
+    {"type": "mcp_call", "id": "m1", "name": "x", "arguments": "{}", "server_label": "s"},
+]
+
+
+def test_other_shapes_people_the_flat_sandbox_and_a_failed_share(api, cli):
+    """The older flat sandbox item, people with and without a URL, a share that failed,
+    an item type perplex does not know: sources where there is a URL, a line otherwise."""
+    from agent_streams import message, response
+
+    done = response("completed", output=[*OTHER_ITEMS, message("Answer.")])
+    api.agent = lambda request, n: Answer(
+        json.dumps(done).encode(), content_type="application/json"
+    )
+    result = cli("ask", "--plain", "--reasoning", "--no-stream", "q")
+    assert result.code == 0, result.stderr
+    assert result.stdout == (
+        "Answer.\n\n[1] Jensen Huang - https://www.linkedin.com/in/jenhsunhuang\n"
+    )
+    assert "Finance data: profile\n" in result.stderr
+    assert "Sandbox (code): failed, exit 1, 0.1 s\n  ZeroDivisionError: division by zero\n" in (
+        result.stderr
+    )
+    assert "Sharing gone.csv failed: file not found\n" in result.stderr
+    assert "People search" not in result.stderr  # its result with a URL is a source
+    doc = json.loads(cli("ask", "-f", "json", "--no-stream", "q").stdout)
+    assert "files" not in doc
