@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 
+import pexpect
 import pytest
 from agent_recordings import TOOLS_CHUNKS, chunks_sse, events_of, final_response
 from apiserver import Answer
@@ -473,3 +474,19 @@ def test_other_shapes_people_the_flat_sandbox_and_a_failed_share(api, cli):
     assert "People search" not in result.stderr  # its result with a URL is a source
     doc = json.loads(cli("ask", "-f", "json", "--no-stream", "q").stdout)
     assert "files" not in doc
+
+
+def test_chat_saves_the_files_of_an_answer(api, chat, tmp_path):
+    serve_files(api, "nvda.csv")
+    out = tmp_path / "out"
+    child = chat("--save-files", str(out))
+    child.expect_exact("fast> ")
+    child.sendline("make the table")
+    child.expect_exact("- nvda.csv (38 bytes)")
+    child.expect_exact(f"perplex: saved {out / 'nvda.csv'} ({len(CSV)} bytes)")
+    child.expect_exact("fast> ")
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert saved(out) == {"nvda.csv": CSV}
