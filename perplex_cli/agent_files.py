@@ -160,6 +160,7 @@ def _write_all(fd: int, data: bytes, directory: str, name: str) -> None:
         view = view[done:]
 
 
-def announced(acc: Any) -> bool:
-    """Whether an answer's run delivered files (agent runs only have `files`)."""
-    return bool(getattr(acc, "files", None)) and bool(getattr(acc, "id", None))
+def save_announced(transport: Transport, acc: Any, directory: str, err: IO[str]) -> None:
+    """save_files for an answer whose run announced files (agent runs only have `files`)."""
+    if getattr(acc, "files", None) and getattr(acc, "id", None):
+        save_files(transport, str(acc.id), directory, err)

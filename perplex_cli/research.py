@@ -30,6 +30,7 @@ ANSWER = (
     "--no-markers",
     "--usage",
     "--log",
+    "--save-files",
     *CONNECTION,
 )
 LOOK = ("--api", "--format", *CONNECTION)
@@ -141,7 +142,7 @@ def submit_command(
         '  perplex research run -f json --yes "q" > report.json',
     ),
 )
-@shared_options(exclude=("--dry-run", "--save-files"))
+@shared_options(exclude=("--dry-run",))
 def run_command(
     prompt: _Prompt = None,
     ignore_stdin: _IgnoreStdin = False,

@@ -170,6 +170,10 @@ def conclude(
         session, doc, acc, prompt=prompt or _question(session, run_id), run_id=run_id, body=body
     )
     warn_if_incomplete(session, run_id, acc)
+    if session.opts.save_files is not None and session.transport is not None:
+        from .agent_files import save_announced
+
+        save_announced(session.transport, acc, session.opts.save_files, session.err)
 
 
 def warn_if_incomplete(session: ResearchSession, run_id: str, acc: Accumulator) -> None:

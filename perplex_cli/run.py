@@ -299,17 +299,16 @@ class Session:
     def _save_files(self, outcome: Outcome) -> Outcome:
         """--save-files: the run's files into DIR; a failure is the outcome's error (the
         answer has been shown and kept)."""
-        from .agent_files import announced, save_files
+        from .agent_files import save_announced
         from .ask import Outcome
         from .errors import PerplexError
 
-        acc = outcome.acc
-        if not announced(acc) or self.opts.save_files is None or self.transport is None:
+        if self.opts.save_files is None or self.transport is None:
             return outcome
         try:
-            save_files(self.transport, str(acc.id), self.opts.save_files, self.err)
+            save_announced(self.transport, outcome.acc, self.opts.save_files, self.err)
         except PerplexError as exc:
-            return Outcome(acc, exc, outcome.extra)
+            return Outcome(outcome.acc, exc, outcome.extra)
         return outcome
 
     def resume(self, acc: Accumulator) -> Resume | None:

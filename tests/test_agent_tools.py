@@ -179,12 +179,13 @@ def test_a_chat_api_from_the_environment_is_named(api, cli, monkeypatch):
     assert "--save-files needs the agent API (api chat from PERPLEX_API)" in result.stderr
 
 
-def test_batch_and_research_take_the_tools_but_do_not_offer_save_files(api, cli):
-    for command in (["batch"], ["research", "run"], ["research", "submit"]):
+def test_batch_and_research_submit_take_the_tools_but_do_not_offer_save_files(api, cli):
+    for command in (["batch"], ["research", "submit"]):
         shown = cli(*command, "--help")
         assert "--tool" in shown.stdout and "--max-steps" in shown.stdout
         assert "--save-files" not in shown.stdout
-    assert "--save-files" in cli("ask", "--help").stdout
+    for command in (["ask"], ["chat"], ["research", "run"], ["research", "wait"]):
+        assert "--save-files" in cli(*command, "--help").stdout
 
 
 # --- a run with tool output items ------------------------------------------------------
@@ -489,4 +490,31 @@ def test_chat_saves_the_files_of_an_answer(api, chat, tmp_path):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+    assert saved(out) == {"nvda.csv": CSV}
+
+
+def test_research_run_saves_the_files_of_the_streamed_run(api, cli, tmp_path):
+    serve_files(api, "nvda.csv")
+    api.first = [Answer(TOOLS_SSE)]  # the background run's stream
+    out = tmp_path / "out"
+    result = cli("research", "run", "--yes", "--plain", "--save-files", str(out), "q")
+    assert result.code == 0, result.stderr
+    assert api.agent_requests()[0].json()["background"] is True
+    assert saved(out) == {"nvda.csv": CSV}
+
+
+def test_research_wait_saves_the_files_of_the_ended_run(api, cli, tmp_path):
+    serve_files(api, "nvda.csv")
+    files = api.agent_get
+
+    def get(received):
+        if received.path == f"/v1/agent/{RID}":
+            return Answer(json.dumps(FINAL).encode(), content_type="application/json")
+        return files(received)
+
+    api.agent_get = get
+    out = tmp_path / "out"
+    result = cli("research", "wait", "--save-files", str(out), RID)
+    assert result.code == 0, result.stderr
+    assert TEXT in result.stdout and "- nvda.csv (38 bytes)" in result.stdout
     assert saved(out) == {"nvda.csv": CSV}

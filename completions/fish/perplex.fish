@@ -40,9 +40,9 @@ function __perplex_valued
         case 'research submit'
             printf '%s\n' --idempotency-key -m --model --api --preset --tool --skill --max-steps --max-results --models -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'research run'
-            printf '%s\n' --idempotency-key --interval --max-wait -m --model --api --preset --tool --skill --max-steps --max-results --models -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
+            printf '%s\n' --idempotency-key --interval --max-wait -m --model --api --preset --tool --skill --max-steps --max-results --models --save-files -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'research wait'
-            printf '%s\n' --interval --max-wait --api -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
+            printf '%s\n' --interval --max-wait --api --save-files -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'research status'
             printf '%s\n' --api -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'research cancel'
@@ -461,6 +461,7 @@ complete -c perplex -n '__perplex_at \'research run\'' -l skill -x -a 'office of
 complete -c perplex -n '__perplex_at \'research run\'' -l max-steps -x -d 'Agent API only: most steps of the run, 1..100 [max_steps]; a named...'
 complete -c perplex -n '__perplex_at \'research run\'' -l max-results -x -d 'Agent API only: results per web search, 1..50 [tools: web_search.ma...'
 complete -c perplex -n '__perplex_at \'research run\'' -l models -x -d 'Agent API only: fallback chain of up to 5 provider/model names, tri...'
+complete -c perplex -n '__perplex_at \'research run\'' -l save-files -r -F -d 'Agent API only: download the files the run delivers into DIR (creat...'
 complete -c perplex -n '__perplex_at \'research run\'' -s s -l system -x -d 'System message [messages]'
 complete -c perplex -n '__perplex_at \'research run\'' -l max-tokens -x -d 'Longest answer in tokens [max_tokens], > 0; on the agent API [max_o...'
 complete -c perplex -n '__perplex_at \'research run\'' -l temperature -x -d 'Randomness 0..2 [temperature]'
@@ -509,6 +510,7 @@ complete -c perplex -n '__perplex_at \'research run\'' -s h -l help -d 'Show thi
 complete -c perplex -n '__perplex_at \'research wait\'' -l interval -x -d 'Seconds before the first poll (default 1, on --api chat 5); later p...'
 complete -c perplex -n '__perplex_at \'research wait\'' -l max-wait -x -d 'Give up waiting after S seconds (exit 7; the research goes on)'
 complete -c perplex -n '__perplex_at \'research wait\'' -l api -x -a 'chat agent' -d 'Protocol [api]: agent (/v1/agent), the default: Perplexity\'s replac...'
+complete -c perplex -n '__perplex_at \'research wait\'' -l save-files -r -F -d 'Agent API only: download the files the run delivers into DIR (creat...'
 complete -c perplex -n '__perplex_at \'research wait\'' -s f -l format -x -a 'text ndjson json' -d 'Output: text, ndjson or json (default text)'
 complete -c perplex -n '__perplex_at \'research wait\'' -l reasoning -l no-reasoning -d 'Show the model\'s reasoning on stderr (--no-reasoning overrides the...'
 complete -c perplex -n '__perplex_at \'research wait\'' -l no-citations -l citations -d 'Do not list the sources after a text answer (--citations overrides...'
