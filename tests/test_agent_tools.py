@@ -518,3 +518,40 @@ def test_research_wait_saves_the_files_of_the_ended_run(api, cli, tmp_path):
     assert result.code == 0, result.stderr
     assert TEXT in result.stdout and "- nvda.csv (38 bytes)" in result.stdout
     assert saved(out) == {"nvda.csv": CSV}
+
+
+def odd_variants(index):
+    """The run with one field of the tool item at `index` (or of its first entry) given a
+    value of each type, in turn."""
+    import copy
+
+    item = FINAL["output"][index]
+    places = [()] + [(k, 0) for k in ("results", "contents") if isinstance(item.get(k), list)]
+    for where in places:
+        holder = item
+        for step in where:
+            holder = holder[step]
+        for field in holder:
+            for value in (None, 7, ["x", 1], {"k": "v"}):
+                doc = copy.deepcopy(FINAL)
+                target = doc["output"][index]
+                for step in where:
+                    target = target[step]
+                target[field] = value
+                yield f"{list(where)}.{field}={value!r}", doc
+
+
+TOOL_ITEMS = range(1, len(FINAL["output"]) - 1)
+
+
+@pytest.mark.parametrize("index", TOOL_ITEMS, ids=[FINAL["output"][i]["type"] for i in TOOL_ITEMS])
+def test_a_tool_item_field_of_any_type_never_causes_an_internal_error(api, cli, index):
+    for case, doc in odd_variants(index):
+        api.agent = lambda request, n, doc=doc: Answer(
+            json.dumps(doc).encode(), content_type="application/json"
+        )
+        result = cli("ask", "-f", "json", "--reasoning", "--no-stream", "--no-log", "q")
+        assert result.code in (0, 8), (case, result.stderr)
+        assert "internal error" not in result.stderr, case
+        if result.code == 0:
+            assert json.loads(result.stdout)["choices"][0]["message"]["content"] == TEXT, case
