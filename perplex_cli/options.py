@@ -125,7 +125,7 @@ def shared_parameters() -> list[tuple[str, Any]]:
                 _Strs,
                 _opt(
                     "--tool",
-                    help=f"Agent API only: offer this tool too; repeatable [tools]: {_one_of(AGENT_TOOLS)}. A named model then picks its tools itself (web search is no longer forced) and gets --max-steps 3 unless given.",
+                    help=f"Agent API only: offer this tool too; repeatable [tools]: {_one_of(AGENT_TOOLS)}. A named model then picks its tools itself (web search is no longer forced) and runs 3 steps unless told otherwise.",
                     metavar="TOOL",
                 ),
             ],
