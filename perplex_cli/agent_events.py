@@ -12,7 +12,10 @@ Where things come from (agent-api.md section 2):
 - sources: every search result seen (the reasoning event, the `search_results` output
   item and the final output repeat them), de-duplicated by URL in order of arrival, so
   the n-th source is result id n that the `[n]` markers name; `url_citation` annotations
-  add their URLs after those;
+  add their URLs after those; the other tools' sources (fetched pages, people, finance
+  sources: `agent_items.py`) come after all of them, so they never shift those numbers;
+- files: the `share_file` items (`files`, and a `files` member in the json document);
+  each tool item without a URL to show adds a line to the reasoning, once;
 - model, usage and cost: `response.completed` (`response.created` may name the preset);
 - the answer is complete at `response.completed` or `response.incomplete` (or `[DONE]`);
   sequence numbers are not checked (they skip), only kept: the last one received is where
@@ -27,9 +30,11 @@ Where things come from (agent-api.md section 2):
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from .agent_items import shared_file, summary, tool_sources
 from .errors import PerplexError, ProtocolError
 from .events import Accumulator, Update, text_or_none
 
@@ -65,7 +70,11 @@ class AgentAccumulator(Accumulator):
     status: str | None = None
     sequence: int | None = None  # the last sequence_number received
     after: int | None = None  # set on a reconnect: events up to this one were received
+    files: list[dict[str, Any]] = field(default_factory=list)  # delivered by share_file
+    _web: list[dict[str, Any]] = field(default_factory=list)  # web results: the [n] markers
+    _tools: list[dict[str, Any]] = field(default_factory=list)  # other tools' sources, after
     _urls: set[str] = field(default_factory=set)
+    _seen: set[str] = field(default_factory=set)  # the tool items already summarised
     _final_text: str | None = None
 
     def envelope(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -135,12 +144,12 @@ class AgentAccumulator(Accumulator):
         if name in RESPONSE_EVENTS and isinstance(response, dict):
             return self._response(response, final=name in DONE_EVENTS)
         if name == "response.output_item.done" and isinstance(data.get("item"), dict):
-            self._item(data["item"])
-        elif name.startswith("response.reasoning."):
+            return Update(reasoning=self._item(data["item"]))
+        if name.startswith("response.reasoning."):
             self._add_sources(data.get("results"))
-            text = progress(name, data)
-            self._reasoning.write(text)
-            return Update(reasoning=text)
+            if name.endswith(".fetch_url_results"):
+                self._add_tool_sources(tool_sources({**data, "type": "fetch_url_results"}))
+            return Update(reasoning=self._note(progress(name, data)))
         return Update()
 
     def feed_response(self, doc: dict[str, Any]) -> Update:
@@ -169,26 +178,39 @@ class AgentAccumulator(Accumulator):
         usage = response.get("usage")
         if isinstance(usage, dict):
             self.usage = chat_usage(usage)
-        texts = []
+        texts, notes = [], ""
         for item in response.get("output") or []:
             if isinstance(item, dict):
-                self._item(item)
+                notes += self._item(item)
                 if item.get("type") == "message":
                     texts.append(message_text(item))
         if not texts:
-            return Update()
+            return Update(reasoning=notes)
         self._final_text = "".join(texts)
         streamed = self._content.getvalue()
         # Text that never streamed (a non-streamed body, or deltas that did not come) is
         # shown now; text that contradicts what was already printed cannot be taken back.
         if self._final_text.startswith(streamed):
-            return Update(answer=self._final_text[len(streamed) :])
-        return Update()
+            return Update(answer=self._final_text[len(streamed) :], reasoning=notes)
+        return Update(reasoning=notes)
 
-    def _item(self, item: dict[str, Any]) -> None:
-        if item.get("type") == "search_results":
+    def completion(self) -> dict[str, Any]:
+        """The chat.completion document, with the `files` the run delivered."""
+        doc = super().completion()
+        if self.files:
+            doc["files"] = self.files
+        return doc
+
+    def _note(self, text: str) -> str:
+        self._reasoning.write(text)
+        return text
+
+    def _item(self, item: dict[str, Any]) -> str:
+        """Take an output item's sources and files; the reasoning line it adds, once."""
+        kind = item.get("type")
+        if kind == "search_results":
             self._add_sources(item.get("results"))
-        elif item.get("type") == "message":
+        elif kind == "message":
             parts = [p for p in item.get("content") or [] if isinstance(p, dict)]
             notes = [n for p in parts for n in p.get("annotations") or [] if isinstance(n, dict)]
             self._add_sources(
@@ -196,15 +218,52 @@ class AgentAccumulator(Accumulator):
                 for n in notes
                 if n.get("type") == "url_citation"
             )
+        else:
+            return self._tool_item(item)
+        return ""
+
+    def _tool_item(self, item: dict[str, Any]) -> str:
+        call = item.get("call_id")
+        key = f"{item.get('type')}:{call}" if type(call) is str else json.dumps(item, default=str)
+        if key in self._seen:  # an item is sent when done and again in the final response
+            return ""
+        self._seen.add(key)
+        self._add_tool_sources(tool_sources(item))
+        found = shared_file(item)
+        if found is not None and all(f["id"] != found["id"] for f in self.files):
+            self.files.append(found)
+        return self._note(summary(item))
 
     def _add_sources(self, results: Any) -> None:
+        """Web results, in order of arrival: the n-th is the [n] of the answer."""
+        added = False
         for result in results or []:
             url = result.get("url") if isinstance(result, dict) else None
             if not url or type(url) is not str or url in self._urls:
                 continue
             self._urls.add(url)
-            self.metadata.setdefault("search_results", []).append(result)
-            self.metadata.setdefault("citations", []).append(url)
+            self._web.append(result)
+            added = True
+        if added:
+            self._tools = [s for s in self._tools if s["url"] not in self._urls]
+            self._publish()
+
+    def _add_tool_sources(self, found: list[dict[str, Any]]) -> None:
+        """Other tools' sources, numbered after every web result (seen or still to come)."""
+        known = self._urls | {s["url"] for s in self._tools}
+        added = False
+        for source in found:
+            if source["url"] not in known:
+                known.add(source["url"])
+                self._tools.append(source)
+                added = True
+        if added:
+            self._publish()
+
+    def _publish(self) -> None:
+        listed = self._web + self._tools
+        self.metadata["search_results"] = listed
+        self.metadata["citations"] = [s["url"] for s in listed]
 
 
 def message_text(item: dict[str, Any]) -> str:

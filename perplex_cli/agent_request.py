@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from . import agent_tools
 from .choices import DEFAULT_PRESET as DEFAULT_PRESET
 from .choices import PRESETS as PRESETS
 from .choices import SONAR_ENGINES as SONAR_ENGINES
@@ -55,11 +56,16 @@ def given(opts: Options, name: str) -> Any:
 
 def choose_api(opts: Options, settings: Settings) -> str:
     """chat or agent, for this request: --api, else PERPLEX_API, else the config's api,
-    else agent (`settings.api`); a --preset on the chat API is exit 2 naming who chose it."""
-    if settings.api == "chat" and given(opts, "preset") is not None:
+    else agent (`settings.api`); an agent-only option (--preset, --tool...) on the chat
+    API is exit 2 naming the options and who chose chat."""
+    from .agent_tools import AGENT_ONLY
+
+    agent_only = [flag for name, flag in AGENT_ONLY if given(opts, name) is not None]
+    if settings.api == "chat" and agent_only:
         chose = settings.origin.get("api", "--api")
         where = "--api chat" if chose == "--api" else f"api chat from {chose}"
-        raise UsageError(f"--preset needs the agent API ({where})")
+        need = "needs" if len(agent_only) == 1 else "need"
+        raise UsageError(f"{', '.join(agent_only)} {need} the agent API ({where})")
     return settings.api
 
 
@@ -168,6 +174,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field("search_context_size", "--search-context-size", (WEB_SEARCH, "search_context_size")),
     Field("location", "--location", (WEB_SEARCH, "user_location"), _location),
+    Field("web_max_results", "--max-results", (WEB_SEARCH, "max_results"), agent_tools.max_results),
 )
 
 # Chat options with no Agent API equivalent: refused, never dropped in silence.
@@ -200,6 +207,7 @@ def validate_agent(opts: Options) -> None:
         if searching:
             raise UsageError(f"--no-search cannot be combined with {', '.join(searching)}")
     _mapped(opts)  # conversions raise their usage errors here, before the prompt is read
+    agent_tools.check(opts, preset="preset" in engine(opts))
 
 
 def _mapped(opts: Options) -> list[tuple[tuple[str, ...], Any]]:
@@ -219,6 +227,9 @@ def engine(opts: Options) -> dict[str, Any]:
     preset's).
     """
     preset, model = given(opts, "preset"), opts.model
+    chain = agent_tools.models(opts)
+    if chain is not None:  # --models wins over -m, as the API prefers models to model
+        return {"models": chain} if preset is None else {"preset": preset, "models": chain}
     mapped = SONAR_ENGINES.get(model) if model is not None else None
     if preset is not None:
         chosen: dict[str, Any] = {"preset": preset}
@@ -254,6 +265,7 @@ def build_agent_body(
         body["tool_choice"] = {"type": "web_search"}
     elif len(tool) > 1:
         body["tools"] = [tool]  # merged with the preset's own web_search
+    agent_tools.add(body, opts)
     body["stream"] = stream
     for key, value in option_pairs(given(opts, "option")):
         _put(body, tuple(key.split(".")), value)

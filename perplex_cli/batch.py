@@ -58,7 +58,7 @@ class Request:
     system: str | None  # for the log
 
 
-@shared_options(exclude=("--format", "--render", "--no-markers"))
+@shared_options(exclude=("--format", "--render", "--no-markers", "--save-files"))
 def batch_command(
     file: Annotated[
         str,

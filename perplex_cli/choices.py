@@ -53,6 +53,11 @@ SONAR_ENGINES: dict[str, dict[str, str]] = {
     "sonar-deep-research": {"preset": "medium"},
 }
 
+# The Agent API's tools beside web_search (--tool), and its built-in skills (--skill): the
+# office documents, all four (office) or one format each.
+AGENT_TOOLS = ("fetch_url", "finance_search", "people_search", "sandbox")
+OFFICE_SKILLS = ("office", "office/pdf", "office/docx", "office/pptx", "office/xlsx")
+
 LOG_STATUSES = ("ok", "partial", "error", "interrupted")
 
 # Keyed by the option's long name; "COMMAND PATH --option" (e.g. "logs --format") overrides
@@ -69,6 +74,8 @@ OPTION_VALUES: dict[str, tuple[str, ...]] = {
     "--reasoning-effort": REASONING_EFFORTS,
     "--stream-mode": STREAM_MODES,
     "search --search-type": SEARCH_API_TYPES,
+    "--tool": AGENT_TOOLS,
+    "--skill": OFFICE_SKILLS,
     "logs list --status": LOG_STATUSES,
     "batch --format": ("ndjson",),
     "embed --model": tuple(EMBED_MODELS),

@@ -17,6 +17,9 @@ import typer
 
 # The allowed values live in one table, read by validation, help and the completions.
 from .choices import (
+    AGENT_TOOLS as AGENT_TOOLS,
+)
+from .choices import (
     APIS as APIS,
 )
 from .choices import (
@@ -27,6 +30,9 @@ from .choices import (
 )
 from .choices import (
     IMAGE_FORMATS as IMAGE_FORMATS,
+)
+from .choices import (
+    OFFICE_SKILLS as OFFICE_SKILLS,
 )
 from .choices import (
     REASONING_EFFORTS as REASONING_EFFORTS,
@@ -110,6 +116,72 @@ def shared_parameters() -> list[tuple[str, Any]]:
                     "--preset",
                     help="Agent API preset [preset]: fast (the default), low, medium, high or xhigh; wins over a Sonar -m.",
                     metavar="NAME",
+                ),
+            ],
+        ),
+        (
+            "tool",
+            Annotated[
+                _Strs,
+                _opt(
+                    "--tool",
+                    help=f"Agent API only: offer this tool too; repeatable [tools]: {_one_of(AGENT_TOOLS)}. A named model then picks its tools itself (web search is no longer forced) and runs 3 steps unless told otherwise.",
+                    metavar="TOOL",
+                ),
+            ],
+        ),
+        (
+            "skill",
+            Annotated[
+                _Strs,
+                _opt(
+                    "--skill",
+                    help=f"Agent API only: a built-in skill, run in the sandbox; repeatable [skills: builtin]: {_one_of(OFFICE_SKILLS)}. The documents it makes are listed after the sources.",
+                    metavar="NAME",
+                ),
+            ],
+        ),
+        (
+            "max_steps",
+            Annotated[
+                int | None,
+                _opt(
+                    "--max-steps",
+                    help="Agent API only: most steps of the run, 1..100 [max_steps]; a named model takes 1 step unless told (3 with --tool or --skill).",
+                    metavar="N",
+                ),
+            ],
+        ),
+        (
+            "web_max_results",
+            Annotated[
+                int | None,
+                _opt(
+                    "--max-results",
+                    help="Agent API only: results per web search, 1..50 [tools: web_search.max_results].",
+                    metavar="N",
+                ),
+            ],
+        ),
+        (
+            "models",
+            Annotated[
+                _Str,
+                _opt(
+                    "--models",
+                    help="Agent API only: fallback chain of up to 5 provider/model names, tried in order [models]; wins over -m.",
+                    metavar="A,B,C",
+                ),
+            ],
+        ),
+        (
+            "save_files",
+            Annotated[
+                _Str,
+                _opt(
+                    "--save-files",
+                    help="Agent API only: download the files the run delivers into DIR (created if missing); an existing file is never replaced: the new one gets a free name (report-2.csv).",
+                    metavar="DIR",
                 ),
             ],
         ),

@@ -36,6 +36,13 @@ class Options:
     model: str | None = None
     api: str | None = None
     preset: str | None = None
+    # agent API tools and run limits (per run only)
+    tool: list[str] | None = flag_only()  # noqa: RUF009
+    skill: list[str] | None = flag_only()  # noqa: RUF009
+    max_steps: int | None = flag_only()
+    web_max_results: int | None = flag_only()  # not max_results: search has its own
+    models: str | None = flag_only()
+    save_files: str | None = flag_only()
     system: str | None = None
     max_tokens: int | None = None
     temperature: float | None = None

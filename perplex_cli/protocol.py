@@ -187,4 +187,4 @@ def engine_label(api: str, opts: Options, settings: Settings) -> str:
     if api == "chat":
         return settings.model
     chosen = engine(opts)
-    return str(chosen.get("model") or chosen.get("preset"))
+    return str(chosen.get("model") or chosen.get("preset") or ",".join(chosen.get("models", [])))

@@ -30,12 +30,21 @@ ANSWER = (
     "--no-markers",
     "--usage",
     "--log",
+    "--save-files",
     *CONNECTION,
 )
 LOOK = ("--api", "--format", *CONNECTION)
 # Options that change how an answer is shown (submit shows none), and that shape requests.
 # submit prints the id only: it takes none of the options that shape an answer.
-NOT_SUBMIT = ("--reasoning", "--no-citations", "--no-markers", "--usage", "--render", "--dry-run")
+NOT_SUBMIT = (
+    "--reasoning",
+    "--no-citations",
+    "--no-markers",
+    "--usage",
+    "--render",
+    "--dry-run",
+    "--save-files",
+)
 SENDING = (
     "base_url",
     "timeout",

@@ -46,7 +46,7 @@ def start(
     streams = wait == jobs.Wait() and not session.opts.no_stream
     session.opts = replace(session.opts, no_stream=not streams)
     _, body, _ = session.request(session.conversation(), prompt)  # a usage error comes first
-    engine = str(body.get("preset") or body.get("model") or "")
+    engine = str(body.get("preset") or body.get("model") or ",".join(body.get("models") or []))
     jobs.confirm(f"preset {engine}" if body.get("preset") else engine, yes, session.err)
     if streams:
         follow(session, prompt, engine)
@@ -170,6 +170,10 @@ def conclude(
         session, doc, acc, prompt=prompt or _question(session, run_id), run_id=run_id, body=body
     )
     warn_if_incomplete(session, run_id, acc)
+    if session.opts.save_files is not None and session.transport is not None:
+        from .agent_files import save_announced
+
+        save_announced(session.transport, acc, session.opts.save_files, session.err)
 
 
 def warn_if_incomplete(session: ResearchSession, run_id: str, acc: Accumulator) -> None:

@@ -292,6 +292,23 @@ class Session:
 
                 self.err.write(usage_line(outcome.acc.usage) + "\n")
                 self.err.flush()
+            if self.opts.save_files:
+                outcome = self._save_files(outcome)
+        return outcome
+
+    def _save_files(self, outcome: Outcome) -> Outcome:
+        """--save-files: the run's files into DIR; a failure is the outcome's error (the
+        answer has been shown and kept)."""
+        from .agent_files import save_announced
+        from .ask import Outcome
+        from .errors import PerplexError
+
+        if self.opts.save_files is None or self.transport is None:
+            return outcome
+        try:
+            save_announced(self.transport, outcome.acc, self.opts.save_files, self.err)
+        except PerplexError as exc:
+            return Outcome(outcome.acc, exc, outcome.extra)
         return outcome
 
     def resume(self, acc: Accumulator) -> Resume | None:

@@ -24,6 +24,8 @@ LLM_OPTIONS = (
 )
 LLM_401 = AGENT / "llm-perplexity__test_rejected_key_raises_model_error.yaml"
 MODELS = AGENT / "ruby_llm__models_list.yml"
+# Synthetic (see SOURCES.md): a run with fetch_url, finance_search, sandbox and a shared file.
+TOOLS_CHUNKS = AGENT / "synthetic__agent-tools.chunks.txt"
 
 
 def cassette(path: Path) -> dict[str, Any]:
@@ -38,8 +40,13 @@ def response_body(path: Path) -> bytes:
 
 def vercel_sse() -> bytes:
     """The vercel events with the SSE envelope the API sends around each JSON line."""
+    return chunks_sse(VERCEL_CHUNKS)
+
+
+def chunks_sse(path: Path) -> bytes:
+    """A file of one JSON event a line, as the API sends it: `event:` + `data:` each."""
     out = []
-    for line in VERCEL_CHUNKS.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             out.append(f"event: {json.loads(line)['type']}\ndata: {line}\n\n")
     return "".join(out).encode("utf-8")

@@ -332,6 +332,13 @@ ROWS: dict[str, Callable[[Case, str], None]] = {
     ),
     "--api": request([], ("messages.0.content", "prompt 0"), ("input", "prompt 0")),
     "--preset": request(["--preset", "low"], REFUSED, ("preset", "low")),
+    "--tool": request(["--tool", "fetch_url"], REFUSED, ("tools", [{"type": "fetch_url"}])),
+    "--skill": request(
+        ["--skill", "office/pdf"], REFUSED, ("skills", [{"type": "builtin", "name": "office/pdf"}])
+    ),
+    "--max-steps": request(["--max-steps", "4"], REFUSED, ("max_steps", 4)),
+    "--max-results": request(["--max-results", "9"], REFUSED, ("tools.0.max_results", 9)),
+    "--models": request(["--models", "openai/a,xai/b"], REFUSED, ("models", ["openai/a", "xai/b"])),
     "-s": request(
         ["-s", "be brief"], ("messages.0.content", "be brief"), ("instructions", "be brief")
     ),

@@ -67,7 +67,10 @@ def bash_complete(*words: str, cwd: Path = ROOT) -> list[str]:
         (["perplex", "-m", ""], MODELS),
         (["perplex", "ask", "--model", "sonar-r"], {"sonar-reasoning-pro"}),
         (["perplex", "completions", ""], {"bash", "zsh", "fish"}),
-        (["perplex", "why", "is", "--mo"], {"--model"}),  # the default command's options
+        (
+            ["perplex", "why", "is", "--mo"],
+            {"--model", "--models"},
+        ),  # the default command's options
         (["perplex", "-m", "sonar", "why", ""], set()),  # a question word: nothing to offer
         (["perplex", "ask", "--", "-"], set()),  # after --, no options
         (["perplex", "ask", "--render", "--no-c"], starting("--no-c", ASK_OPTIONS)),
@@ -126,7 +129,7 @@ def fish_complete(line: str) -> list[str]:
         ("perplex --format=nd", {"--format=ndjson"}),
         ("perplex -m ", MODELS),
         ("perplex completions ", {"bash", "zsh", "fish"}),
-        ("perplex why --mo", {"--model"}),
+        ("perplex why --mo", {"--model", "--models"}),
         ("perplex -m sonar why ", set()),
         ("perplex config set mod", {"model"}),
         ("perplex config get ", CONFIG_KEYS),

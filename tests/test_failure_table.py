@@ -9,6 +9,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # docs/failures.md row (its first cell) -> the tests that pin it, as "module::function".
 PINNED_BY = {
+    "`--save-files`: the run's file list or a file is refused (404, ...)": [
+        "test_agent_tools::test_an_unknown_run_is_exit_4_after_the_answer"
+    ],
+    "`--save-files`: a file sends more bytes than its listing announced": [
+        "test_agent_tools::test_more_bytes_than_announced_leave_no_file"
+    ],
+    "`--save-files DIR` cannot be made or written": [
+        "test_agent_tools::test_save_files_into_a_file_is_refused",
+        "test_agent_tools::test_a_dir_that_cannot_be_made_is_exit_2_naming_it",
+        "test_agent_tools::test_a_dir_that_cannot_be_written_is_exit_2_naming_it",
+    ],
     "nothing listens at the base URL": [
         "test_retries::test_connection_refused_is_retried_then_exit_7"
     ],

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from perplex_cli.agent_tools import AGENT_ONLY
 from perplex_cli.commandtree import Command, Option, command_tree, walk
 
 VALUES = {
@@ -32,6 +33,7 @@ VALUES = {
     "NAME": "fast",
     "ID": "0123456789",
     "DIMS": "256",
+    "A,B,C": "openai/gpt-5.5,xai/grok-4",
 }
 # What each command needs besides the option to be a complete command line.
 ARGS = {
@@ -92,6 +94,7 @@ def files(tmp_path: Path) -> dict[str, str]:
         "--api-key-file": str(key),
         "--output": str(tmp_path / "out.ndjson"),
         "--file": str(prompts),
+        "--save-files": str(tmp_path / "saved"),
         "{prompts}": str(prompts),
     }
 
@@ -103,9 +106,11 @@ def test_every_listed_option_is_accepted(cli, env, files, monkeypatch, command, 
     # Nothing listens on port 9: a run that gets as far as the network ends there (exit 7).
     monkeypatch.setenv("PERPLEXITY_BASE_URL", "http://127.0.0.1:9")
     path = command.path
-    # On the chat API every option is carried; the Agent API's refusals are documented.
+    # On the chat API every option but the agent API's own is carried; the Agent API's
+    # refusals are documented.
     chooses = any(o.long == "--api" for o in command.options)
-    api = ["--api", "chat"] if chooses and option.long not in ("--api", "--preset") else []
+    agent_only = ("--api", *(flag for _, flag in AGENT_ONLY))
+    api = ["--api", "chat"] if chooses and option.long not in agent_only else []
     extra = [files.get(a, a) for a in ARGS.get(" ".join(path), ["q"] if _asks(command) else [])]
     result = cli(*path, *value(option, files), *api, *extra, input="")
     assert not (result.code == 2 and refuses(result.stderr, option)), result.stderr

@@ -24,15 +24,15 @@ end
 function __perplex_valued
     switch "$argv[1]"
         case ''
-            printf '%s\n' --cid -m --model --api --preset -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
+            printf '%s\n' --cid -m --model --api --preset --tool --skill --max-steps --max-results --models --save-files -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'ask'
-            printf '%s\n' --cid -m --model --api --preset -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
+            printf '%s\n' --cid -m --model --api --preset --tool --skill --max-steps --max-results --models --save-files -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'chat'
-            printf '%s\n' --cid -m --model --api --preset -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach --base-url --timeout --connect-timeout --retries --proxy --api-key-file
+            printf '%s\n' --cid -m --model --api --preset --tool --skill --max-steps --max-results --models --save-files -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'models'
             printf '%s\n' -f --format --api --base-url
         case 'batch'
-            printf '%s\n' -j --concurrency --output --rate -f --format -m --model --api --preset -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach --base-url --timeout --connect-timeout --retries --proxy --api-key-file
+            printf '%s\n' -j --concurrency --output --rate -f --format -m --model --api --preset --tool --skill --max-steps --max-results --models -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'search'
             printf '%s\n' --max-results --country --max-tokens --max-tokens-per-page --search-language --search-mode --search-context-size --search-type -o --option --search-domain --search-recency --search-after --search-before --updated-after --updated-before -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'embed'
@@ -40,11 +40,11 @@ function __perplex_valued
         case 'mcp'
             printf '%s\n' --http --research-wait --api --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'research submit'
-            printf '%s\n' --idempotency-key -m --model --api --preset -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
+            printf '%s\n' --idempotency-key -m --model --api --preset --tool --skill --max-steps --max-results --models -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'research run'
-            printf '%s\n' --idempotency-key --interval --max-wait -m --model --api --preset -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
+            printf '%s\n' --idempotency-key --interval --max-wait -m --model --api --preset --tool --skill --max-steps --max-results --models --save-files -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'research wait'
-            printf '%s\n' --interval --max-wait --api -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
+            printf '%s\n' --interval --max-wait --api --save-files -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'research status'
             printf '%s\n' --api -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'research cancel'
@@ -135,6 +135,12 @@ complete -c perplex -n '__perplex_at \'\'' -l cid -x -d 'Continue the conversati
 complete -c perplex -n '__perplex_at \'\'' -s m -l model -x -a 'sonar sonar-pro sonar-reasoning-pro sonar-deep-research' -d 'Model [model]: without it the agent API uses preset fast, --api cha...'
 complete -c perplex -n '__perplex_at \'\'' -l api -x -a 'chat agent' -d 'Protocol [api]: agent (/v1/agent), the default: Perplexity\'s replac...'
 complete -c perplex -n '__perplex_at \'\'' -l preset -x -d 'Agent API preset [preset]: fast (the default), low, medium, high or...'
+complete -c perplex -n '__perplex_at \'\'' -l tool -x -a 'fetch_url finance_search people_search sandbox' -d 'Agent API only: offer this tool too; repeatable [tools]: fetch_url,...'
+complete -c perplex -n '__perplex_at \'\'' -l skill -x -a 'office office/pdf office/docx office/pptx office/xlsx' -d 'Agent API only: a built-in skill, run in the sandbox; repeatable [s...'
+complete -c perplex -n '__perplex_at \'\'' -l max-steps -x -d 'Agent API only: most steps of the run, 1..100 [max_steps]; a named...'
+complete -c perplex -n '__perplex_at \'\'' -l max-results -x -d 'Agent API only: results per web search, 1..50 [tools: web_search.ma...'
+complete -c perplex -n '__perplex_at \'\'' -l models -x -d 'Agent API only: fallback chain of up to 5 provider/model names, tri...'
+complete -c perplex -n '__perplex_at \'\'' -l save-files -r -F -d 'Agent API only: download the files the run delivers into DIR (creat...'
 complete -c perplex -n '__perplex_at \'\'' -s s -l system -x -d 'System message [messages]'
 complete -c perplex -n '__perplex_at \'\'' -l max-tokens -x -d 'Longest answer in tokens [max_tokens], > 0; on the agent API [max_o...'
 complete -c perplex -n '__perplex_at \'\'' -l temperature -x -d 'Randomness 0..2 [temperature]'
@@ -185,6 +191,12 @@ complete -c perplex -n '__perplex_at \'ask\'' -l cid -x -d 'Continue the convers
 complete -c perplex -n '__perplex_at \'ask\'' -s m -l model -x -a 'sonar sonar-pro sonar-reasoning-pro sonar-deep-research' -d 'Model [model]: without it the agent API uses preset fast, --api cha...'
 complete -c perplex -n '__perplex_at \'ask\'' -l api -x -a 'chat agent' -d 'Protocol [api]: agent (/v1/agent), the default: Perplexity\'s replac...'
 complete -c perplex -n '__perplex_at \'ask\'' -l preset -x -d 'Agent API preset [preset]: fast (the default), low, medium, high or...'
+complete -c perplex -n '__perplex_at \'ask\'' -l tool -x -a 'fetch_url finance_search people_search sandbox' -d 'Agent API only: offer this tool too; repeatable [tools]: fetch_url,...'
+complete -c perplex -n '__perplex_at \'ask\'' -l skill -x -a 'office office/pdf office/docx office/pptx office/xlsx' -d 'Agent API only: a built-in skill, run in the sandbox; repeatable [s...'
+complete -c perplex -n '__perplex_at \'ask\'' -l max-steps -x -d 'Agent API only: most steps of the run, 1..100 [max_steps]; a named...'
+complete -c perplex -n '__perplex_at \'ask\'' -l max-results -x -d 'Agent API only: results per web search, 1..50 [tools: web_search.ma...'
+complete -c perplex -n '__perplex_at \'ask\'' -l models -x -d 'Agent API only: fallback chain of up to 5 provider/model names, tri...'
+complete -c perplex -n '__perplex_at \'ask\'' -l save-files -r -F -d 'Agent API only: download the files the run delivers into DIR (creat...'
 complete -c perplex -n '__perplex_at \'ask\'' -s s -l system -x -d 'System message [messages]'
 complete -c perplex -n '__perplex_at \'ask\'' -l max-tokens -x -d 'Longest answer in tokens [max_tokens], > 0; on the agent API [max_o...'
 complete -c perplex -n '__perplex_at \'ask\'' -l temperature -x -d 'Randomness 0..2 [temperature]'
@@ -236,6 +248,12 @@ complete -c perplex -n '__perplex_at \'chat\'' -l cid -x -d 'Continue the conver
 complete -c perplex -n '__perplex_at \'chat\'' -s m -l model -x -a 'sonar sonar-pro sonar-reasoning-pro sonar-deep-research' -d 'Model [model]: without it the agent API uses preset fast, --api cha...'
 complete -c perplex -n '__perplex_at \'chat\'' -l api -x -a 'chat agent' -d 'Protocol [api]: agent (/v1/agent), the default: Perplexity\'s replac...'
 complete -c perplex -n '__perplex_at \'chat\'' -l preset -x -d 'Agent API preset [preset]: fast (the default), low, medium, high or...'
+complete -c perplex -n '__perplex_at \'chat\'' -l tool -x -a 'fetch_url finance_search people_search sandbox' -d 'Agent API only: offer this tool too; repeatable [tools]: fetch_url,...'
+complete -c perplex -n '__perplex_at \'chat\'' -l skill -x -a 'office office/pdf office/docx office/pptx office/xlsx' -d 'Agent API only: a built-in skill, run in the sandbox; repeatable [s...'
+complete -c perplex -n '__perplex_at \'chat\'' -l max-steps -x -d 'Agent API only: most steps of the run, 1..100 [max_steps]; a named...'
+complete -c perplex -n '__perplex_at \'chat\'' -l max-results -x -d 'Agent API only: results per web search, 1..50 [tools: web_search.ma...'
+complete -c perplex -n '__perplex_at \'chat\'' -l models -x -d 'Agent API only: fallback chain of up to 5 provider/model names, tri...'
+complete -c perplex -n '__perplex_at \'chat\'' -l save-files -r -F -d 'Agent API only: download the files the run delivers into DIR (creat...'
 complete -c perplex -n '__perplex_at \'chat\'' -s s -l system -x -d 'System message [messages]'
 complete -c perplex -n '__perplex_at \'chat\'' -l max-tokens -x -d 'Longest answer in tokens [max_tokens], > 0; on the agent API [max_o...'
 complete -c perplex -n '__perplex_at \'chat\'' -l temperature -x -d 'Randomness 0..2 [temperature]'
@@ -293,6 +311,11 @@ complete -c perplex -n '__perplex_at \'batch\'' -s f -l format -x -a 'ndjson' -d
 complete -c perplex -n '__perplex_at \'batch\'' -s m -l model -x -a 'sonar sonar-pro sonar-reasoning-pro sonar-deep-research' -d 'Model [model]: without it the agent API uses preset fast, --api cha...'
 complete -c perplex -n '__perplex_at \'batch\'' -l api -x -a 'chat agent' -d 'Protocol [api]: agent (/v1/agent), the default: Perplexity\'s replac...'
 complete -c perplex -n '__perplex_at \'batch\'' -l preset -x -d 'Agent API preset [preset]: fast (the default), low, medium, high or...'
+complete -c perplex -n '__perplex_at \'batch\'' -l tool -x -a 'fetch_url finance_search people_search sandbox' -d 'Agent API only: offer this tool too; repeatable [tools]: fetch_url,...'
+complete -c perplex -n '__perplex_at \'batch\'' -l skill -x -a 'office office/pdf office/docx office/pptx office/xlsx' -d 'Agent API only: a built-in skill, run in the sandbox; repeatable [s...'
+complete -c perplex -n '__perplex_at \'batch\'' -l max-steps -x -d 'Agent API only: most steps of the run, 1..100 [max_steps]; a named...'
+complete -c perplex -n '__perplex_at \'batch\'' -l max-results -x -d 'Agent API only: results per web search, 1..50 [tools: web_search.ma...'
+complete -c perplex -n '__perplex_at \'batch\'' -l models -x -d 'Agent API only: fallback chain of up to 5 provider/model names, tri...'
 complete -c perplex -n '__perplex_at \'batch\'' -s s -l system -x -d 'System message [messages]'
 complete -c perplex -n '__perplex_at \'batch\'' -l max-tokens -x -d 'Longest answer in tokens [max_tokens], > 0; on the agent API [max_o...'
 complete -c perplex -n '__perplex_at \'batch\'' -l temperature -x -d 'Randomness 0..2 [temperature]'
@@ -405,6 +428,11 @@ complete -c perplex -n '__perplex_at \'research submit\'' -l idempotency-key -x 
 complete -c perplex -n '__perplex_at \'research submit\'' -s m -l model -x -a 'sonar sonar-pro sonar-reasoning-pro sonar-deep-research' -d 'Model [model]: without it the agent API uses preset fast, --api cha...'
 complete -c perplex -n '__perplex_at \'research submit\'' -l api -x -a 'chat agent' -d 'Protocol [api]: agent (/v1/agent), the default: Perplexity\'s replac...'
 complete -c perplex -n '__perplex_at \'research submit\'' -l preset -x -d 'Agent API preset [preset]: fast (the default), low, medium, high or...'
+complete -c perplex -n '__perplex_at \'research submit\'' -l tool -x -a 'fetch_url finance_search people_search sandbox' -d 'Agent API only: offer this tool too; repeatable [tools]: fetch_url,...'
+complete -c perplex -n '__perplex_at \'research submit\'' -l skill -x -a 'office office/pdf office/docx office/pptx office/xlsx' -d 'Agent API only: a built-in skill, run in the sandbox; repeatable [s...'
+complete -c perplex -n '__perplex_at \'research submit\'' -l max-steps -x -d 'Agent API only: most steps of the run, 1..100 [max_steps]; a named...'
+complete -c perplex -n '__perplex_at \'research submit\'' -l max-results -x -d 'Agent API only: results per web search, 1..50 [tools: web_search.ma...'
+complete -c perplex -n '__perplex_at \'research submit\'' -l models -x -d 'Agent API only: fallback chain of up to 5 provider/model names, tri...'
 complete -c perplex -n '__perplex_at \'research submit\'' -s s -l system -x -d 'System message [messages]'
 complete -c perplex -n '__perplex_at \'research submit\'' -l max-tokens -x -d 'Longest answer in tokens [max_tokens], > 0; on the agent API [max_o...'
 complete -c perplex -n '__perplex_at \'research submit\'' -l temperature -x -d 'Randomness 0..2 [temperature]'
@@ -453,6 +481,12 @@ complete -c perplex -n '__perplex_at \'research run\'' -l max-wait -x -d 'Give u
 complete -c perplex -n '__perplex_at \'research run\'' -s m -l model -x -a 'sonar sonar-pro sonar-reasoning-pro sonar-deep-research' -d 'Model [model]: without it the agent API uses preset fast, --api cha...'
 complete -c perplex -n '__perplex_at \'research run\'' -l api -x -a 'chat agent' -d 'Protocol [api]: agent (/v1/agent), the default: Perplexity\'s replac...'
 complete -c perplex -n '__perplex_at \'research run\'' -l preset -x -d 'Agent API preset [preset]: fast (the default), low, medium, high or...'
+complete -c perplex -n '__perplex_at \'research run\'' -l tool -x -a 'fetch_url finance_search people_search sandbox' -d 'Agent API only: offer this tool too; repeatable [tools]: fetch_url,...'
+complete -c perplex -n '__perplex_at \'research run\'' -l skill -x -a 'office office/pdf office/docx office/pptx office/xlsx' -d 'Agent API only: a built-in skill, run in the sandbox; repeatable [s...'
+complete -c perplex -n '__perplex_at \'research run\'' -l max-steps -x -d 'Agent API only: most steps of the run, 1..100 [max_steps]; a named...'
+complete -c perplex -n '__perplex_at \'research run\'' -l max-results -x -d 'Agent API only: results per web search, 1..50 [tools: web_search.ma...'
+complete -c perplex -n '__perplex_at \'research run\'' -l models -x -d 'Agent API only: fallback chain of up to 5 provider/model names, tri...'
+complete -c perplex -n '__perplex_at \'research run\'' -l save-files -r -F -d 'Agent API only: download the files the run delivers into DIR (creat...'
 complete -c perplex -n '__perplex_at \'research run\'' -s s -l system -x -d 'System message [messages]'
 complete -c perplex -n '__perplex_at \'research run\'' -l max-tokens -x -d 'Longest answer in tokens [max_tokens], > 0; on the agent API [max_o...'
 complete -c perplex -n '__perplex_at \'research run\'' -l temperature -x -d 'Randomness 0..2 [temperature]'
@@ -501,6 +535,7 @@ complete -c perplex -n '__perplex_at \'research run\'' -s h -l help -d 'Show thi
 complete -c perplex -n '__perplex_at \'research wait\'' -l interval -x -d 'Seconds before the first poll (default 1, on --api chat 5); later p...'
 complete -c perplex -n '__perplex_at \'research wait\'' -l max-wait -x -d 'Give up waiting after S seconds (exit 7; the research goes on)'
 complete -c perplex -n '__perplex_at \'research wait\'' -l api -x -a 'chat agent' -d 'Protocol [api]: agent (/v1/agent), the default: Perplexity\'s replac...'
+complete -c perplex -n '__perplex_at \'research wait\'' -l save-files -r -F -d 'Agent API only: download the files the run delivers into DIR (creat...'
 complete -c perplex -n '__perplex_at \'research wait\'' -s f -l format -x -a 'text ndjson json' -d 'Output: text, ndjson or json (default text)'
 complete -c perplex -n '__perplex_at \'research wait\'' -l reasoning -l no-reasoning -d 'Show the model\'s reasoning on stderr (--no-reasoning overrides the...'
 complete -c perplex -n '__perplex_at \'research wait\'' -l no-citations -l citations -d 'Do not list the sources after a text answer (--citations overrides...'

@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from ..commandtree import Argument, Command, Option
 
 HEADER = "generated from the perplex command tree by scripts/gen_docs.py; do not edit"
-# Words that go into the scripts unquoted: command, option and value names.
-_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$|^--?[A-Za-z0-9][A-Za-z0-9._-]*$|^[a-z_]+$")
+# Words that go into the scripts unquoted: command, option and value names ("/" is no
+# special character to bash, zsh or fish: office/docx, provider/model).
+_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+/-]*$|^--?[A-Za-z0-9][A-Za-z0-9._-]*$|^[a-z_]+$")
 
 
 @dataclass(frozen=True)

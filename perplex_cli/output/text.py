@@ -1,7 +1,7 @@
 """text: the answer as it arrives, then a blank line and the numbered sources.
 
 After the sources come the related questions and the images, when the request asked for
-them (--related-questions, --images). The answer's own trailing blank lines are dropped,
+them (--related-questions, --images), and the files an agent run delivered. The answer's own trailing blank lines are dropped,
 so that one blank line always separates it from what follows.
 """
 
@@ -51,6 +51,10 @@ class TextFormatter:
         self.write_end(sources(acc.metadata) if self.citations and error is None else [])
         asked = {k: v for k, v in acc.metadata.items() if k in self.extras}
         extras = extra_lines(asked) if error is None else ""
+        if error is None and (files := getattr(acc, "files", None)):  # agent runs only
+            from ..agent_items import files_lines
+
+            extras += files_lines(files)
         if extras:
             self.out.write(extras)
             self.out.flush()
