@@ -32,7 +32,7 @@ _MARKER = re.compile(r"(?<!\\)\[(\d{1,3})\](?!\()")
 _CODE_SPAN = re.compile(r"(`+).*?\1")
 _REFERENCE = re.compile(r"&(?:#[xX]([0-9a-fA-F]{1,6})|#([0-9]{1,7})|(lrm|rlm));")
 _NAMED = {"lrm": "\u200e", "rlm": "\u200f"}  # the HTML5 names of a control
-IMPORT_AFTER = 0.05  # seconds of waiting for the answer before rich is imported anyway
+IMPORT_AFTER = 0.1  # seconds of waiting for the answer before rich is imported anyway
 
 
 def link_citations(markdown: str, urls: list[str]) -> str:
