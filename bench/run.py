@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import agent_shapes
+from first_token import case_first_token
 from harness import APIS, CURL, PYTHON, ROOT, Bench, Sample, first_seen
 from report import Report, Row, load, machine, med, ms, table, with_cpu
 from server import RECORDING_NAMES, RECORDINGS, paced_token, synthetic_answer
@@ -384,6 +385,7 @@ CASES = {
     "3": lambda b, c, r: case_recording(b, c, r, "3 largest", "largest", "whole"),
     "4": case_stream,  # throughput and memory (cases 4 and 5) share their runs
     "6": case_latency,
+    "7": case_first_token,
 }
 
 
@@ -393,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="one small run per case; mechanisms only"
     )
     parser.add_argument("--runs", type=int, default=5, help="measured runs per client (default 5)")
-    parser.add_argument("--only", default="", help="comma-separated cases: 1,2,3,4 (with 5),6")
+    parser.add_argument("--only", default="", help="comma-separated cases: 1,2,3,4 (with 5),6,7")
     parser.add_argument(
         "--api", choices=APIS, action="append", help="the streaming cases' API (default: both)"
     )
@@ -404,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     mode = (
         "--quick: mechanisms asserted, timings shown only"
         if cfg.quick
-        else f"medians of {cfg.runs} runs after a warm-up ({cfg.runs * SHORT_FACTOR} for cases 1-3)"
+        else f"medians of {cfg.runs} runs after a warm-up ({cfg.runs * SHORT_FACTOR} for cases 1-3, 7)"
     )
     print(f"perplex benchmark, {datetime.date.today()}, {machine()}, {load()}; {mode}", flush=True)
     bench = Bench()

@@ -9,7 +9,8 @@ import typer.main
 from click_default_group import DefaultGroup  # type: ignore[import-untyped]
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
-from .suggest import did_you_mean
+from .routing import command_first, positionals
+from .suggest import closest, did_you_mean
 
 
 class HelpfulArgument(TyperArgument):
@@ -40,7 +41,13 @@ class SuggestOnceGroup(TyperGroup):
     """typer's group, saying "Did you mean" once, by the rule of suggest.py.
 
     click and typer each add a suggestion to an unknown subcommand (twice the same line).
+    The first word that is neither an option nor an option's value names the subcommand,
+    as at the root: the options before it are moved after it (`perplex research -f json
+    list` runs `research list -f json`), so that a typo is told as one wherever it stands.
     """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, self.subcommand_first(ctx, args))
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
@@ -50,6 +57,30 @@ class SuggestOnceGroup(TyperGroup):
             hint = did_you_mean(name, self.list_commands(ctx))
             raise click.UsageError(f"No such command {name!r}.{hint}", ctx)
         return click.Group.resolve_command(self, ctx, args)
+
+    def subcommand_first(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """`args` with the first word first, when it names the subcommand (or a typo of one)."""
+        if ctx.resilient_parsing or not args or not args[0].startswith("-"):
+            return args  # completing, or the word is first already (or there is none)
+        own = self._own_options(ctx)
+        values = {
+            name
+            for command in self.commands.values()
+            for param in command.params
+            if isinstance(param, click.Option) and not param.is_flag and not param.count
+            for name in param.opts
+        }
+        words, end = positionals(args, lambda name: name not in own and name in values)
+        if not words or words[0] >= end or not self.names_subcommand(ctx, args[words[0]]):
+            return args
+        return command_first(args, words[0], own)
+
+    def names_subcommand(self, ctx: click.Context, word: str) -> bool:
+        """Whether `word`, the first word, is meant as the subcommand: always, here."""
+        return True
+
+    def _own_options(self, ctx: click.Context) -> set[str]:
+        return {name for p in self.get_params(ctx) for name in (*p.opts, *p.secondary_opts)}
 
 
 # typer builds every argument, command and group through these names: from here on, these.
@@ -62,8 +93,8 @@ class DefaultCommandGroup(DefaultGroup, SuggestOnceGroup):  # type: ignore[misc]
     """Runs `default_command` when the first word is not a subcommand, or there is none.
 
     A first word a keystroke or two from a subcommand is a usage error, not a word for the
-    default command (`perplex logs lst`); the root leaves that to routing.py, where a
-    question of several words may start with one.
+    default command (`perplex logs lst`, `perplex logs -n 5 lst`); the root leaves that to
+    routing.py, where a question of several words may start with one.
     """
 
     suggest_typos = True
@@ -76,6 +107,7 @@ class DefaultCommandGroup(DefaultGroup, SuggestOnceGroup):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        args = self.subcommand_first(ctx, args)
         if ctx.resilient_parsing and not args:
             # Completing the first word: offer the command names, not the default's arguments.
             return TyperGroup.parse_args(self, ctx, args)
@@ -89,5 +121,8 @@ class DefaultCommandGroup(DefaultGroup, SuggestOnceGroup):  # type: ignore[misc]
             args = [str(self.default_cmd_name), *args]
         return super().parse_args(ctx, args)
 
-    def _own_options(self, ctx: click.Context) -> set[str]:
-        return {name for p in self.get_params(ctx) for name in (*p.opts, *p.secondary_opts)}
+    def names_subcommand(self, ctx: click.Context, word: str) -> bool:
+        """A subcommand's name, or a typo of one to be told as such; else a word for the
+        default command."""
+        commands = self.list_commands(ctx)
+        return word in commands or (self.suggest_typos and bool(closest(word, commands)))

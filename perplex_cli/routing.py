@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, get_args
 
 import typer
@@ -45,12 +45,7 @@ def route(app: typer.Typer, args: list[str], names: list[str]) -> list[str]:
     word = args[at]
     keep = [a for a in args[:at] if a in ROOT_OWN]
     if word in names:
-        if at == 0:
-            return args
-        moved = [a for a in args[:at] if a not in ROOT_OWN]
-        rest = args[at + 1 :]
-        cut = rest.index("--") if "--" in rest else len(rest)
-        return [*keep, word, *rest[:cut], *moved, *rest[cut:]]
+        return command_first(args, at, ROOT_OWN)
     if word == "version" and len(words) == 1:
         return [*keep, "--version"]
     following = [args[i] for i in words[1:]]
@@ -64,6 +59,18 @@ def route(app: typer.Typer, args: list[str], names: list[str]) -> list[str]:
             hint=f"to ask it as a question: perplex ask {' '.join(args[i] for i in words)}",
         )
     return args
+
+
+def command_first(args: list[str], at: int, own: Collection[str]) -> list[str]:
+    """`args` with the word at `at` first and the options before it after its own words
+    (before a '--'), but for the group's `own` options, which stay before it."""
+    if at == 0:
+        return args
+    keep = [a for a in args[:at] if a in own]
+    moved = [a for a in args[:at] if a not in own]
+    rest = args[at + 1 :]
+    cut = rest.index("--") if "--" in rest else len(rest)
+    return [*keep, args[at], *rest[:cut], *moved, *rest[cut:]]
 
 
 def _leads_words(word: str, names: list[str]) -> bool:

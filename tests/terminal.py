@@ -100,11 +100,30 @@ def lines(data: bytes) -> bytes:
     return data.replace(b"\r\n", b"\n")
 
 
+def drafted(out: bytes) -> tuple[bytes, bytes]:
+    """A rendered answer's terminal bytes cut where rendering begins: the text shown as it
+    came while the renderer was not ready (with no escape sequence: it is neutralised), and
+    the rest, from the draft's erasure on."""
+    at = out.find(b"\x1b")
+    return (out, b"") if at < 0 else (out[:at], out[at:])
+
+
 class TmuxScreen:
-    """One command in a detached tmux session of a fixed size; read what its screen shows."""
+    """One command in a detached tmux session of a fixed size; read what its screen shows.
+
+    The command is `perplex ARGS`, or `program` (an argv) when given; with `record`, every
+    byte the pane receives is also written to that file, from the command's start.
+    """
 
     def __init__(
-        self, tmp: Path, args: list[str], env: dict[str, str], size: tuple[int, int] = (40, 100)
+        self,
+        tmp: Path,
+        args: list[str],
+        env: dict[str, str],
+        size: tuple[int, int] = (40, 100),
+        *,
+        program: list[str] | None = None,
+        record: Path | None = None,
     ):
         if shutil.which("tmux") is None:
             if os.environ.get("CI"):
@@ -115,14 +134,19 @@ class TmuxScreen:
         exports = "".join(
             f"export {k}={shlex.quote(v)}\n" for k, v in env.items() if k.isidentifier()
         )
-        command = shlex.join([sys.executable, "-m", "perplex_cli", *args])
+        command = shlex.join(program or [sys.executable, "-m", "perplex_cli", *args])
+        go = tmp / "recording"
+        wait = f"while [ ! -e {shlex.quote(str(go))} ]; do sleep 0.01; done\n" if record else ""
         # The server's own environment reaches the pane: keep the test process's COLUMNS out.
         script.write_text(
-            f'unset COLUMNS LINES\n{exports}cd {shlex.quote(str(ROOT))}\n{command}\necho "[exit $?]"\nsleep 60\n'
+            f'unset COLUMNS LINES\n{exports}cd {shlex.quote(str(ROOT))}\n{wait}{command}\necho "[exit $?]"\nsleep 60\n'
         )
         self._tmux(
             "new-session", "-d", "-x", str(size[1]), "-y", str(size[0]), "-s", "t", f"sh {script}"
         )
+        if record:
+            self._tmux("pipe-pane", "-t", "t", f"cat > {shlex.quote(str(record))}")
+            go.touch()
 
     def _tmux(self, *args: str) -> str:
         out = subprocess.run(

@@ -3,7 +3,8 @@
 --quick asserts what does not depend on the machine's speed, on the Agent API (the
 default) and on chat completions alike: no heavy import at start-up, each event on stdout
 before the next is sent (chunked, close-delimited, gzip), memory that does not grow with
-the number of chunks, the right output, and no collapse in events per second against the
+the number of chunks, the right output, the rendered answer's first text on a terminal
+before rich is imported, and no collapse in events per second against the
 floor script speaking the same protocol (a quarter of it: quadratic work or re-parsing,
 not noise).
 """
@@ -22,6 +23,7 @@ PER_API = (
     "4 throughput",
     "5 memory",
     "6 latency",
+    "7 first token",
 )
 
 

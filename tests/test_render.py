@@ -7,9 +7,10 @@ import re
 import pytest
 from replay import Reply
 from streams import answer, sse
-from terminal import TmuxScreen, lines, on_terminal, terminal_env
+from terminal import TmuxScreen, drafted, lines, on_terminal, terminal_env
 
-from perplex_cli.output.render import Block, Blocks, link_citations, preview, safe_url
+from perplex_cli.output.blocks import Block, Blocks
+from perplex_cli.output.render import link_citations, preview, safe_url
 
 pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
 
@@ -71,7 +72,8 @@ def test_render_with_stdout_piped_and_stderr_on_a_terminal_is_still_plain(markdo
 def test_render_on_a_terminal_draws_markdown_and_links_citations(markdown, env):
     run = on_terminal("--render", "q", stderr_tty=False)
     assert run.code == 0, run.err
-    out = run.out
+    draft, out = drafted(run.out)
+    assert MARKDOWN.encode().startswith(lines(draft).removesuffix(b"\r"))
     assert b"**aligned" not in out and b"# Magnets" not in out and b"```" not in out
     assert re.search(rb"\x1b\[[0-9;]*1[0-9;]*maligned electron spins", out), "bold is not drawn"
     # [1] in the prose is an OSC 8 hyperlink to the first citation; the one in code is not.
@@ -109,7 +111,8 @@ def test_render_screen_shows_formatted_text_while_streaming_and_once_at_the_end(
     )
     tmux = TmuxScreen(tmp_path, ["--render", "q"], terminal_env())
     try:
-        during = tmux.wait_for("nickel")
+        # Drawn rendered, once rich is ready, even while no more text comes.
+        during = tmux.wait_for("• Ferromagnets: iron, nickel")
         assert "That is all" not in during  # the second half has not been sent yet
         assert "Magnets" in during and "# Magnets" not in during
         assert "aligned electron spins [1]" in during and "**" not in during
@@ -335,9 +338,10 @@ def test_into_a_pipe_the_answer_is_the_raw_text_whatever_the_render_flags(markdo
 def test_the_answer_is_rendered_on_a_terminal_without_any_flag(markdown, env):
     run = on_terminal("q", stderr_tty=False)
     assert run.code == 0, run.err
-    assert b"**aligned" not in run.out and b"# Magnets" not in run.out
-    assert re.search(rb"\x1b\[[0-9;]*1[0-9;]*maligned electron spins", run.out)
-    assert re.search(rb"\[1\] \x1b\]8;[^;]*;https://en\.wikipedia\.org/wiki/Magnet\x1b\\", run.out)
+    out = drafted(run.out)[1]
+    assert b"**aligned" not in out and b"# Magnets" not in out
+    assert re.search(rb"\x1b\[[0-9;]*1[0-9;]*maligned electron spins", out)
+    assert re.search(rb"\[1\] \x1b\]8;[^;]*;https://en\.wikipedia\.org/wiki/Magnet\x1b\\", out)
 
 
 @pytest.mark.parametrize("how", ["--plain", "--no-render", "config"])

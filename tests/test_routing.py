@@ -169,3 +169,49 @@ def test_a_routed_start_still_builds_only_the_command_it_runs(args, runs):
     routed = route(app, args, command_names(app))
     built = list(command_for(app, routed).commands)
     assert built == [runs] if runs else len(built) > 1  # help: the listing of every command
+
+
+# Options before a group's subcommand: the first word that is no option or option value is
+# the subcommand, as at the root; each line pairs a command line with its plain form.
+OPTIONS_FIRST_TYPOS = [
+    (["logs", "-n", "5", "lst"], ["logs", "lst"]),
+    (["logs", "-n5", "lst"], ["logs", "lst"]),
+    (["logs", "--limit=5", "-f", "json", "lst"], ["logs", "lst"]),
+    (["-f", "json", "logs", "-n", "5", "lst"], ["logs", "lst"]),
+    (["key", "-f", "json", "stauts"], ["key", "stauts"]),
+    (["config", "--all", "lst"], ["config", "lst"]),
+    (["config", "-f", "json", "lst"], ["config", "lst"]),
+    (["research", "-f", "json", "lst"], ["research", "lst"]),
+    (["research", "--api", "agent", "stauts", "ID"], ["research", "stauts"]),
+]
+
+
+@pytest.mark.parametrize("args,plain", OPTIONS_FIRST_TYPOS, ids=" ".join)
+def test_options_before_a_mistyped_subcommand_change_nothing_in_its_error(server, cli, args, plain):
+    expected = cli(*plain)
+    result = cli(*args)
+    assert (result.code, expected.code) == (2, 2)
+    assert result.stderr == expected.stderr
+    assert result.stderr.count("Did you mean") == 1
+    assert server.requests == []
+
+
+OPTIONS_FIRST = [
+    (["logs", "-n", "1", "-f", "json", "list"], ["logs", "list", "-n", "1", "-f", "json"]),
+    (["logs", "-f", "json", "search", "fine"], ["logs", "search", "fine", "-f", "json"]),
+    (["logs", "-n", "1", "-f", "json"], ["logs", "list", "-n", "1", "-f", "json"]),
+    (["key", "-f", "json", "status"], ["key", "status", "-f", "json"]),
+    (["config", "--all", "list"], ["config", "list", "--all"]),
+    (["research", "-f", "json", "list"], ["research", "list", "-f", "json"]),
+]
+
+
+@pytest.mark.parametrize("args,plain", OPTIONS_FIRST, ids=" ".join)
+def test_options_before_a_subcommand_go_to_it(server, cli, args, plain):
+    server.reply(Reply(body=sse(*answer("fine"))))
+    assert cli("--api", "chat", "q").code == 0  # something in the log to list and find
+    expected = cli(*plain)
+    result = cli(*args)
+    assert (result.code, expected.code) == (0, 0), result.stderr
+    assert (result.stdout, result.stderr) == (expected.stdout, expected.stderr)
+    assert result.stdout.strip()

@@ -1,24 +1,24 @@
 """--render: the answer as formatted Markdown on a terminal, while it streams.
 
-The answer is cut into Markdown blocks (`Blocks`). A block is finished at a blank line
-outside a code fence: it is printed once, for good. Only the block still growing is
-redrawn, in a transient live region below the finished ones, so nothing is printed twice
-and the region never grows past the screen (a live view cannot redraw lines that have
-scrolled away): a block that would is cut at a line break. Text is neutralised before rich
-sees it, since rich passes escape sequences through; so are the HTML character references
-that Markdown would decode into a control (`&#x202E;`, `&rlm;`): they are shown as the
-neutraliser shows that character (`<U+202E>`), also inside code. Citation markers `[n]` and the
-sources become OSC 8 hyperlinks. rich is imported here only, and only under --render
-with a styled stdout (`style.py` decides).
-"""
+The answer is cut into Markdown blocks (output/blocks.py): a finished block is printed
+once, for good; only the block still growing is redrawn, in a transient live region below
+the finished ones, so nothing is printed twice. Text that comes before rich is imported is
+shown as it came, then drawn again rendered (output/draft.py). Text is neutralised before
+rich sees it, since rich passes escape sequences through; so are the HTML character
+references that Markdown would decode into a control (`&#x202E;`, `&rlm;`): they are shown
+as the neutraliser shows that character (`<U+202E>`), also inside code. Citation markers
+`[n]` and the sources become OSC 8 hyperlinks. rich is imported here only, and only under
+--render with a styled stdout (`style.py` decides)."""
 
 from __future__ import annotations
 
 import re
-from typing import IO, TYPE_CHECKING, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ..style import neutralise
+from .blocks import FENCE, Block, Blocks
+from .draft import Draft
 from .text import TextFormatter
 
 if TYPE_CHECKING:
@@ -28,99 +28,11 @@ if TYPE_CHECKING:
     from rich.live import Live
     from rich.segment import Segment
 
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _MARKER = re.compile(r"(?<!\\)\[(\d{1,3})\](?!\()")
 _CODE_SPAN = re.compile(r"(`+).*?\1")
 _REFERENCE = re.compile(r"&(?:#[xX]([0-9a-fA-F]{1,6})|#([0-9]{1,7})|(lrm|rlm));")
 _NAMED = {"lrm": "\u200e", "rlm": "\u200f"}  # the HTML5 names of a control
-
-
-class Block(NamedTuple):
-    """A finished piece of the answer's Markdown."""
-
-    text: str
-    continues: bool = False  # the rest of a block that was cut: no gap before it
-    cut: bool = False  # the block goes on in the next piece
-
-
-class Blocks:
-    """Streaming Markdown cut into finished blocks and the block still growing."""
-
-    def __init__(self, max_lines: int = 0, width: int = 80) -> None:
-        self.pending = ""  # the growing block
-        self.continues = False  # the growing block is the rest of a block that was cut
-        self.max_lines = max_lines  # cut a growing block taller than this (0: never)
-        self.width = max(width, 20)
-        self._scanned = 0  # length of `pending` already read line by line
-        self._fence = ""  # the fence of the open code block, "" outside one
-        self._fence_line = ""  # the line that opened it, to reopen after a cut
-
-    def feed(self, text: str) -> list[Block]:
-        """Add text; return the blocks it finished."""
-        self.pending += text
-        done: list[Block] = []
-        while True:
-            end = self.pending.find("\n", self._scanned)
-            if end < 0:
-                break
-            line = self.pending[self._scanned : end]
-            self._scanned = end + 1
-            if self._fence:
-                stripped = line.strip()
-                if stripped.startswith(self._fence) and set(stripped) == {self._fence[0]}:
-                    self._fence = ""
-            elif _FENCE.match(line):
-                self._fence = _FENCE.match(line).group(1)  # type: ignore[union-attr]
-                self._fence_line = line
-            elif not line.strip():
-                block = self.pending[: self._scanned].strip("\n")
-                self.pending = self.pending[self._scanned :]
-                self._scanned = 0
-                if block.strip():
-                    done.append(Block(block, self.continues))
-                    self.continues = False
-        if self.max_lines and self._height() > self.max_lines:
-            head = self._cut()
-            if head:
-                done.append(Block(head, self.continues, cut=True))
-                self.continues = True
-        return done
-
-    def flush(self) -> Block:
-        """The growing block, as it stands at the end of the answer."""
-        rest = Block(self.pending.strip("\n"), self.continues)
-        self.pending, self._scanned, self.continues = "", 0, False
-        return rest
-
-    def _height(self) -> int:
-        return sum(1 + len(line) // self.width for line in self.pending.split("\n"))
-
-    def _cut(self) -> str:
-        """Take the complete lines of a block too tall for the live region ("" if none).
-
-        A paragraph that is one long line is cut at its last space instead; a line with no
-        space (or inside a code fence) that alone fills half the region is cut where its
-        last screen line starts, so that redrawing the growing block never costs more than
-        a screen, however long the text runs unbroken.
-        """
-        at = self._scanned
-        if not at and not self._fence:
-            space = self.pending.rstrip().rfind(" ")
-            if space > 0:
-                head, self.pending = self.pending[:space], self.pending[space + 1 :]
-                return head
-        if (len(self.pending) - at) // self.width >= max(self.max_lines // 2, 1):
-            at = len(self.pending) - self.width
-        if not at:
-            return ""
-        head, self.pending = self.pending[:at], self.pending[at:]
-        self._scanned = 0
-        head = head.rstrip("\n")
-        if self._fence:
-            head += "\n" + self._fence
-            self.pending = self._fence_line + "\n" + self.pending
-            self._scanned = len(self._fence_line) + 1
-        return head
+IMPORT_AFTER = 0.1  # seconds of waiting for the answer before rich is imported anyway
 
 
 def link_citations(markdown: str, urls: list[str]) -> str:
@@ -137,7 +49,7 @@ def link_citations(markdown: str, urls: list[str]) -> str:
     out = []
     fence = ""
     for line in markdown.split("\n"):
-        opening = _FENCE.match(line)
+        opening = FENCE.match(line)
         if fence:
             if line.strip().startswith(fence) and set(line.strip()) == {fence[0]}:
                 fence = ""
@@ -157,7 +69,7 @@ def link_citations(markdown: str, urls: list[str]) -> str:
 def preview(block: str) -> str:
     """A growing block with its open `**` or backtick closed, so that it is drawn as it
     will end up (bold, code) rather than showing the marker until the closing one arrives."""
-    if _FENCE.match(block):
+    if FENCE.match(block):
         return block
     outside_code = _CODE_SPAN.sub("", block)
     for marker in ("`", "**"):
@@ -204,22 +116,29 @@ class RenderFormatter(TextFormatter):
         import shutil
         import threading
 
-        # rich takes longer to import than a first token takes to draw: it is imported
-        # while the answer is awaited, so that rendering adds no delay to the first token.
-        self._warming: threading.Thread | None = threading.Thread(target=_import_rich, daemon=True)
-        self._warming.start()
+        # rich takes longer to import than a local server takes to answer. It is imported
+        # in a thread while the answer is awaited, and text that comes before it is ready
+        # is written as a draft (output/draft.py), drawn again rendered as soon as it is.
+        # The import begins with the first text, or once the wait has lasted IMPORT_AFTER
+        # seconds: an answer that comes at once is not slowed by an import competing with
+        # it for the CPU.
+        self._go = threading.Event()
+        self._imported = threading.Event()
+        self._lock = threading.Lock()  # the draft, and drawing: from either thread
+        threading.Thread(target=self._warm, daemon=True).start()
         self._console: Console | None = None
         self.live_allowed = live
         width, height = shutil.get_terminal_size()
         self.blocks = Blocks(max_lines=max(height - 4, 4) if live else 0, width=width)
+        # Erasing the draft moves the cursor: only where the live region may.
+        self._draft = Draft(out, width, self.blocks.max_lines) if live else None
         self.urls: list[str] = []
         self._live: Live | None = None
         self._printed = False
 
     @property
     def console(self) -> Console:
-        """The rich console on `out` (made once the imports begun at the start are done:
-        two threads importing the same modules at once could see them half done)."""
+        """The rich console on `out`."""
         if self._console is None:
             self._ready()
             from rich.console import Console
@@ -229,11 +148,25 @@ class RenderFormatter(TextFormatter):
             )
         return self._console
 
+    def _warm(self) -> None:
+        """Import rich; then, if a draft is on the screen, draw its text rendered."""
+        self._go.wait(IMPORT_AFTER)
+        try:
+            _import_rich()
+        finally:
+            self._imported.set()
+        with self._lock:
+            if self._draft is not None and self._draft.text:
+                try:
+                    self._draw(self._take_draft())
+                except OSError:
+                    pass  # the terminal is gone: the answer's next write reports it
+
     def _ready(self) -> None:
-        """Wait for the imports begun at the start: before any rich import of this thread."""
-        if self._warming is not None:
-            self._warming.join()
-            self._warming = None
+        """Wait for the import: before any rich import of this thread (two threads importing
+        the same modules at once could see them half done)."""
+        self._go.set()
+        self._imported.wait()
 
     def chunk(self, raw: dict[str, Any], update: Any) -> None:
         citations = raw.get("citations")
@@ -243,33 +176,58 @@ class RenderFormatter(TextFormatter):
 
     def write_answer(self, text: str) -> None:
         self._last = text[-1]
+        text = neutralise(text)
+        with self._lock:
+            if self._draft is not None:
+                if not self._imported.is_set() and self._draft.fits(text):
+                    self._draft.write(text)
+                    self._go.set()
+                    return
+                text = self._take_draft() + text
+            self._draw(text)
+
+    def _take_draft(self) -> str:
+        """Rendering takes over from the draft, once rich is imported: the draft is erased
+        (its text is drawn rendered right after); its text."""
+        assert self._draft is not None
         self._ready()
-        for block in self.blocks.feed(neutralise(text)):
-            self._print(block)
+        draft, self._draft = self._draft, None
+        return draft.erase()
+
+    def write_end(self, listed: list[tuple[str, str]]) -> None:
+        with self._lock:
+            if self._draft is not None:
+                self._feed(self._take_draft())
+            self._ready()
+            if self._live is not None:
+                self._live.stop()  # transient: the growing block's region is erased
+                self._live = None
+            rest = self.blocks.flush()
+            if rest.text.strip():
+                self._print(rest)
+            if listed:
+                from rich.text import Text
+
+                self.console.print()
+                for n, (title, url) in enumerate(listed, 1):
+                    link = safe_url(url)
+                    line = Text(f"[{n}] ")
+                    if title:
+                        line.append(neutralise(title), style=f"bold link {link}")
+                        line.append(" - ")
+                    line.append(neutralise(url), style=f"dim link {link}")
+                    self.console.print(line, soft_wrap=True)
+            self.out.flush()
+
+    def _draw(self, text: str) -> None:
+        """Add text to the answer: print the blocks it finishes, redraw the growing one."""
+        self._feed(text)
         if self.live_allowed:
             self._redraw()
 
-    def write_end(self, listed: list[tuple[str, str]]) -> None:
-        self._ready()
-        if self._live is not None:
-            self._live.stop()  # transient: the growing block's region is erased
-            self._live = None
-        rest = self.blocks.flush()
-        if rest.text.strip():
-            self._print(rest)
-        if listed:
-            from rich.text import Text
-
-            self.console.print()
-            for n, (title, url) in enumerate(listed, 1):
-                link = safe_url(url)
-                line = Text(f"[{n}] ")
-                if title:
-                    line.append(neutralise(title), style=f"bold link {link}")
-                    line.append(" - ")
-                line.append(neutralise(url), style=f"dim link {link}")
-                self.console.print(line, soft_wrap=True)
-        self.out.flush()
+    def _feed(self, text: str) -> None:
+        for block in self.blocks.feed(text):
+            self._print(block)
 
     def _markdown(self, block: Block) -> RenderableType:
         from rich.markdown import Markdown
