@@ -92,7 +92,7 @@ def measure(
 def commands(bench: Bench) -> set[str]:
     """The command names perplex has in this checkout (some land with other issues)."""
     code = (
-        "import click; from typer.main import get_command; from perplex_cli.cli import app\n"
+        "import click; from typer.main import get_command; from perplex_cli.cli.app import app\n"
         "group = get_command(app)\n"
         "print(' '.join(group.list_commands(click.Context(group))))"
     )

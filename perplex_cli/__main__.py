@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run perplex; never returns."""
-    from . import signals
+    from perplex_cli import signals
 
     _plug_closed_descriptors()
     signals.install()
@@ -73,15 +73,16 @@ def run(args: list[str]) -> int:
     """Run the command line and return the exit status."""
     import click
 
-    from . import debug, signals
-    from .errors import Declined, Interrupted, PerplexError, PipeClosed
+    from perplex_cli import signals
+    from perplex_cli.errors import Declined, Interrupted, PerplexError, PipeClosed
+    from perplex_cli.transport import debug
 
     debug.set_enabled(False)  # --debug switches it on while argv is parsed
     try:
         _refuse_undecodable(args)
-        from .cli import app
-        from .routing import UsageShown, route
-        from .startup import command_for, command_names
+        from perplex_cli.cli.app import app
+        from perplex_cli.cli.lazy import command_for, command_names
+        from perplex_cli.cli.routing import UsageShown, route
 
         if not os.environ.get("_PERPLEX_COMPLETE"):
             try:
@@ -143,7 +144,7 @@ def _suggest_option(exc: click.exceptions.NoSuchOption) -> None:
     A suggestion of more than three options (`-f` is one letter from every short option)
     helps nobody and is left out.
     """
-    from .suggest import closest, did_you_mean
+    from perplex_cli.cli.suggest import closest, did_you_mean
 
     names: list[str] = []
     ctx = exc.ctx
@@ -159,7 +160,7 @@ def _suggest_option(exc: click.exceptions.NoSuchOption) -> None:
 def _refuse_undecodable(args: list[str]) -> None:
     """Bytes that are not UTF-8 reach sys.argv as lone surrogates: refuse them (exit 2)
     before they become a prompt, a file name or a log row."""
-    from .errors import UsageError
+    from perplex_cli.errors import UsageError
 
     for number, arg in enumerate(args, 1):
         try:
@@ -170,7 +171,7 @@ def _refuse_undecodable(args: list[str]) -> None:
 
 
 def _say(line: str) -> None:
-    from .debug import show
+    from perplex_cli.transport.debug import show
 
     show([line])
 

@@ -30,7 +30,7 @@ class PerplexError(Exception):
     kind = "error"
 
     def __init__(self, message: str, hint: str | None = None) -> None:
-        from .redact import redact
+        from perplex_cli.redact import redact
 
         # Messages quote the server, which may echo the key: mask it wherever they are shown
         # (stderr, the error member of json output, batch results, the log).
@@ -125,7 +125,7 @@ class Interrupted(PerplexError):
     DEFAULT = "interrupted (Ctrl-C)"  # what json and ndjson carry; stderr says "interrupted"
 
     def __init__(self, message: str | None = None, hint: str | None = None) -> None:
-        from . import signals
+        from perplex_cli import signals
 
         # SIGTERM and SIGHUP interrupt as Ctrl-C does (signals.py), with their own status.
         if message is None:

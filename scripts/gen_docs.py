@@ -9,6 +9,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from perplex_cli.docs_gen import main
+from perplex_cli.reference.generate import main
 
 sys.exit(main())

@@ -119,7 +119,7 @@ def api(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiSer
 
 def needs_shared_flag(flag: str) -> None:
     """Skip a test whose option is not a shared request option yet (the option work adds it)."""
-    from perplex_cli.options import flags, shared_parameters
+    from perplex_cli.cli.options import flags, shared_parameters
 
     if flag not in {f for _, annotation in shared_parameters() for f in flags(annotation)}:
         pytest.skip(f"{flag} is not a shared option yet")

@@ -12,7 +12,7 @@ import pytest
 from agent_recordings import BODIES, LLM_401, cassette
 from replay import Reply
 
-from perplex_cli.agent_events import answer_from_response
+from perplex_cli.api.agent_events import answer_from_response
 from perplex_cli.errors import AuthError, ServerError
 
 RESULTS = [

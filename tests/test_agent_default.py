@@ -16,7 +16,7 @@ from replay import Reply
 from streams import answer, sse
 from test_ask_stream import FRAMINGS
 
-from perplex_cli.protocol import RETIRED_HINT
+from perplex_cli.api.protocol import RETIRED_HINT
 
 CASES = [(name, framing) for name in STREAMS for framing in FRAMINGS]
 

@@ -11,8 +11,8 @@ import pytest
 from agent_recordings import MODELS, response_body
 from replay import Reply
 
-from perplex_cli.agent_models import list_agent_models, write_agent_models
-from perplex_cli.agent_request import PRESETS
+from perplex_cli.api.agent_models import list_agent_models, write_agent_models
+from perplex_cli.api.agent_request import PRESETS
 from perplex_cli.errors import ProtocolError
 
 CATALOGUE = response_body(MODELS)
@@ -72,7 +72,7 @@ def test_a_body_that_is_not_a_catalogue_is_a_protocol_error(server, body):
 
 
 def test_importing_the_models_module_does_not_import_requests():
-    code = "import sys, perplex_cli.agent_models; print('requests' in sys.modules)"
+    code = "import sys, perplex_cli.api.agent_models; print('requests' in sys.modules)"
     assert (
         subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, check=True

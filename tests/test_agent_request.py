@@ -8,7 +8,7 @@ import pytest
 from agent_recordings import LLM_OPTIONS, STREAMS, cassette
 from replay import Reply
 
-from perplex_cli.agent_request import (
+from perplex_cli.api.agent_request import (
     ANTHROPIC_MAX_OUTPUT_TOKENS,
     REFUSED,
     agent_input,
@@ -16,8 +16,8 @@ from perplex_cli.agent_request import (
     validate_agent,
 )
 from perplex_cli.errors import UsageError
-from perplex_cli.optionset import Options
-from perplex_cli.settings import resolve
+from perplex_cli.request.options import Options
+from perplex_cli.request.settings import resolve
 
 PROMPT = [{"role": "user", "content": "why"}]
 

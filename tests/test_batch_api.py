@@ -25,7 +25,7 @@ from test_batch import (  # chat_unless_told: an autouse fixture
 )
 from userfiles import config_file, write_config
 
-from perplex_cli.settings import DEFAULTS
+from perplex_cli.request.settings import DEFAULTS
 
 RECORDED = events_of(STREAMS["llm-perplexity"])
 RECORDED_USAGE = final_response(RECORDED)["usage"]

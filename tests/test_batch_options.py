@@ -25,7 +25,7 @@ from conftest import SENTINEL_KEY
 from test_batch import chat_unless_told, lines_of  # noqa: F401 (an autouse fixture)
 from test_retries import unaccepting_port  # noqa: F401 (a fixture, used by name)
 
-from perplex_cli.commandtree import root_command
+from perplex_cli.reference.commandtree import root_command
 
 SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}}}
 FILE_KEY = "pplx-test-FROMFILE-0123456789abcdef"

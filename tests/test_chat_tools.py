@@ -278,7 +278,7 @@ def test_chat_renders_the_answer_on_a_terminal_that_takes_colour(server, chat):
 def test_where_readline_leaves_the_paste_markers_the_lines_are_read_up_to_the_end_marker():
     """Without readline (or with one that has no bracketed paste) the markers arrive as
     text, one line at a time: the message is everything up to the closing marker."""
-    from perplex_cli.chat_input import LineReader
+    from perplex_cli.commands.chat_input import LineReader
 
     typed = iter([f"{PASTE_START}one", "two", f"three{PASTE_END}", "next"])
     prompts: list[str] = []

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from perplex_cli.choices import MODELS as MODEL_NAMES
-from perplex_cli.commandtree import command_tree
-from perplex_cli.settings import config_keys
+from perplex_cli.reference.commandtree import command_tree
+from perplex_cli.request.choices import MODELS as MODEL_NAMES
+from perplex_cli.request.settings import config_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPLETIONS = ROOT / "completions"

@@ -17,9 +17,15 @@ from pathlib import Path
 import click
 import pytest
 
-from perplex_cli.commandtree import command_tree, help_text, request_options, root_command, walk
-from perplex_cli.completions import FILES, MODULE
-from perplex_cli.docs_gen import CLI_REFERENCE, MAN_PAGE, generated, pages
+from perplex_cli.reference.commandtree import (
+    command_tree,
+    help_text,
+    request_options,
+    root_command,
+    walk,
+)
+from perplex_cli.reference.completions import FILES, MODULE
+from perplex_cli.reference.generate import CLI_REFERENCE, MAN_PAGE, generated, pages
 
 ROOT = Path(__file__).resolve().parent.parent
 REGENERATE = "python scripts/gen_docs.py"
@@ -163,7 +169,7 @@ def test_man_page_passes_groff_lint():
 
 
 def test_man_page_escapes_what_groff_would_misread():
-    from perplex_cli.manpage import escape
+    from perplex_cli.reference.manpage import escape
 
     assert escape("a \\ b") == "a \\e b"
     assert escape("--format -f") == "\\-\\-format \\-f"
@@ -172,7 +178,7 @@ def test_man_page_escapes_what_groff_would_misread():
 
 
 def test_check_mode_reports_a_drifted_file(tmp_path):
-    from perplex_cli import docs_gen
+    from perplex_cli.reference import generate as docs_gen
 
     for rel, text in generated(ROOT).items():
         if rel.startswith("docs/") and rel != CLI_REFERENCE:
@@ -214,8 +220,8 @@ def test_argument_help_is_shown_once_whatever_the_click_release(cli, args, row):
 
 def test_the_shared_request_options_are_listed_once(fresh):
     """Five commands take the 47 shared options: the man page and docs/cli.md list them once."""
-    from perplex_cli.clidoc import option_list
-    from perplex_cli.manpage import option_entries
+    from perplex_cli.reference.clidoc import option_list
+    from perplex_cli.reference.manpage import option_entries
 
     tree = command_tree()
     request = request_options(tree)
@@ -238,7 +244,7 @@ def test_the_shared_request_options_are_listed_once(fresh):
 
 
 def test_a_page_naming_an_unknown_table_is_refused():
-    from perplex_cli.docs_gen import with_tables
+    from perplex_cli.reference.generate import with_tables
 
     with pytest.raises(ValueError, match="no generated table 'exit-codes'"):
         with_tables("<!-- generated: exit-codes -->\n<!-- end generated -->\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from streams import chunk
 
-from perplex_cli.events import Accumulator
+from perplex_cli.api.chat_events import Accumulator
 
 
 def test_chunks_missing_fields_keep_the_last_non_empty_values():
@@ -61,7 +61,7 @@ def test_think_blocks_are_split_before_the_fast_path_takes_over():
 
 
 def test_text_buffer_keeps_every_piece_in_order_across_blocks():
-    from perplex_cli.events import TextBuffer
+    from perplex_cli.api.chat_events import TextBuffer
 
     buf = TextBuffer()
     assert buf.getvalue() == ""

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from perplex_cli import errors
-from perplex_cli.clidoc import environment_table, exit_status_table
-from perplex_cli.environment import ENVIRONMENT
+from perplex_cli.reference.clidoc import environment_table, exit_status_table
+from perplex_cli.request.environment import ENVIRONMENT
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -93,7 +93,8 @@ def test_the_exit_status_table_has_every_code_the_errors_carry():
 
 
 def test_the_environment_table_lists_every_variable_the_code_reads():
-    from perplex_cli import config, settings
+    from perplex_cli.local import config
+    from perplex_cli.request import settings
 
     source = "\n".join(p.read_text() for p in (ROOT / "perplex_cli").rglob("*.py"))
     read = set(re.findall(r"(?:environ|env)(?:\.get\(|\[)\"([A-Z][A-Z0-9_]+)\"", source))

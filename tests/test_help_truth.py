@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from perplex_cli.agent_tools import AGENT_ONLY
-from perplex_cli.commandtree import Command, Option, command_tree, walk
+from perplex_cli.api.agent_tools import AGENT_ONLY
+from perplex_cli.reference.commandtree import Command, Option, command_tree, walk
 
 VALUES = {
     "N": "1",

@@ -218,9 +218,9 @@ def test_api_key_command_failures_are_exit_3_with_the_reason(
 
 
 def test_api_key_command_that_hangs_is_stopped(server, cli, env, monkeypatch):
-    import perplex_cli.keys
+    import perplex_cli.local.keys
 
-    monkeypatch.setattr(perplex_cli.keys, "COMMAND_TIMEOUT", 0.3)
+    monkeypatch.setattr(perplex_cli.local.keys, "COMMAND_TIMEOUT", 0.3)
     monkeypatch.delenv("PERPLEXITY_API_KEY")
     sleeper = f'{sys.executable} -c "import time; time.sleep(30)"'
     write_config(env, f"api_key_command = {toml_str(sleeper)}\n")

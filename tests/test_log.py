@@ -18,8 +18,8 @@ from recordings import PERPLEXITY, chunks_of, content_of, last
 from replay import Reply
 from streams import answer, chunk, sse
 
-from perplex_cli.schema import MIGRATIONS, SCHEMA_VERSION
-from perplex_cli.store import Store
+from perplex_cli.local.schema import MIGRATIONS, SCHEMA_VERSION
+from perplex_cli.local.store import Store
 
 pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
 
@@ -216,7 +216,7 @@ def test_unwritable_log_path_still_prints_the_answer_with_one_warning(
 
 
 def test_locked_log_warns_and_never_fails_the_answer(server, cli, env, monkeypatch):
-    from perplex_cli import store
+    from perplex_cli.local import store
 
     server.reply(Reply(body=sse(*answer("first"))), Reply(body=sse(*answer("second"))))
     cli("create the log")
@@ -336,7 +336,7 @@ WRITER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from perplex_cli.store import Exchange, Log
+    from perplex_cli.local.store import Exchange, Log
     path, name, go = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
     while not go.exists():
         time.sleep(0.001)

@@ -10,7 +10,7 @@ import time
 from replay import Reply
 from streams import answer, sse
 
-from perplex_cli.snippet import snippet
+from perplex_cli.local.snippet import snippet
 
 
 def test_a_word_repeated_80000_times_and_a_10_mb_prompt_are_searched_quickly(server, cli):

@@ -15,7 +15,7 @@ import sys
 import pytest
 from test_log import SCHEMA_V1, db_path
 
-from perplex_cli.schema import SCHEMA_VERSION
+from perplex_cli.local.schema import SCHEMA_VERSION
 
 WITHOUT_MCP = (
     "import sys; sys.modules['mcp'] = None; "  # `import mcp` now raises ImportError

@@ -75,7 +75,7 @@ def test_the_wheel_carries_the_command_the_man_page_and_the_completions(wheel: P
         (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
         assert "perplex = perplex_cli.__main__:main" in z.read(entry_points).decode()
         assert "perplex_cli/output/json.py" in names
-        assert "perplex_cli/completions/bash.py" in names
+        assert "perplex_cli/reference/completions/bash.py" in names
         (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
         assert f"Version: {perplex_cli.__version__}" in z.read(metadata).decode()
 

@@ -23,7 +23,7 @@ from replay import Reply
 from test_batch import lines_of, write_prompts
 from test_retries import retry_lines
 
-from perplex_cli import pacing
+from perplex_cli.transport import pacing
 
 
 class Limited:

@@ -15,7 +15,7 @@ from replay import Reply
 from streams import answer, sse
 
 from perplex_cli import __version__
-from perplex_cli.suggest import closest, distance
+from perplex_cli.cli.suggest import closest, distance
 
 
 @pytest.mark.parametrize(
@@ -162,9 +162,9 @@ def test_the_distance_counts_a_swap_as_one_edit():
     [(["-f", "json", "models"], "models"), (["-m", "sonar", "logs"], "logs"), (["help"], None)],
 )
 def test_a_routed_start_still_builds_only_the_command_it_runs(args, runs):
-    from perplex_cli.cli import app
-    from perplex_cli.routing import route
-    from perplex_cli.startup import command_for, command_names
+    from perplex_cli.cli.app import app
+    from perplex_cli.cli.lazy import command_for, command_names
+    from perplex_cli.cli.routing import route
 
     routed = route(app, args, command_names(app))
     built = list(command_for(app, routed).commands)

@@ -300,7 +300,7 @@ def test_a_bad_option_is_refused_before_the_queries_are_read(api, cli):
 
 
 def test_search_help_lists_the_search_api_values_not_asks():
-    from perplex_cli.commandtree import command_tree
+    from perplex_cli.reference.commandtree import command_tree
 
     search = {o.long: o for o in command_tree().find(("search",)).options}
     ask = {o.long: o for o in command_tree().find(("ask",)).options}

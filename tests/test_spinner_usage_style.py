@@ -13,10 +13,10 @@ from replay import Reply
 from streams import answer, chunk, sse
 from terminal import lines, on_terminal, terminal_env
 
-from perplex_cli.events import Accumulator, Update
+from perplex_cli.api.chat_events import Accumulator, Update
+from perplex_cli.output.spinner import ERASE, Spinner, until_first_output
+from perplex_cli.output.style import StreamStyle, decide, neutralise
 from perplex_cli.output.usage import usage_line
-from perplex_cli.spinner import ERASE, Spinner, until_first_output
-from perplex_cli.style import StreamStyle, decide, neutralise
 
 pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
 

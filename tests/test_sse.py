@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from perplex_cli.sse import NormalisedBytes, iter_events
+from perplex_cli.transport.sse import NormalisedBytes, iter_events
 
 
 def events(*pieces: bytes) -> list[tuple[str, str]]:

@@ -11,8 +11,8 @@ import click
 import pytest
 from typer.main import get_command
 
-from perplex_cli.cli import app
-from perplex_cli.startup import command_for
+from perplex_cli.cli.app import app
+from perplex_cli.cli.lazy import command_for
 
 
 def help_of(root: click.Command, path: list[str], width: int) -> str:
@@ -77,15 +77,15 @@ def test_the_root_help_lists_every_command():
 
 
 def test_the_shared_names_known_without_the_table_are_the_tables():
-    from perplex_cli.options import shared_parameters
-    from perplex_cli.optionset import SHARED_NAMES
+    from perplex_cli.cli.options import shared_parameters
+    from perplex_cli.request.options import SHARED_NAMES
 
     assert {name for name, _ in shared_parameters()} == SHARED_NAMES
 
 
 def test_each_lazy_summary_is_the_first_line_of_its_commands_help():
     # The root's --help lists lazy commands by these summaries, without importing them.
-    from perplex_cli.startup import LazyApp, LazyCommand
+    from perplex_cli.cli.lazy import LazyApp, LazyCommand
 
     lazy = {c.name: c.callback for c in app.registered_commands}
     lazy.update({g.name: g.typer_instance for g in app.registered_groups})

@@ -98,7 +98,7 @@ def test_an_api_error_message_on_a_terminal_stderr_is_neutralised(server, env):
     ],
 )
 def test_neutralise_shows_every_control_but_newline_and_tab(text, shown):
-    from perplex_cli.terminal import neutralise
+    from perplex_cli.output.terminal import neutralise
 
     assert neutralise(text) == shown
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
-from ..errors import PerplexError
-from ..events import Accumulator, Update
-from ..style import StreamStyle
+from perplex_cli.api.chat_events import Accumulator, Update
+from perplex_cli.errors import PerplexError
+from perplex_cli.output.style import StreamStyle
 
 if TYPE_CHECKING:
-    from .text import TextFormatter
+    from perplex_cli.output.text import TextFormatter
 
 
 class Formatter(Protocol):
@@ -45,25 +45,25 @@ def make_formatter(
     metadata the request asked for ("related_questions", "images"), shown after the sources.
     """
     if name == "json":
-        from .json import JsonFormatter
+        from perplex_cli.output.json import JsonFormatter
 
         return JsonFormatter(out)
     if name == "ndjson":
-        from .ndjson import NdjsonFormatter
+        from perplex_cli.output.ndjson import NdjsonFormatter
 
         return NdjsonFormatter(out)
     if render is not None and render.styled:
-        from .render import RenderFormatter
+        from perplex_cli.output.render import RenderFormatter
 
         formatter: TextFormatter = RenderFormatter(
             out, err, citations=citations, reasoning=reasoning, live=render.live
         )
     else:
-        from .text import TextFormatter
+        from perplex_cli.output.text import TextFormatter
 
         formatter = TextFormatter(out, err, citations=citations, reasoning=reasoning)
     if not markers:
-        from .text import MarkerFilter
+        from perplex_cli.output.text import MarkerFilter
 
         formatter.markers = MarkerFilter()
     formatter.extras = extras

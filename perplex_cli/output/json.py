@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
-from ..errors import PerplexError
-from ..events import Accumulator, Update
-from . import error_member
+from perplex_cli.api.chat_events import Accumulator, Update
+from perplex_cli.errors import PerplexError
+from perplex_cli.output import error_member
 
 
 class JsonFormatter:
@@ -30,7 +30,7 @@ def document(acc: Accumulator, error: PerplexError | None) -> dict[str, Any]:
     or the agent API's reasoning events) is moved to `message.reasoning`, so
     `.choices[0].message.content` is what the text format prints as the answer.
     """
-    from ..events import split_reasoning
+    from perplex_cli.api.chat_events import split_reasoning
 
     doc = acc.completion()
     answer, reasoning = split_reasoning(acc)

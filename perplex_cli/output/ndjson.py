@@ -6,9 +6,9 @@ import functools
 import json
 from typing import IO, Any
 
-from ..errors import PerplexError
-from ..events import Accumulator, Update
-from . import error_member
+from perplex_cli.api.chat_events import Accumulator, Update
+from perplex_cli.errors import PerplexError
+from perplex_cli.output import error_member
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 

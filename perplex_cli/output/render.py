@@ -16,10 +16,10 @@ import re
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from ..style import neutralise
-from .blocks import FENCE, Block, Blocks
-from .draft import Draft
-from .text import TextFormatter
+from perplex_cli.output.blocks import FENCE, Block, Blocks
+from perplex_cli.output.draft import Draft
+from perplex_cli.output.style import neutralise
+from perplex_cli.output.text import TextFormatter
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

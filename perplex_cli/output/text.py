@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import IO, Any
 
-from ..errors import PerplexError
-from ..events import Accumulator, Update, sources
+from perplex_cli.api.chat_events import Accumulator, Update, sources
+from perplex_cli.errors import PerplexError
 
 
 class TextFormatter:
@@ -52,7 +52,7 @@ class TextFormatter:
         asked = {k: v for k, v in acc.metadata.items() if k in self.extras}
         extras = extra_lines(asked) if error is None else ""
         if error is None and (files := getattr(acc, "files", None)):  # agent runs only
-            from ..agent_items import files_lines
+            from perplex_cli.api.agent_items import files_lines
 
             extras += files_lines(files)
         if extras:

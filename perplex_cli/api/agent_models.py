@@ -1,0 +1,89 @@
+"""`perplex models --api agent`: the Agent API's catalogue (`GET {base}/v1/models`) and the presets.
+
+The catalogue is public, so no key is read or sent. Presets and the chat API's Sonar
+names are not in it; the presets are listed from what this build knows. This is the
+only form of `models` that imports requests (through the transport, lazily).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import IO, Any
+
+from perplex_cli.api.agent_request import PRESETS
+from perplex_cli.errors import ProtocolError
+
+
+def list_agent_models(
+    base_url: str,
+    *,
+    connect_timeout: float = 10.0,
+    read_timeout: float = 30.0,
+    retries: int = 2,
+    on_retry: Callable[[str], None] | None = None,
+) -> list[dict[str, Any]]:
+    """The catalogue's entries as the API gives them, then one row per preset."""
+    from perplex_cli.redact import keyfree_json
+    from perplex_cli.transport.client import Transport, TransportSettings, body_reads, first_line
+
+    transport = Transport(
+        TransportSettings(
+            base_url=base_url,
+            api_key=None,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            retries=retries,
+        ),
+        on_retry=on_retry,
+    )
+    try:
+        response = transport.request("GET", "/v1/models")
+        try:
+            raw = b"".join(body_reads(response)).decode("utf-8", "replace")
+        finally:
+            response.close()
+    finally:
+        transport.close()
+    from perplex_cli.api.serverjson import loads as server_json
+
+    try:
+        doc = server_json(keyfree_json(raw), "the model list")
+    except ValueError:
+        raise ProtocolError(f"the model list is not JSON: {first_line(raw, 80)!r}") from None
+    data = doc.get("data") if isinstance(doc, dict) else None
+    if not isinstance(data, list):
+        raise ProtocolError("the model list has no data array")
+    rows = [entry for entry in data if isinstance(entry, dict) and entry.get("id")]
+    rows += [
+        {"id": name, "object": "preset", "description": text} for name, text in PRESETS.items()
+    ]
+    return rows
+
+
+def describe(row: dict[str, Any]) -> str:
+    """One line about a row: a preset's effort, or a model's owner and price."""
+    if row.get("object") == "preset":
+        return f"preset: {row.get('description', '')}"
+    words = [str(row.get("owned_by") or "")]
+    pricing = row.get("pricing")
+    if isinstance(pricing, dict) and pricing.get("unit") == "usd_per_1m_tokens":
+        words.append(f"${pricing.get('input')} in / ${pricing.get('output')} out per 1M tokens")
+    return ", ".join(w for w in words if w)
+
+
+def write_agent_models(rows: list[dict[str, Any]], out: IO[str], fmt: str = "text") -> None:
+    """text: `ID  description` per line; json: one {object: list, data} document; ndjson: a row per line."""
+    if fmt == "json":
+        from perplex_cli.output.json import write_document
+
+        write_document(out, {"object": "list", "data": rows})
+        return
+    if fmt == "ndjson":
+        out.write("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+    else:
+        width = max((len(str(row["id"])) for row in rows), default=0)
+        out.write(
+            "".join(f"{row['id']!s:<{width}}  {describe(row)}".rstrip() + "\n" for row in rows)
+        )
+    out.flush()

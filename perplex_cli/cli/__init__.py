@@ -1,0 +1,1 @@
+"""The command line: argv -> the one command that runs, built lazily."""

@@ -1,0 +1,359 @@
+"""The worker pool behind `batch`: threads that stream answers, paced by one scheduler.
+
+Worker threads only do HTTP: each takes a job, reads its answer through the same
+`stream_answer` (or, for a non-streaming request, `read_answer`) as `ask`, on the API the
+job's path names, and hands the outcome back with its timings. Everything else happens in the
+calling (main) thread, so that the output, the counters and the decisions need no locks:
+
+- pacing: `--rate N` spaces the starts at least 1/N s apart (measured from the last real
+  start, so a late start is never made up with a burst), and the server's rate-limit
+  headers hold new requests while its budget is spent (`pacing.Budget`);
+- retries, before any answer byte only: the transport is given no retries of its own,
+  and a retryable failure goes back into the queue with its delay; a 429 also pauses the
+  whole pool for that delay (Retry-After when the server sent one), so the workers slow
+  down together instead of each hammering on its own;
+- a broken Agent API stream is resumed by its worker, as `ask` resumes one (within
+  --retries reconnects); the worker's reconnect notices are written by this thread;
+- Ctrl-C: the first stops new requests and lets the running ones finish, the second
+  cancels them (they are reported as interrupted). A rejected key stops new requests too.
+"""
+
+from __future__ import annotations
+
+import queue
+import random
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from perplex_cli.errors import (
+    ApiError,
+    AuthError,
+    Interrupted,
+    NetworkError,
+    PerplexError,
+    RateLimited,
+)
+from perplex_cli.transport.client import RETRY_STATUSES
+from perplex_cli.transport.pacing import Budget
+
+if TYPE_CHECKING:
+    from perplex_cli.api.chat_events import Accumulator, Update
+    from perplex_cli.api.resume import Resume
+    from perplex_cli.api.stream import Outcome
+    from perplex_cli.commands.session import Clock
+    from perplex_cli.transport.client import Transport
+
+POLL = 0.1  # longest wait for a result, so that Ctrl-C is noticed promptly
+
+
+@dataclass(eq=False)
+class Job:
+    """One prompt's request, as the pool sees it."""
+
+    index: int
+    path: str  # where it is posted: the chat or the agent API
+    body: dict[str, Any]
+    accumulator: Callable[[], Accumulator]  # a fresh one for each attempt
+    label: str  # how notices name it, e.g. "id 17"
+    attempts: int = 0
+    not_before: float = 0.0
+    clock: Clock | None = None  # the timings of its latest attempt, from when it started
+
+
+@dataclass
+class Finished:
+    """How a job ended: an outcome once the answer started, else only the error."""
+
+    job: Job
+    outcome: Outcome | None
+    error: PerplexError | None
+
+
+@dataclass
+class Pacer:
+    """When the next request may start: --rate spacing and the pause after a 429."""
+
+    rate: float | None = None
+    next_start: float = 0.0
+    paused_until: float = 0.0
+
+    def ready_at(self) -> float:
+        return max(self.next_start, self.paused_until)
+
+    def started(self, now: float) -> None:
+        if self.rate:
+            self.next_start = now + 1.0 / self.rate
+
+    def pause(self, seconds: float, now: float) -> None:
+        self.paused_until = max(self.paused_until, now + seconds)
+
+
+@dataclass
+class Pool:
+    """Runs jobs over `concurrency` threads; `on_finished` gets each final result."""
+
+    transport: Transport
+    concurrency: int
+    on_finished: Callable[[Finished], None]
+    on_note: Callable[[str], None]
+    on_tick: Callable[[], None] = lambda: None
+    rate: float | None = None
+    retries: int = 2
+    retry_base: float = 1.0
+    interrupts: int = 0
+    stopped_by: PerplexError | None = None  # the rejection that stopped new requests
+    not_started: int = 0
+    _fresh: deque[Job] = field(default_factory=deque)
+    _waiting: list[Job] = field(default_factory=list)  # retries, each with its not_before
+    _running: dict[int, Job] = field(default_factory=dict)
+    _pacer: Pacer = field(default_factory=Pacer)
+    _budget: Budget = field(default_factory=Budget)  # the server's rate limit (pacing.py)
+    _strikes: int = 0  # 429s in a row: the shared backoff when no Retry-After is sent
+    _told: bool = False
+    _active: dict[int, Any] = field(default_factory=dict)  # index -> streaming response
+    _notes: queue.SimpleQueue[str] = field(default_factory=queue.SimpleQueue)  # from workers
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def run(self, jobs: list[Job]) -> None:
+        self._fresh = deque(jobs)
+        self._pacer = Pacer(self.rate)
+        work: queue.Queue[Job | None] = queue.Queue()
+        results: queue.Queue[Finished] = queue.Queue()
+        for _ in range(self.concurrency):
+            threading.Thread(target=self._worker, args=(work, results), daemon=True).start()
+        restore = self._catch_ctrl_c()
+        try:
+            while self._fresh or self._waiting or self._running:
+                if self.interrupts >= 2:
+                    for job in self._running.values():
+                        self._cancel(job)
+                    self._running.clear()
+                    break
+                if self.interrupts and self._running and not self._told:
+                    self._told = True
+                    self.on_note(
+                        f"perplex: stopping: waiting for {len(self._running)} running "
+                        "request(s); Ctrl-C again cancels them"
+                    )
+                wake = self._start_due(work)
+                if self.stopping and not self._running:
+                    break
+                self._tell()
+                self.on_tick()
+                try:
+                    done = results.get(timeout=max(0.0, wake - time.monotonic()))
+                except queue.Empty:
+                    continue
+                self._settle(done, work)
+        finally:
+            self.not_started = len(self._fresh) + len(self._waiting)
+            with self._lock:
+                for response in self._active.values():
+                    response.close()
+            for _ in range(self.concurrency):
+                work.put(None)
+            if restore is not None:
+                signal.signal(signal.SIGINT, restore)
+
+    def _start_due(self, work: queue.Queue[Job | None]) -> float:
+        """Start every job that may start now; return when to look again."""
+        from perplex_cli.commands.session import Clock
+
+        now = time.monotonic()
+        wake = now + POLL
+        while not self.stopping and len(self._running) < self.concurrency:
+            job = _next_job(self._fresh, self._waiting, now)
+            if job is None:
+                break
+            at = max(
+                job.not_before,
+                self._pacer.ready_at(),
+                self._budget.ready_at(now, len(self._running)),
+            )
+            if at > now:
+                return min(wake, at)
+            if self._fresh and job is self._fresh[0]:
+                self._fresh.popleft()
+            else:
+                self._waiting.remove(job)
+            job.attempts += 1
+            job.clock = Clock(_Unseen())
+            self._running[job.index] = job
+            self._pacer.started(now)
+            self._budget.started(job.index, now)
+            work.put(job)
+        return wake
+
+    def _tell(self) -> None:
+        """Pass on the notices the workers left (reconnects), from this thread."""
+        while not self._notes.empty():
+            self.on_note(self._notes.get())
+
+    def _settle(self, done: Finished, work: queue.Queue[Job | None]) -> None:
+        """Report a final result, or put the job back to be retried after its delay."""
+        self._tell()
+        del self._running[done.job.index]
+        delay = self._retry_delay(done)
+        if delay is None:
+            if done.error is None:
+                self._strikes = 0
+            if not isinstance(done.error, AuthError):
+                # The freed worker gets its next request before the result is written and
+                # logged, so that this thread's work overlaps the requests, not adds to them.
+                self._start_due(work)
+            self._report(done)
+            return
+        now = time.monotonic()
+        job = done.job
+        job.not_before = now + delay
+        self._waiting.append(job)
+        shared = isinstance(done.error, RateLimited)
+        if shared:
+            self._strikes += 1
+            self._pacer.pause(delay, now)
+        self.on_note(
+            f"perplex: retrying {job.label} in {delay:.1f} s (attempt {job.attempts + 1} of "
+            f"{self.retries + 1}): {_reason(done.error)}"
+            + ("; all requests wait" if shared else "")
+        )
+
+    @property
+    def stopping(self) -> bool:
+        return bool(self.interrupts) or self.stopped_by is not None
+
+    def _cancel(self, job: Job) -> None:
+        with self._lock:
+            response = self._active.pop(job.index, None)
+        if response is not None:
+            response.close()
+        self.on_finished(Finished(job, None, Interrupted("cancelled by a second Ctrl-C")))
+
+    def _report(self, done: Finished) -> None:
+        if isinstance(done.error, AuthError) and self.stopped_by is None:
+            self.stopped_by = done.error  # every other request would be rejected too
+        self.on_finished(done)
+
+    def _retry_delay(self, done: Finished) -> float | None:
+        """Seconds before trying the job again, or None when its result is final."""
+        error = done.error
+        if (
+            error is None
+            or done.outcome is not None  # the answer had started: never retried
+            or self.stopping
+            or done.job.attempts > self.retries
+            or not retryable(error)
+        ):
+            return None
+        if isinstance(error, ApiError) and error.retry_after is not None:
+            return error.retry_after
+        exponent = self._strikes if isinstance(error, RateLimited) else done.job.attempts - 1
+        return self.retry_base * (2.0 ** min(exponent, 6)) * random.uniform(0.5, 1.0)
+
+    def _catch_ctrl_c(self) -> Any:
+        """Count Ctrl-C instead of raising, so a result line is never cut in half."""
+        if threading.current_thread() is not threading.main_thread():
+            return None
+
+        def count(signum: int, frame: Any) -> None:
+            self.interrupts += 1
+
+        return signal.signal(signal.SIGINT, count)
+
+    def _worker(self, work: queue.Queue[Job | None], results: queue.Queue[Finished]) -> None:
+        while True:
+            job = work.get()
+            if job is None:
+                return
+            try:
+                done = self._attempt(job)
+            except Exception as exc:  # a bug must not leave the pool waiting forever
+                done = Finished(
+                    job, None, PerplexError(f"internal error: {type(exc).__name__}: {exc}")
+                )
+            results.put(done)
+
+    def _attempt(self, job: Job) -> Finished:
+        from perplex_cli.api.stream import stream_answer
+
+        stream = job.body.get("stream") is True  # -o stream=false is --no-stream too
+        clock = job.clock
+        assert clock is not None, "started by _start_due"
+        try:
+            response = self.transport.request(
+                "POST",
+                job.path,
+                job.body,
+                stream=stream,
+                on_head=partial(self._budget.observe, job.index),
+            )
+        except PerplexError as exc:
+            self._budget.forget(job.index)
+            return Finished(job, None, exc)
+        with self._lock:
+            self._active[job.index] = response
+        try:
+            if stream:
+                acc = job.accumulator()
+                outcome = stream_answer(response, clock, acc, self._resume(acc))
+            else:
+                from perplex_cli.api.nonstream import read_answer
+
+                outcome = read_answer(response, clock, job.accumulator())
+        finally:
+            with self._lock:
+                self._active.pop(job.index, None)
+        return Finished(job, outcome, outcome.error)
+
+    def _resume(self, acc: Accumulator) -> Resume | None:
+        """How a broken stream of this answer is picked up again: only the agent API can,
+        within --retries reconnects (the transport itself has none: the pool retries)."""
+        from perplex_cli.api.agent_events import AgentAccumulator
+        from perplex_cli.api.resume import Resume
+
+        if not isinstance(acc, AgentAccumulator):
+            return None
+        resume = Resume(self.transport, acc, self._notes.put)
+        resume.budget = self.retries
+        return resume
+
+
+def retryable(error: PerplexError) -> bool:
+    """The failures worth another try before any answer byte."""
+    if isinstance(error, NetworkError):
+        return True
+    status = getattr(error, "status", 0) or 0
+    return isinstance(error, ApiError) and (status in RETRY_STATUSES or status >= 500)
+
+
+def _next_job(fresh: deque[Job], waiting: list[Job], now: float) -> Job | None:
+    """A retry that is due, else the next fresh job, else the retry due soonest."""
+    soonest = min(waiting, key=lambda j: j.not_before) if waiting else None
+    if soonest is not None and soonest.not_before <= now:
+        return soonest
+    if fresh:
+        return fresh[0]
+    return soonest
+
+
+def _reason(error: PerplexError | None) -> str:
+    status = getattr(error, "status", 0)
+    reason = getattr(error, "reason", "")
+    if status:
+        return f"{status} {reason}".strip()
+    return error.message if error is not None else ""
+
+
+class _Unseen:
+    """A formatter that shows nothing: a batch answer is written whole, as a record."""
+
+    def chunk(self, raw: dict[str, Any], update: Update) -> None:
+        pass
+
+    def end(self, acc: Accumulator, error: PerplexError | None) -> None:
+        pass

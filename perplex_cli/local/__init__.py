@@ -1,0 +1,1 @@
+"""What perplex keeps on this machine: config, key, the log of exchanges."""

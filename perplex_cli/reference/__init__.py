@@ -1,0 +1,1 @@
+"""The documentation and completion scripts generated from the command tree."""

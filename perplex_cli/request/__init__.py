@@ -1,0 +1,1 @@
+"""What the user asked, as plain data: options, settings, prompt, attachments."""

@@ -1,0 +1,1 @@
+"""HTTP: the session, retries, guards and the SSE byte stream."""
