@@ -155,6 +155,15 @@ class LogError(PerplexError):
     kind = "log_error"
 
 
+def first_line(text: str, limit: int = 200) -> str:
+    """The first line of text that is not blank, stripped and cut at limit, for a message."""
+    for line in text.splitlines():
+        line = line.strip()
+        if line:
+            return line[:limit]
+    return ""
+
+
 # (status, meaning): every exit_code above, plus 0 and 1.
 EXIT_STATUS: tuple[tuple[int, str], ...] = (
     (0, "Success; also a confirmation answered no (nothing was sent, stderr says so)."),

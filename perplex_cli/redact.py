@@ -17,6 +17,12 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+KEY_VARIABLES = (
+    "PERPLEXITY_API_KEY",
+    "PPLX_API_KEY",
+)  # the environment variables that hold the key
+
+
 _BEARER = re.compile(r"(Bearer\s+)[^\s'\"]+", re.IGNORECASE)
 _MASK = "***"
 # Keys in use in this process, so that text produced far from the key (a traceback,

@@ -17,7 +17,7 @@ import pytest
 
 from perplex_cli.reference.commandtree import command_tree
 from perplex_cli.request.choices import MODELS as MODEL_NAMES
-from perplex_cli.request.settings import config_keys
+from perplex_cli.request.config_values import config_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPLETIONS = ROOT / "completions"

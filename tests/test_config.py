@@ -341,7 +341,7 @@ def test_key_and_config_commands_do_not_import_the_network_stack(env):
 )
 def test_config_values_are_typed_by_the_option_field(expected, value, result):
     """The types options may grow (lists for repeatable flags, choices) are checked too."""
-    from perplex_cli.request.settings import coerce
+    from perplex_cli.request.config_values import coerce
 
     assert coerce(expected, value) == result
 
@@ -359,7 +359,7 @@ def test_config_values_are_typed_by_the_option_field(expected, value, result):
     ],
 )
 def test_config_values_of_the_wrong_type_are_refused(expected, value):
-    from perplex_cli.request.settings import coerce
+    from perplex_cli.request.config_values import coerce
 
     with pytest.raises(ValueError):
         coerce(expected, value)

@@ -61,7 +61,7 @@ def test_think_blocks_are_split_before_the_fast_path_takes_over():
 
 
 def test_text_buffer_keeps_every_piece_in_order_across_blocks():
-    from perplex_cli.api.chat_events import TextBuffer
+    from perplex_cli.api.answer_text import TextBuffer
 
     buf = TextBuffer()
     assert buf.getvalue() == ""

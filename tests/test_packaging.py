@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -15,9 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # What the wheel installs under the environment's prefix, and the file of the repo it is.
 SHARED = {
     "share/man/man1/perplex.1": "man/perplex.1",
-    "share/bash-completion/completions/perplex": "completions/bash/perplex",
-    "share/zsh/site-functions/_perplex": "completions/zsh/_perplex",
-    "share/fish/vendor_completions.d/perplex.fish": "completions/fish/perplex.fish",
+    "share/bash-completion/completions/perplex": "perplex_cli/data/completions/bash/perplex",
+    "share/zsh/site-functions/_perplex": "perplex_cli/data/completions/zsh/_perplex",
+    "share/fish/vendor_completions.d/perplex.fish": "perplex_cli/data/completions/fish/perplex.fish",
 }
 
 
@@ -76,6 +77,9 @@ def test_the_wheel_carries_the_command_the_man_page_and_the_completions(wheel: P
         assert "perplex = perplex_cli.__main__:main" in z.read(entry_points).decode()
         assert "perplex_cli/output/json.py" in names
         assert "perplex_cli/reference/completions/bash.py" in names
+        for repo_file in SHARED.values():  # `perplex completions SHELL` prints these
+            if repo_file.startswith("perplex_cli/"):
+                assert z.read(repo_file) == (ROOT / repo_file).read_bytes(), repo_file
         (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
         assert f"Version: {perplex_cli.__version__}" in z.read(metadata).decode()
 
@@ -104,6 +108,20 @@ def test_installing_the_wheel_puts_each_file_where_its_reader_looks(
     for installed, repo_file in SHARED.items():
         assert (prefix / installed).read_bytes() == (ROOT / repo_file).read_bytes(), installed
     assert (prefix / "bin" / "perplex").is_file()
+    # The installed package prints the scripts it ships, without the repository.
+    (site,) = prefix.glob("lib/python*/site-packages")
+    printed = subprocess.run(
+        [sys.executable, "-m", "perplex_cli", "completions", "fish"],
+        env={**os.environ, "PYTHONPATH": str(site)},
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert (
+        printed.stdout
+        == (ROOT / SHARED["share/fish/vendor_completions.d/perplex.fish"]).read_bytes()
+    )
 
 
 def test_one_version_number_and_a_changelog_entry_for_it() -> None:

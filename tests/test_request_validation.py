@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from perplex_cli.api.chat_request import validate
 from perplex_cli.errors import UsageError
 from perplex_cli.request.options import Options
+from perplex_cli.request.values import validate
 
 pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
 

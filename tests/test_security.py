@@ -215,7 +215,7 @@ def test_plain_http_to_loopback_is_allowed(server, cli, host):
     ],
 )
 def test_loopback_means_this_machine_only(host, loopback):
-    from perplex_cli.request.settings import is_loopback
+    from perplex_cli.transport.cleartext import is_loopback
 
     assert is_loopback(host) is loopback
 
@@ -368,7 +368,7 @@ def test_other_commands_never_print_the_key(api, cli, tmp_path, args, rejected):
 def test_environment_proxies_are_read_as_urllib_reads_them(monkeypatch, variables):
     import urllib.request
 
-    from perplex_cli.request.settings import environment_proxies
+    from perplex_cli.transport.cleartext import environment_proxies
 
     for name in list(os.environ):
         if name.lower().endswith("_proxy") or name == "REQUEST_METHOD":

@@ -13,7 +13,8 @@ from replay import Reply
 from streams import answer, chunk, sse
 from terminal import lines, on_terminal, terminal_env
 
-from perplex_cli.api.chat_events import Accumulator, Update
+from perplex_cli.api.answer_text import Update
+from perplex_cli.api.chat_events import Accumulator
 from perplex_cli.output.spinner import ERASE, Spinner, until_first_output
 from perplex_cli.output.style import StreamStyle, decide, neutralise
 from perplex_cli.output.usage import usage_line

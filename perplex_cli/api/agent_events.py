@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from perplex_cli.api.agent_items import shared_file, summary, tool_sources
-from perplex_cli.api.chat_events import Accumulator, Update, text_or_none
+from perplex_cli.api.answer_text import Update
+from perplex_cli.api.chat_events import Accumulator, text_or_none
 from perplex_cli.errors import PerplexError, ProtocolError
 
 DONE_EVENTS = frozenset({"response.completed", "response.incomplete"})
@@ -112,7 +113,7 @@ class AgentAccumulator(Accumulator):
         """The failure a whole (non-streamed) response reports, or None: a failed or
         cancelled status (the API sends those with HTTP 200), an error document, or a
         run that has not finished."""
-        from perplex_cli.api.stream import stream_error
+        from perplex_cli.api.chat_events import stream_error
 
         if "status" not in doc and "output" not in doc and doc.get("error"):
             return stream_error(agent_error(doc["error"]))

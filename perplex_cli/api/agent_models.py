@@ -24,8 +24,9 @@ def list_agent_models(
     on_retry: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
     """The catalogue's entries as the API gives them, then one row per preset."""
+    from perplex_cli.errors import first_line
     from perplex_cli.redact import keyfree_json
-    from perplex_cli.transport.client import Transport, TransportSettings, body_reads, first_line
+    from perplex_cli.transport.client import Transport, TransportSettings, body_reads
 
     transport = Transport(
         TransportSettings(

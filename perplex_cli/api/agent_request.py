@@ -115,7 +115,7 @@ def _response_format(value: Any, flag: str) -> dict[str, Any]:
     """A schema (or the file holding it) -> response_format, which needs a schema name."""
     schema = value
     if isinstance(value, str):
-        from perplex_cli.api.chat_request import json_schema
+        from perplex_cli.request.values import json_schema
 
         schema = json_schema(value)
     if isinstance(schema, dict) and schema.get("type") == "json_schema":

@@ -13,8 +13,9 @@ if TYPE_CHECKING:
 def fetch(transport: Transport, method: str, path: str, body: Any = None) -> dict[str, Any]:
     """Send with the transport's retries; the JSON object it answers (exit 8 if it is not one)."""
     from perplex_cli.api.serverjson import loads as server_json
+    from perplex_cli.errors import first_line
     from perplex_cli.redact import keyfree_json
-    from perplex_cli.transport.client import body_reads, first_line
+    from perplex_cli.transport.client import body_reads
 
     response = transport.request(method, path, body)
     try:

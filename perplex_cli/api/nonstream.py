@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from perplex_cli.api.chat_events import Accumulator, Update
+from perplex_cli.api.answer_text import Update
+from perplex_cli.api.chat_events import Accumulator
 from perplex_cli.api.stream import Outcome
 from perplex_cli.errors import Interrupted, PerplexError, ProtocolError
-from perplex_cli.output import Formatter
+from perplex_cli.output.formatter import Formatter
 
 if TYPE_CHECKING:
     import requests
@@ -22,8 +23,9 @@ if TYPE_CHECKING:
 def read_answer(response: requests.Response, formatter: Formatter, acc: Accumulator) -> Outcome:
     """Read the whole JSON body of `response` through `formatter`; always closes it."""
     from perplex_cli.api.serverjson import loads as server_json
+    from perplex_cli.errors import first_line
     from perplex_cli.redact import keyfree_json
-    from perplex_cli.transport.client import body_reads, first_line
+    from perplex_cli.transport.client import body_reads
 
     error: PerplexError | None = None
     try:

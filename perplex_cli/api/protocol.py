@@ -40,17 +40,18 @@ from perplex_cli.api.agent_request import (
     validate_agent,
 )
 from perplex_cli.api.chat_events import Accumulator
-from perplex_cli.api.chat_request import build_body, chat_reasoning_effort
+from perplex_cli.api.chat_request import build_body
 from perplex_cli.errors import ApiError
 from perplex_cli.request.options import Options
 from perplex_cli.request.settings import Settings
+from perplex_cli.request.values import chat_reasoning_effort
 
 if TYPE_CHECKING:
     import requests
 
     from perplex_cli.api.resume import Resume
     from perplex_cli.api.stream import Outcome
-    from perplex_cli.output import Formatter
+    from perplex_cli.output.formatter import Formatter
     from perplex_cli.transport.client import Transport
 
 CHAT_PATH = "/chat/completions"

@@ -23,9 +23,10 @@ from perplex_cli.commands import research_jobs as jobs
 from perplex_cli.errors import ApiError, ProtocolError, ServerError, UsageError
 
 if TYPE_CHECKING:
-    from perplex_cli.api.chat_events import Accumulator, Update
+    from perplex_cli.api.answer_text import Update
+    from perplex_cli.api.chat_events import Accumulator
     from perplex_cli.commands.research_jobs import ResearchSession
-    from perplex_cli.output import Formatter
+    from perplex_cli.output.formatter import Formatter
     from perplex_cli.transport.client import Transport
 
 RUNS = "/v1/agent"
@@ -304,8 +305,7 @@ def recorded_runs() -> list[dict[str, Any]]:
 
 def remember(session: ResearchSession, run_id: str, prompt: str, engine: str, status: str) -> None:
     """Keep a submitted run in the local log (key-free), for `research list`."""
-    from perplex_cli.commands.session import keyfree
-    from perplex_cli.local.store import ResearchRun
+    from perplex_cli.local.records import ResearchRun, keyfree
 
     run = ResearchRun(
         id=run_id,

@@ -21,14 +21,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from perplex_cli.api.chat_events import Update
+from perplex_cli.api.answer_text import Update
 from perplex_cli.errors import ApiError, CutStream, PerplexError
 
 if TYPE_CHECKING:
     import requests
 
     from perplex_cli.api.agent_events import AgentAccumulator
-    from perplex_cli.output import Formatter
+    from perplex_cli.output.formatter import Formatter
     from perplex_cli.transport.client import Transport
 
 # Statuses of a stored response that will not change any more.

@@ -52,7 +52,7 @@ class SearchOptions:
 
 def search_fields(own: SearchOptions) -> dict[str, Any]:
     """The body fields of search's own options (not the query, not -o): exit 2 on a bad one."""
-    from perplex_cli.api.chat_request import choice, language, overrides
+    from perplex_cli.request.values import choice, language, overrides
 
     search_type = choice(own.search_type, "--search-type", SEARCH_API_TYPES)
     languages = [language(v, "--search-language") for v in own.languages or []]
@@ -78,7 +78,8 @@ def search_body(
     query: str | list[str], opts: Options, settings: Settings, own: SearchOptions
 ) -> dict[str, Any]:
     """The body sent to the Search API, for validated options (`request.validate`)."""
-    from perplex_cli.api.chat_request import build_body, overrides, set_path
+    from perplex_cli.api.chat_request import build_body
+    from perplex_cli.request.values import overrides, set_path
 
     body: dict[str, Any] = {"query": query, **search_fields(own)}
     chat = build_body([], opts, settings, stream=False)

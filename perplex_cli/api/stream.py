@@ -20,19 +20,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
-from perplex_cli.api.chat_events import Accumulator
+from perplex_cli.api.chat_events import Accumulator, stream_error
 from perplex_cli.errors import (
-    ApiError,
-    AuthError,
     CutStream,
     Interrupted,
     PerplexError,
     PipeClosed,
     ProtocolError,
-    RateLimited,
-    ServerError,
 )
-from perplex_cli.output import Formatter
+from perplex_cli.output.formatter import Formatter
 
 if TYPE_CHECKING:
     import requests
@@ -124,8 +120,8 @@ def _pump(source: NormalisedBytes, acc: Accumulator, formatter: Formatter, watch
     """
     from perplex_cli.api.serverjson import clean, raw_decode, suspicious, too_deep
     from perplex_cli.api.serverjson import loads as server_json
+    from perplex_cli.errors import first_line
     from perplex_cli.redact import keyfree, keyfree_json
-    from perplex_cli.transport.client import first_line
     from perplex_cli.transport.sse import iter_events
 
     gone = reader_watch(getattr(formatter, "out", None))
@@ -181,7 +177,7 @@ def _pump(source: NormalisedBytes, acc: Accumulator, formatter: Formatter, watch
 def _loads(data: str) -> Any:
     """json.loads for the data `_pump`'s fast path refused: surrounding whitespace, or no JSON."""
     from perplex_cli.api.serverjson import loads as server_json
-    from perplex_cli.transport.client import first_line
+    from perplex_cli.errors import first_line
 
     try:
         return server_json(data, "an event")
@@ -217,7 +213,7 @@ def _never() -> bool:
 
 
 def not_a_stream(source: Any) -> ProtocolError:
-    from perplex_cli.transport.client import first_line
+    from perplex_cli.errors import first_line
 
     head = first_line(getattr(source, "head", ""), 120)
     if not source.received_any:
@@ -227,22 +223,6 @@ def not_a_stream(source: Any) -> ProtocolError:
         if head
         else "the response is not an event stream"
     )
-
-
-def stream_error(err: Any) -> PerplexError:
-    """An error object sent inside the stream, typed by its code."""
-    message = err.get("message") if isinstance(err, dict) else str(err)
-    code = err.get("code") if isinstance(err, dict) else None
-    text = str(message or "the API reported an error")
-    if code in (401, 403):
-        return AuthError(text)
-    if code == 429:
-        return RateLimited(text, 429)
-    if isinstance(code, int) and code >= 500:
-        return ServerError(text, code)
-    if isinstance(code, int) and 400 <= code < 500:
-        return ApiError(text, code)
-    return ServerError(text)
 
 
 def warn_if_cut(acc: Accumulator, err: IO[str], quiet: bool) -> None:

@@ -262,7 +262,7 @@ app.command(
     ),
 )(
     LazyCommand(
-        "perplex_cli.reference.completions",
+        "perplex_cli.commands.completions",
         "completions_command",
         "Print the completion script for bash, zsh or fish.",
     )

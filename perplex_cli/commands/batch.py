@@ -156,8 +156,10 @@ def run_batch(
     resume: bool,
     rate: float | None,
 ) -> None:
-    from perplex_cli.commands.session import Session, open_transport, text_stream
+    from perplex_cli.commands.session import Session
+    from perplex_cli.output.streams import text_stream
     from perplex_cli.output.terminal import guard
+    from perplex_cli.transport.connect import open_transport
 
     session = Session(opts)  # settings, the command line's checks and API, the log
     try:
@@ -278,8 +280,9 @@ def line_request(prompt: Prompt, base: Options, settings: Settings, name: str) -
     """The request for one prompt: the command line's options, then the prompt's own, on
     the API `ask` would choose for them."""
     from perplex_cli.api.agent_request import choose_api, validate_agent
-    from perplex_cli.api.chat_request import build_messages, validate
+    from perplex_cli.api.chat_request import build_messages
     from perplex_cli.commands.session import request_for
+    from perplex_cli.request.values import validate
 
     opts = replace(base, **{k: v for k, v in prompt.given.items() if k in _OPTION_FIELDS})
     opts.extra = {
@@ -304,7 +307,7 @@ def line_request(prompt: Prompt, base: Options, settings: Settings, name: str) -
 def result_line(prompt: Prompt, done: Finished, outcome: Any, settings: Settings) -> dict[str, Any]:
     """The NDJSON result of one prompt (the shape the module docstring describes)."""
     from perplex_cli.api.chat_events import answer_and_reasoning
-    from perplex_cli.output import error_member
+    from perplex_cli.output.formatter import error_member
     from perplex_cli.output.json import document
 
     error = done.error
@@ -333,8 +336,8 @@ def show_requests(session: Session, todo: list[Prompt], requests: dict[int, Requ
     import io
     import json
 
-    from perplex_cli.commands.session import text_stream
     from perplex_cli.output.ndjson import write_line
+    from perplex_cli.output.streams import text_stream
     from perplex_cli.output.terminal import guard
     from perplex_cli.request.dry_run import show_request
 

@@ -43,7 +43,8 @@ from perplex_cli.transport.client import RETRY_STATUSES
 from perplex_cli.transport.pacing import Budget
 
 if TYPE_CHECKING:
-    from perplex_cli.api.chat_events import Accumulator, Update
+    from perplex_cli.api.answer_text import Update
+    from perplex_cli.api.chat_events import Accumulator
     from perplex_cli.api.resume import Resume
     from perplex_cli.api.stream import Outcome
     from perplex_cli.commands.session import Clock

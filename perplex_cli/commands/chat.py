@@ -291,6 +291,6 @@ TOOLS: dict[str, Callable[[Chat, str], None]] = {
 
 
 def _cost(usage: dict[str, Any]) -> float:
-    from perplex_cli.local.store import total_cost
+    from perplex_cli.local.records import total_cost
 
     return total_cost(usage) or 0.0

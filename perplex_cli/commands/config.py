@@ -50,7 +50,8 @@ def list_values(
 ) -> None:
     """Print the values set in the config file (--all: every known key)."""
     from perplex_cli.local.config import bare_key, config_path, toml_value
-    from perplex_cli.request.settings import DEFAULTS, config_keys, load_config
+    from perplex_cli.request.config_values import config_keys, load_config
+    from perplex_cli.request.settings import DEFAULTS
 
     values = load_config(config_path())
     if format == "json":
@@ -79,7 +80,8 @@ def get(key: Annotated[str, typer.Argument(help="A config key, e.g. model.")]) -
     Nothing is printed when the key has neither.
     """
     from perplex_cli.local.config import config_path
-    from perplex_cli.request.settings import DEFAULTS, load_config
+    from perplex_cli.request.config_values import load_config
+    from perplex_cli.request.settings import DEFAULTS
 
     _known(key)
     value = load_config(config_path()).get(key, DEFAULTS.get(key))
@@ -104,7 +106,7 @@ def set_(
 ) -> None:
     """Set a key in the config file (created 0600 in a 0700 directory)."""
     from perplex_cli.local import config
-    from perplex_cli.request.settings import parse_text
+    from perplex_cli.request.config_values import parse_text
 
     _known(key)
     try:
@@ -138,7 +140,7 @@ def _edit(change: Any) -> None:
 
 def _known(key: str) -> None:
     from perplex_cli.cli.suggest import did_you_mean
-    from perplex_cli.request.settings import config_keys
+    from perplex_cli.request.config_values import config_keys
 
     if key not in config_keys():
         raise UsageError(

@@ -200,7 +200,7 @@ class Embedded:
             self.lines.extend(lines)
 
     def document(self, error: PerplexError | None) -> dict[str, Any]:
-        from perplex_cli.output import error_member
+        from perplex_cli.output.formatter import error_member
 
         doc: dict[str, Any] = {"object": "list", "model": self.model, "data": self.lines}
         if self.reported:
@@ -218,11 +218,12 @@ def run_embed(
     encoding: str,
     fmt: str,
 ) -> None:
-    from perplex_cli.commands.session import open_transport, text_stream
     from perplex_cli.output.ndjson import write_line
     from perplex_cli.output.progress import StatusLine, is_live
+    from perplex_cli.output.streams import text_stream
     from perplex_cli.output.terminal import guard
     from perplex_cli.request.settings import resolve
+    from perplex_cli.transport.connect import open_transport
 
     settings = resolve(opts)
     err = text_stream(sys.stderr)

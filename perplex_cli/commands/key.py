@@ -41,8 +41,8 @@ def set_key() -> None:
     atomically. Example: pass show perplexity | perplex key set
     """
     from perplex_cli.local.keys import key_from_stdin, store_key
+    from perplex_cli.redact import KEY_VARIABLES
     from perplex_cli.request.prompt import stdin_is_terminal
-    from perplex_cli.request.settings import KEY_VARIABLES
 
     if stdin_is_terminal():
         import getpass
@@ -79,7 +79,7 @@ def status(
     """Say which source the key comes from and its last four characters, never more."""
     from perplex_cli.local.config import config_path
     from perplex_cli.local.keys import find_key
-    from perplex_cli.request.settings import load_config
+    from perplex_cli.request.config_values import load_config
 
     path = config_path()
     found = find_key(None, load_config(path).get("api_key_command"), path)

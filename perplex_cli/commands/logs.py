@@ -11,22 +11,28 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from perplex_cli.cli.epilog import examples_epilog
 from perplex_cli.cli.groups import DefaultCommandGroup
+from perplex_cli.commands.logs_output import (
+    document,
+    empty_stats,
+    json_text,
+    listing,
+    stdout_sink,
+    when,
+    write_stats_text,
+)
 from perplex_cli.errors import UsageError
-from perplex_cli.output.terminal import guard, neutralise, say
+from perplex_cli.output.terminal import neutralise, say
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from perplex_cli.local.store import Store
 
 FORMATS = ("text", "json", "ndjson")
-PROMPT_WIDTH = 60
 
 
 class LogsGroup(DefaultCommandGroup):
@@ -67,21 +73,6 @@ SinceOption = Annotated[
 
 
 # --- terminal safety -------------------------------------------------------------------------
-
-
-class Sink(Protocol):
-    def write(self, text: str, /) -> Any: ...
-
-    def flush(self) -> Any: ...
-
-
-def _stdout() -> Sink:
-    """stdout; on a terminal, stored answers and titles are shown, not obeyed, in every
-    format (C1 and bidi controls pass JSON's own escaping; shown as `<U+009B>` it stays valid)."""
-    from perplex_cli.commands.session import text_stream
-
-    out = text_stream(sys.stdout)
-    return guard(out)
 
 
 def _say(line: str) -> None:
@@ -150,120 +141,6 @@ def _opened(*, create: bool = False) -> Iterator[Store | None]:
 # --- documents ------------------------------------------------------------------------------
 
 
-def _when(started: float) -> datetime:
-    from datetime import datetime
-
-    return datetime.fromtimestamp(started).astimezone()
-
-
-def _json(value: Any, *, pretty: bool) -> str:
-    """One JSON document and a newline: indented (json) or compact (ndjson), UTF-8 as is."""
-    import json
-
-    if pretty:
-        return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n"
-
-
-def document(rec: dict[str, Any], *, request: bool = False) -> dict[str, Any]:
-    """An exchange as json/ndjson output carries it."""
-    doc: dict[str, Any] = {
-        "id": rec["id"],
-        "conversation": rec["conversation"],
-        "started": _when(rec["started"]).isoformat(timespec="seconds"),
-        "model": rec["model"],
-        "status": rec["status"],
-        "error": rec["error"],
-        "system": rec["system"],
-        "prompt": rec["prompt"],
-        "answer": rec["answer"],
-        "reasoning": rec["reasoning"],
-        "finish_reason": rec["finish_reason"],
-        "citations": rec["citations"] or [],
-        "search_results": rec["search_results"] or [],
-        "images": rec["images"] or [],
-        "related_questions": rec["related_questions"] or [],
-        "usage": rec["usage"],
-        "cost": rec["cost"],
-        "first_token": rec["first_token"],
-        "duration": rec["duration"],
-        "response_id": rec["response_id"],
-        "source": rec.get("source") or "cli",  # "mcp": asked through `perplex mcp`
-    }
-    if "snippet" in rec:
-        doc["snippet"] = rec["snippet"]
-    if request:
-        doc["request"] = rec["request"]
-    return doc
-
-
-def _one_line(text: str, width: int) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= width else line[: width - 3] + "..."
-
-
-def _listing(records: list[dict[str, Any]], fmt: str) -> None:
-    """The listing on stdout; on a terminal, text gets a header row and goes through $PAGER."""
-    import io
-
-    from perplex_cli.commands.session import text_stream
-    from perplex_cli.output.pager import page
-    from perplex_cli.output.terminal import is_terminal, neutralise
-
-    out = text_stream(sys.stdout)
-    if fmt != "text" or not is_terminal(out):
-        write_records(_stdout(), records, fmt)  # json on a terminal is neutralised too
-        return
-    listing = io.StringIO()
-    write_records(listing, records, fmt, header=True)
-    page(neutralise(listing.getvalue()), out)
-
-
-def write_records(
-    out: Sink, records: list[dict[str, Any]], fmt: str, *, header: bool = False
-) -> None:
-    """A listing: one line per exchange (text), one array (json) or one object a line (ndjson).
-
-    `header` puts a row of column names above the text lines (on a terminal).
-    """
-    if fmt == "json":
-        out.write(_json([document(r) for r in records], pretty=True))
-    elif fmt == "ndjson":
-        for r in records:
-            out.write(_json(document(r), pretty=False))
-    else:
-        header = header and bool(records)
-        ids = [str(r["id"]) for r in records]
-        models = [r["model"] or "-" for r in records]
-        statuses = [str(r["status"]) for r in records]
-        cids = [str(r["conversation"]) for r in records]
-        # each column as wide as its widest value, and its name when there is a header row
-        widths = [
-            max([len(v) for v in column] + [len(name) if header else 1])
-            for column, name in (
-                (ids, "ID"),
-                (models, "MODEL"),
-                (statuses, "STATUS"),
-                (cids, "CID"),
-            )
-        ]
-        width, model_w, status_w, cid_w = widths
-        if header:
-            out.write(
-                f"{'ID':>{width}}  {'WHEN':<16}  {'MODEL':<{model_w}}  {'STATUS':<{status_w}}  "
-                f"{'CID':<{cid_w}}  PROMPT\n"
-            )
-        for r, model in zip(records, models, strict=True):
-            out.write(
-                f"{r['id']:>{width}}  {_when(r['started']):%Y-%m-%d %H:%M}  "
-                f"{model:<{model_w}}  {r['status']:<{status_w}}  "
-                f"{r['conversation']:<{cid_w}}  {_one_line(r['prompt'], PROMPT_WIDTH)}\n"
-            )
-            if r.get("snippet"):
-                out.write(f"{'':>{width}}  {_one_line(r['snippet'], 100)}\n")
-    out.flush()
-
-
 # --- commands -------------------------------------------------------------------------------
 
 
@@ -307,7 +184,7 @@ def list_command(
             if store is None
             else store.exchanges(limit=limit, model=model, since=after, status=status)
         )
-    _listing(records, fmt)
+    listing(records, fmt)
 
 
 @app.command(
@@ -334,9 +211,9 @@ def show_command(
             "the log is empty" if exchange_id is None else f"no exchange {exchange_id} in the log"
         )
         raise UsageError(what, hint="perplex logs lists the exchanges")
-    out = _stdout()
+    out = stdout_sink()
     if fmt != "text":
-        out.write(_json(document(rec, request=True), pretty=fmt == "json"))
+        out.write(json_text(document(rec, request=True), pretty=fmt == "json"))
         out.flush()
         return
     if rec["status"] != "ok":
@@ -372,7 +249,7 @@ def search_command(
     fmt = _format(fmt)
     with _opened() as store:
         records = [] if store is None else store.search(words, limit=limit)
-    _listing(records, fmt)
+    listing(records, fmt)
 
 
 @app.command(
@@ -395,49 +272,18 @@ def stats_command(since: SinceOption = None, fmt: FormatOption = "text") -> None
     fmt = _format(fmt)
     after = None if since is None else parse_when(since, "--since")
     with _opened() as store:
-        stats = _empty_stats() if store is None else store.stats(since=after)
-    out = _stdout()
+        stats = empty_stats() if store is None else store.stats(since=after)
+    out = stdout_sink()
     if fmt == "json":
-        out.write(_json(stats, pretty=True))
+        out.write(json_text(stats, pretty=True))
     elif fmt == "ndjson":
-        out.write(_json({"by": "total", **stats["total"]}, pretty=False))
+        out.write(json_text({"by": "total", **stats["total"]}, pretty=False))
         for group, key in (("by_model", "model"), ("by_day", "day")):
             for row in stats[group]:
-                out.write(_json({"by": key, **row}, pretty=False))
+                out.write(json_text({"by": key, **row}, pretty=False))
     else:
-        _write_stats_text(out, stats)
+        write_stats_text(out, stats)
     out.flush()
-
-
-def _empty_stats() -> dict[str, Any]:
-    total = {
-        "exchanges": 0,
-        "ok": 0,
-        "prompt_tokens": 0,
-        "completion_tokens": 0,
-        "total_tokens": 0,
-        "cost": 0.0,
-    }
-    return {"total": total, "by_model": [], "by_day": []}
-
-
-def _write_stats_text(out: Sink, stats: dict[str, Any]) -> None:
-    t = stats["total"]
-    out.write(
-        f"{t['exchanges']} exchanges ({t['ok']} ok), {t['total_tokens']} tokens "
-        f"({t['prompt_tokens']} in, {t['completion_tokens']} out), ${t['cost']:.4f}\n"
-    )
-    for group, key in (("by_model", "model"), ("by_day", "day")):
-        rows = stats[group]
-        if not rows:
-            continue
-        width = max(len(key), *(len(str(r[key])) for r in rows))
-        out.write(f"\n{key:<{width}}  {'exchanges':>9}  {'tokens':>9}  {'cost':>10}\n")
-        for r in rows:
-            out.write(
-                f"{r[key] or '-':<{width}}  {r['exchanges']:>9}  {r['total_tokens']:>9}  "
-                f"{'$' + format(r['cost'], '.4f'):>10}\n"
-            )
 
 
 @app.command(
@@ -487,7 +333,7 @@ def prune_command(
     cutoff = parse_when(before, "--before")
     with _opened() as store:
         count = 0 if store is None else store.prune(cutoff)
-    _say(f"perplex: deleted {_exchanges(count)} started before {_when(cutoff):%Y-%m-%d %H:%M}")
+    _say(f"perplex: deleted {_exchanges(count)} started before {when(cutoff):%Y-%m-%d %H:%M}")
 
 
 def _number(text: str) -> bool:

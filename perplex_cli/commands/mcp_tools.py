@@ -22,7 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from perplex_cli.api.chat_events import Accumulator, Update
+from perplex_cli.api.answer_text import Update
+from perplex_cli.api.chat_events import Accumulator
 from perplex_cli.commands.research_jobs import ResearchSession
 from perplex_cli.commands.session import Session
 from perplex_cli.errors import PerplexError
@@ -135,10 +136,10 @@ def ask(opts: Options, question: str) -> Reply:
 
 def search(opts: Options, query: str, *, max_results: int | None, country: str | None) -> Reply:
     """The Search API's ranked results, as `perplex search -f json` prints them."""
-    from perplex_cli.api.chat_request import validate
     from perplex_cli.api.search_request import SearchOptions
     from perplex_cli.commands import search as search_api
     from perplex_cli.request.settings import resolve
+    from perplex_cli.request.values import validate
 
     settings = resolve(opts)
     validate(opts)

@@ -180,8 +180,7 @@ def present(
     from perplex_cli.api.chat_events import answer_and_reasoning
     from perplex_cli.api.nonstream import feed_document
     from perplex_cli.api.stream import warn_if_cut
-    from perplex_cli.commands.session import keyfree, loggable_request
-    from perplex_cli.local.store import Exchange
+    from perplex_cli.local.records import Exchange, keyfree, loggable_request
     from perplex_cli.request.conversation import Conversation
 
     formatter = session.formatter()
@@ -222,9 +221,9 @@ def present(
 
 def show(doc: dict[str, Any], fmt: str, text: str) -> None:
     """A document in the chosen format: json as returned, ndjson on one line, else `text`."""
-    from perplex_cli.commands.session import text_stream
     from perplex_cli.output.json import write_document
     from perplex_cli.output.ndjson import write_line
+    from perplex_cli.output.streams import text_stream
 
     out = guard(text_stream(sys.stdout))
     if fmt == "json":
@@ -282,8 +281,8 @@ def when(value: Any) -> str | None:
 
 
 def status_line(settings: Settings) -> StatusLine:
-    from perplex_cli.commands.session import text_stream
     from perplex_cli.output.progress import StatusLine, is_live
+    from perplex_cli.output.streams import text_stream
 
     err = text_stream(sys.stderr)
     return StatusLine(err, is_live(err, settings.quiet))

@@ -141,12 +141,12 @@ def search_command(
 
 
 def run_search(words: list[str], opts: Options, own: SearchOptions) -> None:
-    from perplex_cli.api.chat_request import validate
     from perplex_cli.api.search_request import search_fields
-    from perplex_cli.commands.session import text_stream
     from perplex_cli.output.json import write_document
     from perplex_cli.output.ndjson import write_line
+    from perplex_cli.output.streams import text_stream
     from perplex_cli.request.settings import resolve
+    from perplex_cli.request.values import validate
 
     settings = resolve(opts)
     validate(opts)
@@ -174,7 +174,7 @@ def search(
     (`request.validate`) and their settings; retry notices go to `err`."""
     from perplex_cli.api.jsonapi import fetch
     from perplex_cli.api.search_request import search_body
-    from perplex_cli.commands.session import open_transport
+    from perplex_cli.transport.connect import open_transport
 
     body = search_body(query, opts, settings, own)
     transport = open_transport(settings, err)

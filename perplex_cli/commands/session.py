@@ -12,44 +12,27 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import replace
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
+from perplex_cli.local.records import keyfree, loggable_request
+from perplex_cli.output.streams import text_stream
 from perplex_cli.request.conversation import Conversation
 from perplex_cli.request.options import Options
 from perplex_cli.request.settings import Settings, resolve
+from perplex_cli.transport.connect import open_transport
 
 if TYPE_CHECKING:
-    from perplex_cli.api.chat_events import Accumulator, Update
+    from perplex_cli.api.answer_text import Update
+    from perplex_cli.api.chat_events import Accumulator
     from perplex_cli.api.resume import Resume
     from perplex_cli.api.stream import Outcome
-    from perplex_cli.output import Formatter
+    from perplex_cli.output.formatter import Formatter
     from perplex_cli.output.spinner import Spinner
     from perplex_cli.transport.client import Transport
 
 # The options that choose the API and the engine.
 ENGINE_OPTIONS = ("api", "model", "preset")
-
-# An attached local file travels inline (a data URI or bare base64 under "url"); the log
-# keeps its type and size, not its bytes.
-ATTACHMENT_KEPT = 1024
-
-
-def text_stream(stream: Any) -> IO[str]:
-    """The given stdout/stderr, writing UTF-8 whatever the locale says.
-
-    A stream closed before perplex started (`>&-`) can be None in Python: /dev/null then.
-    """
-    if stream is None:
-        return open(os.devnull, "w", encoding="utf-8")
-    reconfigure = getattr(stream, "reconfigure", None)
-    if reconfigure is not None:
-        try:
-            reconfigure(encoding="utf-8", errors="replace")
-        except (ValueError, OSError):
-            pass
-    return stream  # type: ignore[no-any-return]
 
 
 def request_for(
@@ -103,11 +86,11 @@ class Session:
 
     def __init__(self, opts: Options) -> None:
         from perplex_cli.api.agent_request import choose_api
-        from perplex_cli.api.chat_request import validate
         from perplex_cli.api.protocol import protocol_for
         from perplex_cli.local.store import Log, log_path
         from perplex_cli.output.style import decide
         from perplex_cli.output.terminal import guard
+        from perplex_cli.request.values import validate
 
         self.opts = opts
         # What the command line itself says of the engine: a continued conversation keeps
@@ -332,7 +315,7 @@ class Session:
         """Write the exchange to the log (key-free); returns the answer text it kept."""
         from perplex_cli.api.chat_events import answer_and_reasoning
         from perplex_cli.errors import Interrupted
-        from perplex_cli.local.store import Exchange
+        from perplex_cli.local.records import Exchange
 
         acc = outcome.acc
         answer, reasoning = answer_and_reasoning(acc)
@@ -373,7 +356,7 @@ class Session:
 
     def secrets(self) -> list[str | None]:
         """The key in use and any key in the environment: none of them may reach the log."""
-        from perplex_cli.request.settings import KEY_VARIABLES
+        from perplex_cli.redact import KEY_VARIABLES
 
         return [self.key, *(os.environ.get(name) for name in KEY_VARIABLES)]
 
@@ -416,74 +399,3 @@ class Clock:
 
     def elapsed(self) -> float:
         return time.monotonic() - self._start
-
-
-def loggable_request(body: dict[str, Any], secrets: list[str | None]) -> Any:
-    """The request body as the log keeps it: no key, and no attached file's bytes."""
-    import json
-
-    def shrink(value: Any, key: str = "") -> Any:
-        if isinstance(value, dict):
-            return {k: shrink(v, k) for k, v in value.items()}
-        if isinstance(value, list):
-            return [shrink(v) for v in value]
-        inline = isinstance(value, str) and not value.startswith(("https://", "http://"))
-        if key == "url" and inline and len(value) > ATTACHMENT_KEPT:
-            head = value.split(",", 1)[0] + "," if value.startswith("data:") else ""
-            return f"{head}... ({len(value)} characters not logged)"
-        return value
-
-    return json.loads(keyfree(json.dumps(shrink(body), ensure_ascii=False), secrets))
-
-
-def keyfree(text: str, secrets: list[str | None]) -> str:
-    """The text with any key masked; left untouched when it holds none.
-
-    As for --dry-run, redact runs only when a key is there: its bearer pattern would
-    otherwise rewrite an answer that happens to say "Bearer something".
-    """
-    from perplex_cli.redact import redact
-
-    found = [s for s in secrets if s and s in text]
-    return redact(text, found) if found else text
-
-
-def open_transport(
-    settings: Settings,
-    err: IO[str],
-    *,
-    retries: int | None = None,
-    pool_size: int = 10,
-    need_key: bool = True,
-    on_retry: Callable[[str], None] | None = None,
-) -> Transport:
-    """The connection for one run: the key, the timeouts, retry notices on stderr unless -q.
-
-    `retries` overrides --retries for callers that retry at their own level (batch);
-    `pool_size` is how many connections to the API stay open for reuse at once;
-    `on_retry` replaces the plain retry notice (the spinner shows it on its own line).
-    """
-    from perplex_cli.local.keys import key_for
-    from perplex_cli.output.terminal import say
-    from perplex_cli.transport.client import Transport, TransportSettings, retry_base_from_env
-
-    # A key read from stdin is used even on a dry run (it is shown masked).
-    key = key_for(settings) if need_key or settings.stdin_key else None
-
-    def announce(line: str) -> None:
-        if not settings.quiet:
-            say(err, line)
-
-    return Transport(
-        TransportSettings(
-            base_url=settings.base_url,
-            api_key=key.value if key else None,
-            connect_timeout=settings.connect_timeout,
-            read_timeout=settings.timeout,
-            retries=settings.retries if retries is None else retries,
-            retry_base=retry_base_from_env(),
-            pool_size=pool_size,
-            proxy=settings.proxy,
-        ),
-        on_retry=on_retry or announce,
-    )

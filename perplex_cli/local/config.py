@@ -95,7 +95,7 @@ def write_private(
     target gets the new content) when follow_link, else refused: nothing may redirect the
     key file. A directory another user owns or can write is refused, as when reading.
     """
-    from perplex_cli.local.files import check_directories
+    from perplex_cli.local.files import check_directories, quote
 
     what = f"{'config' if follow_link else 'key'} file {path}"
     if not follow_link and os.path.islink(path):
@@ -273,10 +273,3 @@ def _escape(ch: str) -> str:
     if ord(ch) < 0x20 or ord(ch) == 0x7F:
         return f"\\u{ord(ch):04x}"
     return ch
-
-
-def quote(path: Path) -> str:
-    """The path as a shell word, for commands we suggest."""
-    import shlex
-
-    return shlex.quote(str(path))

@@ -82,8 +82,6 @@ def read_limited(
 
 def check_trusted(path: Path, info: os.stat_result, name: str, *, private: bool) -> None:
     """Refuse (exit 3) a file another user owns or can change, or whose directory they can."""
-    from perplex_cli.local.config import quote
-
     me = os.geteuid()
     if info.st_uid not in (me, 0):
         raise ConfigError(
@@ -123,8 +121,6 @@ def _directories(path: Path) -> list[Path]:
 
 
 def _check_directory(directory: Path, name: str, me: int) -> None:
-    from perplex_cli.local.config import quote
-
     try:
         info = os.stat(directory)
     except OSError:
@@ -146,3 +142,10 @@ def _check_directory(directory: Path, name: str, me: int) -> None:
 
 def _size(limit: int) -> str:
     return f"{limit // 1024} KiB" if limit < 1024 * 1024 else f"{limit // (1024 * 1024)} MiB"
+
+
+def quote(path: Path) -> str:
+    """The path as a shell word, for commands we suggest."""
+    import shlex
+
+    return shlex.quote(str(path))

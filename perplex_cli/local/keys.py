@@ -19,16 +19,11 @@ import shlex
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from perplex_cli.errors import AuthError, ConfigError, UsageError
 from perplex_cli.local import config
 from perplex_cli.local.files import KEY_LIMIT, read_limited
-from perplex_cli.redact import redact, remember
-from perplex_cli.request.settings import KEY_VARIABLES
-
-if TYPE_CHECKING:
-    from perplex_cli.request.settings import Settings
+from perplex_cli.redact import KEY_VARIABLES, redact, remember
 
 COMMAND_TIMEOUT = 10.0
 SHOWN = 4  # characters of a key `key status` may show, at the end
@@ -42,13 +37,6 @@ class FoundKey:
     def tail(self) -> str:
         """The last characters, only when the key is long enough that they reveal little."""
         return self.value[-SHOWN:] if len(self.value) >= 4 * SHOWN else ""
-
-
-def key_for(settings: Settings) -> FoundKey:
-    """The key for a run with these settings."""
-    if settings.stdin_key is not None:
-        return settings.stdin_key
-    return find_key(settings.api_key_file, settings.api_key_command, settings.config_path)
 
 
 def find_key(api_key_file: str | None, api_key_command: str | None, config_path: Path) -> FoundKey:

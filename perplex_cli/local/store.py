@@ -17,16 +17,16 @@ answer).
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from perplex_cli import signals
-from perplex_cli.errors import LogError, PerplexError, UsageError
+from perplex_cli.errors import LogError, UsageError
+from perplex_cli.local.records import Exchange, ResearchRun, record
 from perplex_cli.local.schema import BUSY_TIMEOUT, migrate, transaction, use_wal
 from perplex_cli.local.snippet import snippet
 from perplex_cli.request.choices import LOG_STATUSES
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 STATUSES = LOG_STATUSES
-JSON_COLUMNS = ("request", "citations", "search_results", "images", "related_questions", "usage")
 
 INDEX_BATCH = 32  # exchanges indexed per transaction when the log is searched
 
@@ -62,100 +61,6 @@ def create_private_file(path: Path) -> None:
         os.chmod(directory, 0o700)
     if not path.exists():
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-
-
-@dataclass
-class Exchange:
-    """One question and its answer, as the log keeps it. Text must already be key-free."""
-
-    conversation: str
-    prompt: str
-    started: float
-    status: str = "ok"
-    model: str | None = None
-    system: str | None = None
-    answer: str = ""
-    reasoning: str = ""
-    request: dict[str, Any] | None = None
-    response_id: str | None = None
-    finish_reason: str | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
-    usage: dict[str, Any] | None = None
-    first_token: float | None = None
-    duration: float | None = None
-    error: str | None = None
-    source: str | None = None  # None: the command line; "mcp": the MCP server
-
-    def row(self) -> dict[str, Any]:
-        """The columns, each storable: SQLite takes no lone surrogate, no 65-bit integer."""
-        from perplex_cli.api.serverjson import clean
-
-        return clean(self._row(), "the exchange")  # type: ignore[no-any-return]
-
-    def _row(self) -> dict[str, Any]:
-        usage = self.usage if isinstance(self.usage, dict) else {}
-        return {
-            "conversation": self.conversation,
-            "started": self.started,
-            "model": self.model,
-            "system": self.system,
-            "prompt": self.prompt,
-            "answer": self.answer,
-            "reasoning": self.reasoning,
-            "request": _dumps(self.request),
-            "response_id": self.response_id,
-            "finish_reason": self.finish_reason,
-            "citations": _dumps(self.metadata.get("citations")),
-            "search_results": _dumps(self.metadata.get("search_results")),
-            "images": _dumps(self.metadata.get("images")),
-            "related_questions": _dumps(self.metadata.get("related_questions")),
-            "usage": _dumps(self.usage),
-            "prompt_tokens": _int(usage.get("prompt_tokens")),
-            "completion_tokens": _int(usage.get("completion_tokens")),
-            "total_tokens": _int(usage.get("total_tokens")),
-            "cost": total_cost(usage),
-            "first_token": self.first_token,
-            "duration": self.duration,
-            "status": self.status,
-            "error": self.error,
-            "source": self.source,
-        }
-
-
-@dataclass
-class ResearchRun:
-    """A research run submitted to the Agent API. The question must already be key-free."""
-
-    id: str
-    question: str
-    engine: str | None
-    status: str
-    submitted: float
-
-
-def total_cost(usage: dict[str, Any]) -> float | None:
-    """The answer's cost in USD: `usage.cost.total_cost` (or a bare number)."""
-    cost = usage.get("cost")
-    if isinstance(cost, dict):
-        cost = cost.get("total_cost")
-    return float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) else None
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _dumps(value: Any) -> str | None:
-    """JSON text that any reader takes: NaN and Infinity as null, surrogates as U+FFFD."""
-    if value is None:
-        return None
-    from perplex_cli.api.serverjson import clean, loads
-
-    try:
-        copy = loads(json.dumps(value), "a value to log")  # NaN and Infinity become null
-        return json.dumps(clean(copy, "a value to log"), ensure_ascii=False, allow_nan=False)
-    except (PerplexError, RecursionError):  # nested too deeply to keep
-        return None
 
 
 class Store:
@@ -397,28 +302,6 @@ class Store:
             yield
             self.conn.execute("INSERT INTO exchanges_text (exchanges_text) VALUES ('optimize')")
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
-def record(row: sqlite3.Row) -> dict[str, Any]:
-    """A row as plain data, its JSON columns parsed (the index's bookkeeping left out)."""
-    from perplex_cli.api.serverjson import loads
-
-    doc = dict(row)
-    doc.pop("indexed", None)
-    for name in JSON_COLUMNS:
-        text = doc.get(name)
-        if text is not None:
-            try:
-                doc[name] = loads(text, name)
-            except (ValueError, PerplexError):
-                pass
-    # Rows written by older versions may hold anything the server sent: show them anyway.
-    for name in ("citations", "search_results", "images", "related_questions"):
-        if not isinstance(doc.get(name), (list, type(None))):
-            doc[name] = None
-    if not isinstance(doc.get("usage"), (dict, type(None))):
-        doc["usage"] = None
-    return doc
 
 
 class Log:

@@ -7,25 +7,13 @@ They never name `sys.stdout`; the caller owns the streams.
 
 from __future__ import annotations
 
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING
 
-from perplex_cli.api.chat_events import Accumulator, Update
-from perplex_cli.errors import PerplexError
 from perplex_cli.output.style import StreamStyle
 
 if TYPE_CHECKING:
+    from perplex_cli.output.formatter import Formatter
     from perplex_cli.output.text import TextFormatter
-
-
-class Formatter(Protocol):
-    def chunk(self, raw: dict[str, Any], update: Update) -> None: ...
-
-    def end(self, acc: Accumulator, error: PerplexError | None) -> None: ...
-
-
-def error_member(error: PerplexError) -> dict[str, str]:
-    """The `error` object that json and ndjson output carry when an answer failed."""
-    return {"type": error.kind, "message": error.message}
 
 
 def make_formatter(

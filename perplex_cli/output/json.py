@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
-from perplex_cli.api.chat_events import Accumulator, Update
+from perplex_cli.api.answer_text import Update
+from perplex_cli.api.chat_events import Accumulator
 from perplex_cli.errors import PerplexError
-from perplex_cli.output import error_member
+from perplex_cli.output.formatter import error_member
 
 
 class JsonFormatter:

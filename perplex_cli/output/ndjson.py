@@ -6,9 +6,10 @@ import functools
 import json
 from typing import IO, Any
 
-from perplex_cli.api.chat_events import Accumulator, Update
+from perplex_cli.api.answer_text import Update
+from perplex_cli.api.chat_events import Accumulator
 from perplex_cli.errors import PerplexError
-from perplex_cli.output import error_member
+from perplex_cli.output.formatter import error_member
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 

@@ -14,9 +14,10 @@ import time
 from collections.abc import Callable
 from typing import IO, Any
 
-from perplex_cli.api.chat_events import Accumulator, Update
+from perplex_cli.api.answer_text import Update
+from perplex_cli.api.chat_events import Accumulator
 from perplex_cli.errors import PerplexError
-from perplex_cli.output import Formatter
+from perplex_cli.output.formatter import Formatter
 
 FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 INTERVAL = 0.1

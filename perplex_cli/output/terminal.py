@@ -58,8 +58,7 @@ def guard(stream: IO[str]) -> IO[str]:
 
 def diagnostic(text: str, stream: Any) -> str:
     """A line of ours as `stream` may show it: no key, and no control obeyed on a terminal."""
-    from perplex_cli.redact import redact
-    from perplex_cli.request.settings import KEY_VARIABLES
+    from perplex_cli.redact import KEY_VARIABLES, redact
 
     text = redact(text, [os.environ.get(name) for name in KEY_VARIABLES])
     return neutralise(text) if is_terminal(stream) else text

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from typing import IO, Any
 
-from perplex_cli.api.chat_events import Accumulator, Update, sources
+from perplex_cli.api.answer_text import Update
+from perplex_cli.api.chat_events import Accumulator, sources
 from perplex_cli.errors import PerplexError
 
 

@@ -25,10 +25,10 @@ from perplex_cli.reference.clidoc import (
     sonar_table,
 )
 from perplex_cli.reference.commandtree import Command, command_tree
-from perplex_cli.reference.completions import FILES, MODULE, script, scripts_module
+from perplex_cli.reference.completions import FILES, script
 from perplex_cli.reference.manpage import man_page
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MAN_PAGE = "man/perplex.1"
 CLI_REFERENCE = "docs/cli.md"
 README = "README.md"
@@ -69,7 +69,6 @@ def generated(root: Path = ROOT, tree: Command | None = None) -> dict[str, str]:
     files = {MAN_PAGE: man_page(tree), CLI_REFERENCE: cli_reference(tree)}
     scripts = {shell: script(shell, tree) for shell in FILES}
     files.update({path: scripts[shell] for shell, path in FILES.items()})
-    files[MODULE] = scripts_module(scripts)
     for rel in pages(root):
         files[rel] = with_tables((root / rel).read_text(encoding="utf-8"))
     return files

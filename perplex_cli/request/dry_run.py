@@ -14,8 +14,7 @@ import json
 import os
 from typing import IO, Any
 
-from perplex_cli.redact import redact
-from perplex_cli.request.settings import KEY_VARIABLES
+from perplex_cli.redact import KEY_VARIABLES, redact
 
 MASKED_AUTHORIZATION = "Bearer ***"
 

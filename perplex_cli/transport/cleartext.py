@@ -9,10 +9,12 @@ and NO_PROXY), and is refused unless it is on this machine too or spoken to over
 
 from __future__ import annotations
 
+import ipaddress
+import os
+import sys
 from urllib.parse import urlsplit
 
 from perplex_cli.errors import ConfigError
-from perplex_cli.request.settings import environment_proxies, is_loopback
 
 
 def refuse_cleartext_proxy(base_url: str, chosen: str | None) -> None:
@@ -42,3 +44,43 @@ def _environment_proxy(url: str) -> str | None:
     from requests.utils import get_environ_proxies, select_proxy
 
     return select_proxy(url, get_environ_proxies(url))
+
+
+def environment_proxies() -> dict[str, str]:
+    """urllib.request.getproxies(): on Linux, the *_proxy variables, lower case first.
+
+    Importing urllib.request for it cost 83M CPU instructions, more than the rest of an
+    offline command such as `models` (issue 9); elsewhere getproxies also reads the
+    system's settings, so it is still asked there.
+    """
+    if sys.platform in ("darwin", "win32"):
+        import urllib.request
+
+        return urllib.request.getproxies()
+    found: dict[str, str] = {}
+    for name, value in os.environ.items():
+        if value and name.lower().endswith("_proxy"):
+            found[name.lower()[:-6]] = value
+    if "REQUEST_METHOD" in os.environ:  # a CGI script: HTTP_PROXY may come from a request header
+        found.pop("http", None)
+    for name, value in os.environ.items():  # a lower-case suffix wins, and empty clears
+        if name.endswith("_proxy"):
+            if value:
+                found[name.lower()[:-6]] = value
+            else:
+                found.pop(name.lower()[:-6], None)
+    return found
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost, 127.0.0.0/8 and ::1: traffic that never leaves this machine."""
+    host = host.lower().rstrip(".")
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return address.is_loopback

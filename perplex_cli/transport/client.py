@@ -28,6 +28,7 @@ from perplex_cli.errors import (
     ProtocolError,
     RateLimited,
     ServerError,
+    first_line,
 )
 from perplex_cli.transport import debug, guard, pacing
 
@@ -413,14 +414,6 @@ def api_message(body: str) -> str:
     if title:
         return " ".join(title.group(1).split())
     return first_line(body)
-
-
-def first_line(text: str, limit: int = 200) -> str:
-    for line in text.splitlines():
-        line = line.strip()
-        if line:
-            return line[:limit]
-    return ""
 
 
 def _user_agent() -> str:

@@ -87,7 +87,7 @@ def adapter(pool_size: int, deadline: float) -> requests.adapters.HTTPAdapter:
 
 def redirected(response: requests.Response) -> ProtocolError:
     """The error for a 3xx answer, naming its Location."""
-    from perplex_cli.transport.client import first_line
+    from perplex_cli.errors import first_line
 
     location = first_line(response.headers.get("Location") or "", 200) or "nowhere"
     return ProtocolError(

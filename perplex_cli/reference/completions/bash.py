@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from perplex_cli.reference.completions import FILES_MARK, HEADER, Level, value_cases
+from perplex_cli.reference.completions.levels import FILES_MARK, HEADER, Level, value_cases
 
 _DRIVER = r"""
 _perplex_reply() {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from perplex_cli.reference.completions import HEADER, Level, describe
+from perplex_cli.reference.completions.levels import HEADER, Level, describe
 
 _DRIVER = r"""
 function __perplex_path --description 'The perplex command being typed, as words'
