@@ -176,7 +176,10 @@ class Transport:
             allow_redirects=False,
             **environment,
         )
-        debug.show_response(response)
+        if debug.enabled():
+            limits = pacing.read(response.headers)
+            said = () if limits is None else (f"perplex: rate limit: {pacing.describe(limits)}",)
+            debug.show_response(response, *said)
         if 300 <= response.status_code < 400:
             response.close()
             raise guard.redirected(response)

@@ -11,7 +11,6 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from perplex_cli.output.terminal import say
-from perplex_cli.transport import pacing
 
 if TYPE_CHECKING:
     import requests
@@ -53,17 +52,15 @@ def show_request(method: str, url: str, headers: Mapping[str, str], body: bytes 
     show(lines)
 
 
-def show_response(response: requests.Response) -> None:
-    """The status line and headers of a response (the body is the answer itself)."""
+def show_response(response: requests.Response, *notes: str) -> None:
+    """The status line and headers of a response (the body is the answer itself), then
+    the notes the caller read from them."""
     if not enabled():
         return
     version = {10: "HTTP/1.0", 11: "HTTP/1.1"}.get(getattr(response.raw, "version", 11), "HTTP")
     lines = [f"< {version} {response.status_code} {response.reason or ''}".rstrip()]
     lines += [f"< {name}: {value}" for name, value in response.headers.items()]
-    limits = pacing.read(response.headers)
-    if limits is not None:
-        lines.append(f"perplex: rate limit: {pacing.describe(limits)}")
-    show(lines)
+    show([*lines, *notes])
 
 
 def show_traceback() -> None:
