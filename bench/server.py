@@ -32,7 +32,7 @@ import agent_shapes
 ROOT = Path(__file__).resolve().parent.parent
 RECORDINGS = ROOT / "tests" / "fixtures" / "perplexity"
 RECORDING_NAMES = {
-    # The 2026-06 sonar answer (issue 9, case 2) and the largest recording (case 3).
+    # The 2026-06 sonar answer (case 2) and the largest recording (case 3).
     "answer": "ruby_llm__streaming_responses_perplexity_sonar_supports_streaming_responses"
     "__20260608_75b5cd5__0.sse",
     "largest": "ruby_llm__with_extended_thinking_perplexity_sonar-reasoning-pro_streams_thinking"

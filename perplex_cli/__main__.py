@@ -28,10 +28,10 @@ def _exit(status: int) -> NoReturn:
     """Leave at once, once everything written is out: skip the interpreter's teardown.
 
     Tearing down the modules of typer, click and requests took about 40 ms of CPU after
-    the answer was complete (issue 9: a fifth of a whole one-answer run). Nothing of
+    the answer was complete (a fifth of a whole one-answer run). Nothing of
     perplex waits for it: files are written and closed with `with`, the log's transactions
     are committed, no atexit handler or non-daemon thread is used. What the streams still
-    buffer is flushed here; a reader that left meanwhile is a closed pipe (D5).
+    buffer is flushed here; a reader that left meanwhile is a closed pipe (docs/decisions.md).
     """
     try:
         sys.stdout.flush()
@@ -53,7 +53,7 @@ def _plug_closed_descriptors() -> None:
     """Open /dev/null on a closed stdin, stdout or stderr (`<&-`, `>&-`, `2>&-`).
 
     Otherwise the next socket takes the free descriptor and a retry notice written to
-    "stderr" would go into the HTTP connection. A closed stdin reads as empty (D6), closed
+    "stderr" would go into the HTTP connection. A closed stdin reads as empty, closed
     output streams discard what is written, as /dev/null would.
     """
     for fd in (0, 1, 2):
@@ -201,7 +201,7 @@ def _pipe_closed() -> int:
 
 
 def _silence_stdout() -> None:
-    """Point stdout at /dev/null so that the interpreter's last flush cannot fail (D5)."""
+    """Point stdout at /dev/null so that the interpreter's last flush cannot fail (docs/decisions.md)."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

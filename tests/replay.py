@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Copied byte-exact from shared/fixtures; each folder keeps its SOURCES.md.
+# Recorded responses, byte-exact; each folder's SOURCES.md says where each comes from.
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 

@@ -194,7 +194,7 @@ def test_a_failed_non_streamed_response_reports_its_error():
 
 
 def test_each_delta_is_on_stdout_before_the_next_is_sent(server, spawn):
-    # close-delimited gzip is the framing that buffers when read the wrong way (D2).
+    # close-delimited gzip is the framing that buffers when read the wrong way (docs/decisions.md).
     tokens = [f"tok{i} " for i in range(4)]
     pieces = [a.sse(e) for e in a.answer(*tokens)]
     server.reply(Reply(pieces=pieces, delay=0.2, framing="close", gzip=True))

@@ -129,7 +129,7 @@ def test_options_with_no_agent_equivalent_are_refused_by_name(name, flag):
 
 def test_every_refused_option_given_is_named_at_once():
     opts = Options()
-    opts.extra = {"search_mode": "academic", "images": True}  # options issue 3 may put in extra
+    opts.extra = {"search_mode": "academic", "images": True}
     with pytest.raises(UsageError, match="--search-mode, --images: not available on the agent API"):
         validate_agent(opts)
 

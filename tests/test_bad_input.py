@@ -1,6 +1,6 @@
 """Bad input never produces a traceback: it is a usage error (exit 2) before any request.
 
-Files and streams that cannot be read are made without chmod (CI runs as root, D6).
+Files and streams that cannot be read are made without chmod (CI runs as root).
 The property-based test at the end throws generated argv and stdin at the CLI.
 """
 
@@ -20,7 +20,7 @@ from streams import answer, sse
 
 pytestmark = pytest.mark.api("chat")  # these answers are chat completions recordings
 
-EXIT_CODES = {0, 1, 2, 3, 4, 5, 6, 7, 8, 130, 141}  # product.md section 6
+EXIT_CODES = {0, 1, 2, 3, 4, 5, 6, 7, 8, 130, 141}  # docs/failures.md
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
-"""--stream-mode concise: the four chunk kinds of protocol.md, through every format.
+"""--stream-mode concise: the four chunk kinds of the concise stream, through every format.
 
-The stream is built from the structures protocol.md (and the API's stream-mode page)
-describe: `chat.reasoning` chunks with `delta.reasoning_steps`, `chat.reasoning.done` with
+The stream is built from the structures the API's stream-mode page
+describes: `chat.reasoning` chunks with `delta.reasoning_steps`, `chat.reasoning.done` with
 the search results, partial usage and all steps in `message.reasoning_steps`,
 `chat.completion.chunk` text deltas with an empty message, and `chat.completion.done` with
 the final usage, cost and the whole message.

@@ -292,7 +292,7 @@ def test_default_base_url_is_the_public_api(server, cli, monkeypatch):
 
 
 def test_key_and_config_commands_do_not_import_the_network_stack(env):
-    """D4: `perplex key ...` and `perplex config ...` stay fast."""
+    """`perplex key ...` and `perplex config ...` stay fast."""
     import subprocess
     import sys
 

@@ -1,7 +1,7 @@
 """An answer that fails part-way keeps everything received, in every format.
 
 Each fault is injected by the local server after two events ("Hello ", "world"). The
-contract (product.md sections 5 and 6): text keeps what was printed and ends the line;
+contract (docs/failures.md): text keeps what was printed and ends the line;
 json is the partial document plus "error": {"type", "message"}; ndjson ends with
 {"error": {...}}; stderr is exactly one line; nothing is retried once the answer started.
 """

@@ -1,4 +1,4 @@
-"""Commands that need no network start without the heavy imports (D4, issue 9 case 1).
+"""Commands that need no network start without the heavy imports (docs/decisions.md).
 
 requests and rich cost 20-100 ms each to import, sqlite3 a few more; `--help`,
 `--version`, `completions` and `models` must not pay for them. Each command runs in a

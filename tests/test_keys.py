@@ -1,4 +1,4 @@
-"""Where the key comes from (product.md section 8), in which order, and how it is stored."""
+"""Where the key comes from (docs/keys-config-network.md), in which order, and how it is stored."""
 
 from __future__ import annotations
 

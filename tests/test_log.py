@@ -1,5 +1,5 @@
 """The local log: what an exchange leaves behind, conversations continued from it, and its
-behaviour when it cannot be written (product.md sections 3 and 8)."""
+behaviour when it cannot be written (docs/conversations-and-log.md)."""
 
 from __future__ import annotations
 

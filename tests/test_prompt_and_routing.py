@@ -1,4 +1,4 @@
-"""The prompt rules of product.md section 3 and the default-command routing of D1."""
+"""The prompt rules (docs/prompt-and-formats.md) and the routing to the default command."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every request option of product.md section 4: the field the API receives, and --dry-run.
+"""Every request option (docs/request-options.md): the field the API receives, and --dry-run.
 
 Each case names the flags and the fields they add to the minimal body; the body the local
 server received must be exactly the minimal body plus those fields (nothing else), and

@@ -107,7 +107,7 @@ def schema_cases(tmp_path: Path) -> dict[str, tuple[str, list[str]]]:
     (tmp_path / "dir").mkdir()
     return {
         "missing": (str(tmp_path / "nope.json"), ["cannot read", "No such file"]),
-        # root can read any file: unreadable is a path whose parent is a regular file (D6)
+        # root can read any file: unreadable is a path whose parent is a regular file
         "unreadable": (str(tmp_path / "plain" / "schema.json"), ["cannot read"]),
         "directory": (str(tmp_path / "dir"), ["is a directory"]),
         "invalid JSON": (str(tmp_path / "bad.json"), ["not valid JSON", "line 1"]),

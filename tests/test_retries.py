@@ -1,4 +1,4 @@
-"""Retries and timeouts before the answer starts (product.md section 7, decision D7).
+"""Retries and timeouts before the answer starts (docs/failures.md, docs/decisions.md).
 
 Counts and spacing come from the server's own request log; the backoff base is 0.01 s
 (PERPLEX_RETRY_BASE in the `env` fixture), so the delays are 0.005-0.01 s, then 0.01-0.02 s.

@@ -1,4 +1,4 @@
-"""Ctrl-C and a closed stdout, on a real subprocess (decision D5).
+"""Ctrl-C and a closed stdout, on a real subprocess (docs/decisions.md).
 
 Ctrl-C: the connection is closed at once, the partial answer kept, exit 130, one line.
 A reader that goes away (`| head -c 10`): the connection is closed at once (the server

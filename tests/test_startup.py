@@ -1,7 +1,7 @@
 """The tree a start builds (startup.command_for) behaves as the whole tree does.
 
 A start builds only the command that argv runs, and the root's --help lists the commands
-without converting their parameters (issue 9). Every help text must still be the one the
+without converting their parameters (docs/decisions.md). Every help text must still be the one the
 whole tree gives, at any width, and argv must reach the same command.
 """
 

@@ -5,7 +5,7 @@ line). `AgentAccumulator` is an `Accumulator`, so the formatters, the log and
 `ask.stream_answer` use it as they use the chat one; each event reaches the formatters as
 `{"event": NAME, "data": {...}}`, which is what `-f ndjson` prints.
 
-Where things come from (agent-api.md section 2):
+Where things come from in the Agent API's events:
 - text: `response.output_text.delta`; the message text of the final response is
   authoritative for the json document;
 - reasoning and search progress (`--reasoning`): the `response.reasoning.*` events;

@@ -14,7 +14,7 @@ class Update:
     data as it arrived, for a formatter that echoes events (ndjson) without re-encoding,
     with the event's name when the formatters get it in an envelope ({event, data}).
 
-    A plain class: a dataclass's generated methods are compiled at every start (issue 9).
+    A plain class: a dataclass's generated methods are compiled at every start (docs/decisions.md).
     """
 
     __slots__ = ("answer", "data", "event", "reasoning")
@@ -113,7 +113,7 @@ class TextBuffer:
     previous one behind in the heap: its peak RSS was 5.6 times the text (8.3 MB for a
     1.5 MB answer of 200,000 chunks); a list of the pieces costs a string object per chunk
     (15 MB). Here the pieces are joined _BLOCK at a time, so the peak is the text in
-    blocks plus the final join: 2.9 MB (issue 9, case 5).
+    blocks plus the final join: 2.9 MB (`bench/run.py`, the memory case).
     """
 
     __slots__ = ("_blocks", "_pieces", "_size")

@@ -76,7 +76,7 @@ class Accumulator:
     def feed(self, chunk: dict[str, Any]) -> Update:
         """Take one chunk; return the text it adds.
 
-        This runs once per event, so it costs as few interpreter steps as it can (issue 9:
+        This runs once per event, so it costs as few interpreter steps as it can (`bench/run.py`:
         each lookup or object here was a measurable share of the events per second): the
         usual chunk is read with plain subscripts, and the Update returned for an ordinary
         chunk is the same object each time, so use it before feeding the next chunk.

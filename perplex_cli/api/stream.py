@@ -114,7 +114,7 @@ def _read(response: requests.Response, acc: Accumulator, formatter: Formatter) -
 def _pump(source: NormalisedBytes, acc: Accumulator, formatter: Formatter, watch: Watch) -> None:
     """Every complete event of the body: parsed, fed to `acc`, shown by `formatter`.
 
-    This loop runs once per event, so it is written for the interpreter (issue 9, case 4):
+    This loop runs once per event, so it is written for the interpreter (`bench/run.py`, the throughput case):
     methods are looked up once, the chat protocol's events skip the envelope, and the
     checks that almost never fire cost one test each.
     """

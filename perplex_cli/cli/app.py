@@ -31,7 +31,7 @@ class PerplexGroup(DefaultCommandGroup):
     suggest_typos = False  # routing.py decides: a one-word question only
 
     # Click would turn a broken pipe into exit 1 and Ctrl-C into "Aborted!": both are handed
-    # over as the typed errors of D5 before click sees them, while parsing (--help | head)
+    # over as the typed errors of docs/decisions.md (a closed pipe and Ctrl-C) before click sees them, while parsing (--help | head)
     # and while any command runs.
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         with _typed_pipe_and_interrupt():

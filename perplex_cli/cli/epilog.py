@@ -1,7 +1,7 @@
 """The examples at the foot of a command's --help, in one format the docs can read back.
 
 Kept apart from commandtree.py so that defining a command costs no more than this
-module: commandtree's data classes are only needed to generate the docs (issue 9).
+module: commandtree's data classes are only needed to generate the docs.
 """
 
 from __future__ import annotations

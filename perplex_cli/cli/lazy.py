@@ -2,7 +2,7 @@
 
 Building the whole tree makes typer convert every parameter of every command (about 330,
 most of them the shared request options of ask, chat, batch and research): it cost more
-than importing typer and click together, on every start (issue 9). The command that argv
+than importing typer and click together, on every start (docs/decisions.md). The command that argv
 runs is all a start needs; shell completion still gets the whole tree, and the root's own
 help a listing of it.
 """

@@ -298,7 +298,7 @@ class SharedOptionsCommand:
 
     typer reads `__signature__` and `__annotations__` when it builds the command, so they
     are made then, not when the command is defined: a start builds one command, and every
-    module defining commands would otherwise pay for all of them (issue 9).
+    module defining commands would otherwise pay for all of them (docs/decisions.md).
     """
 
     def __init__(

@@ -2,7 +2,7 @@
 
 Values are checked as the flags are (`settings.parse_text`): a bad value on the command
 line is exit 2 and the file is left alone. Edits keep the file's comments and layout.
-Nothing here imports requests (D4).
+Nothing here imports requests (docs/decisions.md).
 """
 
 from __future__ import annotations

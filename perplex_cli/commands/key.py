@@ -1,7 +1,7 @@
 """`perplex key set / path / status`: store the API key safely; say where it comes from.
 
 The key itself is never printed: `status` shows its source and at most its last four
-characters. Nothing here imports requests (D4).
+characters. Nothing here imports requests (docs/decisions.md).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 `list` is the default subcommand, so `perplex logs -n 5` lists. Every command that prints
 data takes `-f text|json|ndjson`. Text written to a terminal has its control characters
 made visible (answers and titles are untrusted, web-derived text); json, ndjson and text
-into a pipe are exact. This module must not import requests, sseclient or rich (D4).
+into a pipe are exact. This module must not import requests or rich (docs/decisions.md).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 What the values mean and which keys exist is `settings.py`'s business; this module only
 knows where the files are, how to read and write them safely, and which modes to refuse.
-Nothing here imports requests (D4): `perplex config` and `perplex key` stay fast.
+Nothing here imports requests (docs/decisions.md): `perplex config` and `perplex key` stay fast.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class TomlError(ValueError):
 
 def parse_toml(text: str) -> dict[str, Any]:
     # The parser is imported when there is TOML to read: most runs have no config file,
-    # and importing it cost 10M CPU instructions on every start (issue 9).
+    # and importing it cost 10M CPU instructions on every start.
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # the backport declared in pyproject for 3.10

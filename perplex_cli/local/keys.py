@@ -1,4 +1,4 @@
-"""The API key: where it comes from and how it is stored (product.md sections 8 and 9).
+"""The API key: where it comes from and how it is stored (docs/keys-config-network.md).
 
 Lookup, first found wins:
 

@@ -77,7 +77,7 @@ MIGRATIONS: list[list[str]] = [
     ],
     # 3: index new exchanges when the log is searched, not while the answer is written
     # (`indexed` = 0 until then). FTS5 builds a row's whole term list in memory before it
-    # writes any: 24 MB for an answer of 200,000 distinct words, on every ask (issue 9).
+    # writes any: 24 MB for an answer of 200,000 distinct words, on every ask.
     [
         "ALTER TABLE exchanges ADD COLUMN indexed INTEGER NOT NULL DEFAULT 1",
         "CREATE INDEX exchanges_to_index ON exchanges (id) WHERE indexed = 0",

@@ -6,7 +6,7 @@ gives its `-wal` and `-shm` files the mode of the database file.
 
 The schema and its migrations are in `schema.py`. Migrations and writes run in `BEGIN
 IMMEDIATE` transactions and the database is in WAL mode with a busy timeout, so two perplex
-processes can open, migrate and write the same log at once. `sqlite3` is imported only by the functions that open the database (D4).
+processes can open, migrate and write the same log at once. `sqlite3` is imported only by the functions that open the database (docs/decisions.md).
 Exchanges enter the full-text index when the log is next searched (migration 3), so an
 answer's write costs the same whatever its length.
 

@@ -2,7 +2,7 @@
 
 A status line is drawn in place with a carriage return and erased when the work ends, so
 it leaves nothing behind. It is drawn only when the stream is a terminal that may get
-cursor movement: not with -q, `NO_COLOR` or `TERM=dumb` (product.md section 5). Notes
+cursor movement: not with -q, `NO_COLOR` or `TERM=dumb` (docs/prompt-and-formats.md). Notes
 (retry lines) are always written as whole lines, above the status line when there is one.
 """
 

@@ -94,7 +94,7 @@ def _file_part(source: str) -> dict[str, Any]:
                 f"-a/--attach {source}: the name says {expected}, but the content is not {expected}"
             )
         raise UsageError(f"-a/--attach {source}: unknown file type; attachable are {SUPPORTED}")
-    # Every local file travels as a base64 data URI (product.md section 3), documents too.
+    # Every local file travels as a base64 data URI (docs/request-options.md), documents too.
     mime = IMAGES.get(kind) or DOCUMENT_TYPES[kind]
     encoded = base64.b64encode(data).decode("ascii")
     name = f"stdin.{kind}" if source == "-" else path.name

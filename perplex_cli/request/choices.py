@@ -9,7 +9,7 @@ by every completion script after the next regeneration. An option whose click ty
 from __future__ import annotations
 
 FORMATS = ("text", "ndjson", "json")
-# Models the API serves today (protocol.md); unknown names are still sent as given.
+# Models the API serves today (docs/apis.md); unknown names are still sent as given.
 MODELS = ("sonar", "sonar-pro", "sonar-reasoning-pro", "sonar-deep-research")
 RECENCIES = ("hour", "day", "week", "month", "year")
 SEARCH_MODES = ("web", "academic", "sec")

@@ -1,4 +1,4 @@
-"""argv words + stdin -> the user's message text (product.md section 3)."""
+"""argv words + stdin -> the user's message text (docs/prompt-and-formats.md)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ STDIN_LIMIT = 10 * 1024 * 1024
 
 
 def stdin_stream() -> BinaryIO | None:
-    """The binary stdin, or None when it is absent, closed or a terminal (D6)."""
+    """The binary stdin, or None when it is absent, closed or a terminal."""
     stream = sys.stdin
     if stream is None:
         return None

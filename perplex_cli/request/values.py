@@ -153,7 +153,7 @@ def stop(opts: Options) -> str | list[str] | None:
         return None
     if any(v == "" for v in values):
         raise UsageError("invalid value for --stop: the stop text must not be empty")
-    # One --stop is sent as a string, several as a list (product.md section 4).
+    # One --stop is sent as a string, several as a list (docs/request-options.md).
     return values[0] if len(values) == 1 else values
 
 

@@ -1,4 +1,5 @@
-"""HTTP: one requests session, our own retry loop (D7), the body as raw reads (D2).
+"""HTTP: one requests session, our own retry loop, the body as raw reads
+(docs/decisions.md).
 
 Transport never formats. It returns responses whose status is 2xx, raises the typed errors
 of `errors.py` for everything else, and maps requests' and urllib3's exceptions (the body is
@@ -247,7 +248,8 @@ def _prefetch(response: requests.Response, read_timeout: float) -> None:
 
 
 def body_reads(response: requests.Response) -> Iterator[bytes]:
-    """The body as it arrives: each read returns what the socket has, decoded (D2)."""
+    """The body as it arrives: each read returns what the socket has, decoded
+    (docs/decisions.md: reading the body)."""
     prefetch: _Prefetch | None = getattr(response, PREFETCH, None)
     read_timeout = prefetch.read_timeout if prefetch else None
     if prefetch is not None:
