@@ -50,7 +50,7 @@ def environment_proxies() -> dict[str, str]:
     """urllib.request.getproxies(): on Linux, the *_proxy variables, lower case first.
 
     Importing urllib.request for it cost 83M CPU instructions, more than the rest of an
-    offline command such as `models` ; elsewhere getproxies also reads the
+    offline command such as `models`; elsewhere getproxies also reads the
     system's settings, so it is still asked there.
     """
     if sys.platform in ("darwin", "win32"):
