@@ -35,6 +35,7 @@ from perplex_cli.transport import debug, guard, pacing
 
 if TYPE_CHECKING:
     import requests
+    import requests.adapters
 
 READ_SIZE = 65536
 RETRY_STATUSES = frozenset({408, 409, 429})
@@ -59,20 +60,25 @@ class Transport:
     """Sends requests to the API and hands back successful responses."""
 
     def __init__(
-        self, settings: TransportSettings, on_retry: Callable[[str], None] | None = None
+        self,
+        settings: TransportSettings,
+        on_retry: Callable[[str], None] | None = None,
+        *,
+        adapter: requests.adapters.BaseAdapter | None = None,
     ) -> None:
+        """`adapter` replaces the network: whatever it answers goes through the same retries,
+        checks and body reads (tests/mock_transport.py answers from bytes in memory)."""
         import requests
-
-        from perplex_cli.transport.guard import adapter
 
         self.settings = settings
         self.on_retry = on_retry
         redact.remember(settings.api_key)
         self.session = requests.Session()
-        # The response head within --timeout, however slowly it trickles in (guard.py).
-        watched = adapter(settings.pool_size, settings.read_timeout)
-        self.session.mount("https://", watched)
-        self.session.mount("http://", watched)
+        if adapter is None:
+            # The response head within --timeout, however slowly it trickles in (guard.py).
+            adapter = guard.adapter(settings.pool_size, settings.read_timeout)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
         # Given per request, where requests lets it override HTTPS_PROXY (the flag wins);
         # None leaves the environment's proxies and NO_PROXY to requests. trust_env stays on:
         # it is also what honours REQUESTS_CA_BUNDLE. TLS verification is never turned off.
