@@ -20,7 +20,7 @@ from perplex_cli.request.choices import MODELS as MODEL_NAMES
 from perplex_cli.request.config_values import config_keys
 
 ROOT = Path(__file__).resolve().parent.parent
-COMPLETIONS = ROOT / "completions"
+COMPLETIONS = ROOT / "perplex_cli" / "data" / "completions"
 MODELS = set(MODEL_NAMES)
 FORMATS = {"text", "ndjson", "json"}
 # What the scripts must offer is what the command tree has, whatever commands it grows.

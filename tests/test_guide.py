@@ -93,12 +93,13 @@ def test_the_exit_status_table_has_every_code_the_errors_carry():
 
 
 def test_the_environment_table_lists_every_variable_the_code_reads():
+    from perplex_cli import redact
     from perplex_cli.local import config
     from perplex_cli.request import settings
 
     source = "\n".join(p.read_text() for p in (ROOT / "perplex_cli").rglob("*.py"))
     read = set(re.findall(r"(?:environ|env)(?:\.get\(|\[)\"([A-Z][A-Z0-9_]+)\"", source))
-    read |= set(settings.KEY_VARIABLES) | set(settings.ENVIRONMENT.values()) | {config.CONFIG_ENV}
+    read |= set(redact.KEY_VARIABLES) | set(settings.ENVIRONMENT.values()) | {config.CONFIG_ENV}
     listed = {name for names, _ in ENVIRONMENT for name in names}
     assert read, "the pattern must find the variables the code reads"
     assert read - listed == set()
