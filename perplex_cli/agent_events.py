@@ -12,7 +12,7 @@ Where things come from (agent-api.md section 2):
 - sources: every search result seen (the reasoning event, the `search_results` output
   item and the final output repeat them), de-duplicated by URL in order of arrival, so
   the n-th source is result id n that the `[n]` markers name; `url_citation` annotations
-  add their URLs after those;
+  add their URLs after those; the first MAX_SOURCES (1000) are kept, no more;
 - model, usage and cost: `response.completed` (`response.created` may name the preset);
 - the answer is complete at `response.completed` or `response.incomplete` (or `[DONE]`);
   sequence numbers are not checked (they skip), only kept: the last one received is where
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .errors import PerplexError, ProtocolError
-from .events import Accumulator, Update, text_or_none
+from .events import MAX_SOURCES, Accumulator, Update, text_or_none
 
 DONE_EVENTS = frozenset({"response.completed", "response.incomplete"})
 FAILED_EVENTS = frozenset({"response.failed", "response.cancelled", "error"})
@@ -198,7 +198,11 @@ class AgentAccumulator(Accumulator):
             )
 
     def _add_sources(self, results: Any) -> None:
+        """Keep each new source, up to MAX_SOURCES: a stream that keeps naming new URLs
+        cannot make the answer grow without end."""
         for result in results or []:
+            if len(self._urls) >= MAX_SOURCES:
+                return
             url = result.get("url") if isinstance(result, dict) else None
             if not url or type(url) is not str or url in self._urls:
                 continue
