@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
 from typing import IO, TYPE_CHECKING, Annotated, Any
@@ -42,7 +41,7 @@ from .batch_input import (
     open_output,
     read_prompts,
 )
-from .errors import Interrupted, PerplexError, UsageError
+from .errors import UsageError
 from .options import shared_options
 from .optionset import Options
 
@@ -51,13 +50,11 @@ if TYPE_CHECKING:
 
     from .batch_input import Prompt
     from .events import Accumulator
-    from .pool import Finished, Pool
+    from .pool import Finished
     from .run import Session
     from .settings import Settings
 
 _OPTION_FIELDS = frozenset(f.name for f in fields(Options))
-# Exit codes from the most to the least severe: the batch exits with the worst it met.
-_SEVERITY = (130, 1, 3, 8, 7, 6, 5, 4, 2)
 _CHECKED_KEPT = 4096  # distinct option sets remembered as checked while the input is read
 
 
@@ -246,6 +243,7 @@ def _run(
 ) -> None:
     from . import signals
     from .ask import Outcome
+    from .batch_results import Results, Tally, conclude
     from .conversation import Conversation
     from .pool import Job, Pool
     from .progress import StatusLine, bar, is_live
@@ -258,21 +256,17 @@ def _run(
     )
     running: dict[int, tuple[Prompt, Request]] = {}  # the jobs given to the pool, not ended
     results = Results(out, ordered)
-    failures: list[PerplexError] = []
-    usages: list[dict[str, Any]] = []
+    tally = Tally()
     started = time.monotonic()
 
     def show() -> None:
-        status.show(bar(results.count, len(failures), todo.count, time.monotonic() - started))
+        status.show(bar(results.count, tally.failed, todo.count, time.monotonic() - started))
 
     def finished(done: Finished) -> None:
         prompt, request = running.pop(done.job.index)
         outcome = done.outcome or Outcome(request.accumulator(), done.error)
         results.add(prompt.index, result_line(prompt, done, outcome, settings))
-        if done.error is not None:
-            failures.append(done.error)
-        if outcome.acc.usage:
-            usages.append(outcome.acc.usage)
+        tally.add(done.error, outcome.acc.usage)
         # The log is written here, in the main thread: one SQLite writer, never the workers.
         assert done.job.clock is not None, "every job that ends has started"
         session._record(
@@ -309,12 +303,12 @@ def _run(
             results.close()
         status.clear()
     if settings.usage:
-        session.err.write(usage_summary(usages) + "\n")
+        session.err.write(tally.usage_line() + "\n")
         session.err.flush()
     not_started = todo.count - results.count
-    _conclude(pool, failures, not_started, todo.count, skipped, resumable=bool(output))
+    conclude(pool, tally, not_started, todo.count, skipped, resumable=bool(output))
     if status.live:
-        done = _summary(todo.count, [], 0, skipped)
+        done = Tally().summary(todo.count, 0, skipped)
         status.note(f"perplex: batch: {done} in {time.monotonic() - started:.1f} s")
 
 
@@ -396,108 +390,3 @@ def show_requests(session: Session, todo: Todo) -> None:
             [session.key],
         )
         write_line(out, {"id": prompt.id, "index": prompt.index, **json.loads(shown.getvalue())})
-
-
-def usage_summary(usages: list[dict[str, Any]]) -> str:
-    """`perplex: usage: 3 answers, 60 prompt + 15 completion = 75 tokens, $0.015`: the
-    usage of every answer that reported one, added up."""
-    from .output.usage import total_cost, usage_line
-
-    total: dict[str, Any] = {}
-    for usage in usages:
-        for name in ("prompt_tokens", "completion_tokens", "total_tokens", "num_search_queries"):
-            value = usage.get(name)
-            if isinstance(value, int) and not isinstance(value, bool):
-                total[name] = total.get(name, 0) + value
-        cost = total_cost(usage.get("cost"))
-        if cost is not None:
-            total["cost"] = total.get("cost", 0.0) + cost
-    answers = f"{len(usages)} answer{'' if len(usages) == 1 else 's'}"
-    line = usage_line(total).removeprefix("perplex: usage: ")
-    return f"perplex: usage: {answers}, {line}" if usages else f"perplex: usage: {line}"
-
-
-def _conclude(
-    pool: Pool,
-    failures: list[PerplexError],
-    not_started: int,
-    ran: int,
-    skipped: int,
-    *,
-    resumable: bool,
-) -> None:
-    """Raise the error that says how a batch that did not fully succeed ended (its exit code)."""
-    from . import signals
-
-    summary = _summary(ran - not_started - len(failures), failures, not_started, skipped)
-    if pool.interrupts and (not_started or failures):
-        if signals.received():  # SIGTERM or SIGHUP: one line, as for any other command
-            raise Interrupted(f"{signals.describe()}: {summary}")
-        hint = (
-            "run the same command again with --resume to finish"
-            if resumable
-            else "write the results with --output FILE to be able to --resume"
-        )
-        raise Interrupted(f"interrupted: {summary}", hint=hint)
-    if pool.stopped_by is not None:
-        raise type(pool.stopped_by)(
-            f"{pool.stopped_by.message}; stopped: {summary}", hint=pool.stopped_by.hint
-        )
-    if failures:
-        worst = min(failures, key=lambda e: _rank(e.exit_code))
-        raise type(worst)(f'batch: {summary}; their lines have "status": "error"')
-
-
-class Results:
-    """Writes one line per prompt: as each finishes or, when `ordered`, in the order the
-    prompts were given to the pool (`expect`), holding the lines that finish early."""
-
-    def __init__(self, out: IO[str], ordered: bool) -> None:
-        self.out = out
-        self.order: deque[int] | None = deque() if ordered else None  # not yet written
-        self.pending: dict[int, dict[str, Any]] = {}
-        self.count = 0  # lines written or held
-
-    def expect(self, index: int) -> None:
-        if self.order is not None:
-            self.order.append(index)
-
-    def add(self, index: int, record: dict[str, Any]) -> None:
-        self.count += 1
-        if self.order is None:
-            self._write(record)
-            return
-        self.pending[index] = record
-        while self.order and self.order[0] in self.pending:
-            self._write(self.pending.pop(self.order.popleft()))
-
-    def close(self) -> None:
-        """Write what finished but waits behind a prompt that never will (a stopped batch)."""
-        for index in sorted(self.pending):
-            self._write(self.pending.pop(index))
-
-    def _write(self, record: dict[str, Any]) -> None:
-        from .output.ndjson import write_line
-
-        write_line(self.out, record)
-
-
-def _summary(ok: int, failures: list[PerplexError], not_started: int, skipped: int) -> str:
-    total = ok + len(failures) + not_started + skipped
-    parts = [f"{ok + skipped} of {total} ok" + (f" ({skipped} from before)" if skipped else "")]
-    if failures:
-        kinds: dict[str, int] = {}
-        for error in failures:
-            kinds[error.kind] = kinds.get(error.kind, 0) + 1
-        parts.append(
-            f"{len(failures)} failed ("
-            + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(kinds.items()))
-            + ")"
-        )
-    if not_started:
-        parts.append(f"{not_started} not started")
-    return ", ".join(parts)
-
-
-def _rank(code: int) -> int:
-    return _SEVERITY.index(code) if code in _SEVERITY else len(_SEVERITY)
