@@ -111,13 +111,16 @@ def _spooled(source: IO[bytes] | None) -> IO[bytes]:
     """A copy of `source` in a temporary file (without a name: it is gone when closed)."""
     import tempfile
 
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 (kept open: it is the input from now on)
+    spool: IO[bytes] | None = None
     try:
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 (kept open: it is the input from now on)
         while source is not None and (block := source.read(_SPOOL_BLOCK)):
             spool.write(block)
     except OSError as exc:
-        spool.close()
-        raise UsageError(f"cannot read the prompts: {exc.strerror or exc}") from None
+        if spool is not None:
+            spool.close()
+        why = exc.strerror or exc
+        raise UsageError(f"cannot copy the prompts to a temporary file: {why}") from None
     return spool
 
 

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -69,6 +70,23 @@ def test_stdin_is_read_through_a_temporary_file_that_is_gone_afterwards(api, env
     assert [r["id"] for r in records] == list(range(30))
     assert records[7]["completion"]["choices"][0]["message"]["content"] == "answer to prompt 7"
     assert list(spool.iterdir()) == []
+
+
+def test_a_fifo_is_read_once_and_every_prompt_answered(api, cli, tmp_path):
+    fifo = tmp_path / "prompts.fifo"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with fifo.open("w") as out:
+            out.write("".join(f"prompt {i}\n" for i in range(12)))
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    result = cli("batch", "--ordered", str(fifo))
+    writer.join(5)
+    assert result.code == 0, result.stderr
+    assert [r["id"] for r in lines_of(result.stdout)] == list(range(12))
+    assert len(api.chat_requests()) == 12
 
 
 def test_a_repeated_id_far_down_stdin_is_refused_before_any_request(api, cli):
