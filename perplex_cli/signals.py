@@ -22,15 +22,24 @@ _received = 0  # the last SIGTERM or SIGHUP received (0: none)
 
 def install() -> None:
     """Make SIGTERM and SIGHUP interrupt the main thread like Ctrl-C."""
-    for name in _NAMES:
-        signum = getattr(signal, name, None)
-        if signum is not None and signal.getsignal(signum) is not signal.SIG_IGN:
-            signal.signal(signum, _interrupt)
+    for signum in ending():
+        signal.signal(signum, _interrupt)
+
+
+def ending() -> list[int]:
+    """SIGTERM and SIGHUP, where the platform has them and they are not ignored (`nohup`)."""
+    found = (getattr(signal, name, None) for name in _NAMES)
+    return [s for s in found if s is not None and signal.getsignal(s) is not signal.SIG_IGN]
+
+
+def record(signum: int) -> None:
+    """Note that SIGTERM or SIGHUP arrived, for `received`, `status` and `describe`."""
+    global _received
+    _received = signum
 
 
 def _interrupt(signum: int, frame: Any) -> None:
-    global _received
-    _received = signum
+    record(signum)
     raise KeyboardInterrupt
 
 

@@ -14,6 +14,7 @@ Where things come from in the Agent API's events:
   the n-th source is result id n that the `[n]` markers name; `url_citation` annotations
   add their URLs after those; the other tools' sources (fetched pages, people, finance
   sources: `agent_items.py`) come after all of them, so they never shift those numbers;
+  the first MAX_SOURCES (1000) sources are kept, no more;
 - files: the `share_file` items (`files`, and a `files` member in the json document);
   each tool item without a URL to show adds a line to the reasoning, once;
 - model, usage and cost: `response.completed` (`response.created` may name the preset);
@@ -36,7 +37,7 @@ from typing import Any, ClassVar
 
 from perplex_cli.api.agent_items import shared_file, summary, tool_sources
 from perplex_cli.api.answer_text import Update
-from perplex_cli.api.chat_events import Accumulator, text_or_none
+from perplex_cli.api.chat_events import MAX_SOURCES, Accumulator, text_or_none
 from perplex_cli.errors import PerplexError, ProtocolError
 
 DONE_EVENTS = frozenset({"response.completed", "response.incomplete"})
@@ -236,9 +237,13 @@ class AgentAccumulator(Accumulator):
         return self._note(summary(item))
 
     def _add_sources(self, results: Any) -> None:
-        """Web results, in order of arrival: the n-th is the [n] of the answer."""
+        """Web results, in order of arrival: the n-th is the [n] of the answer. Each new
+        source is kept up to MAX_SOURCES: a stream that keeps naming new URLs cannot make
+        the answer grow without end."""
         added = False
         for result in results or []:
+            if len(self._urls) >= MAX_SOURCES:
+                break
             url = result.get("url") if isinstance(result, dict) else None
             if not url or type(url) is not str or url in self._urls:
                 continue
@@ -254,6 +259,8 @@ class AgentAccumulator(Accumulator):
         known = self._urls | {s["url"] for s in self._tools}
         added = False
         for source in found:
+            if len(known) >= MAX_SOURCES:
+                break
             if source["url"] not in known:
                 known.add(source["url"])
                 self._tools.append(source)

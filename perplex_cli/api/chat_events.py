@@ -2,7 +2,8 @@
 
 Plain data and plain functions: no I/O here. The accumulator keeps only what the final
 document needs: the text of `delta.content` (never the cumulative `message.content`), the
-last non-empty value of each metadata field, and the last `usage`.
+last non-empty value of each metadata field (at most MAX_SOURCES items of each list), and
+the last `usage`.
 
 Concise streams (`stream_mode: "concise"`) use the same path: `chat.reasoning` chunks carry
 `delta.reasoning_steps`, `chat.reasoning.done` and `chat.completion.done` repeat the steps
@@ -24,6 +25,7 @@ from perplex_cli.errors import ApiError, AuthError, RateLimited, ServerError
 # Kept in the json document as the chat API sent them (`videos`: with media_response's
 # return_videos, some answers carry video results).
 METADATA_FIELDS = ("citations", "search_results", "images", "videos", "related_questions")
+MAX_SOURCES = 1000  # items kept of each of those lists in one answer (the first ones)
 _METADATA_SET = frozenset(METADATA_FIELDS)
 DONE_OBJECTS = frozenset({"chat.completion.done"})
 
@@ -110,7 +112,7 @@ class Accumulator:
         if not _METADATA_SET.isdisjoint(chunk):
             for name in METADATA_FIELDS:
                 if chunk.get(name) and type(chunk[name]) is list:
-                    self.metadata[name] = chunk[name]
+                    self.metadata[name] = chunk[name][:MAX_SOURCES]
         if reason:
             self.finish_reason = reason if type(reason) is str else str(reason)
             self.complete = True

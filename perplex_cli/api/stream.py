@@ -21,13 +21,7 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 from perplex_cli.api.chat_events import Accumulator, stream_error
-from perplex_cli.errors import (
-    CutStream,
-    Interrupted,
-    PerplexError,
-    PipeClosed,
-    ProtocolError,
-)
+from perplex_cli.errors import CutStream, Interrupted, PerplexError, PipeClosed, ProtocolError
 from perplex_cli.output.formatter import Formatter
 
 if TYPE_CHECKING:

@@ -1,7 +1,10 @@
 """`perplex batch`: many prompts, concurrently, one NDJSON result line each, resumable.
 
-The input is read and every prompt's request built and validated before the first request,
-so a bad line is exit 2 with its line number and nothing is sent. Each prompt's API is
+The input is read twice, a line at a time, and never held whole: first every line is
+checked (its JSON, its id, and a request built for each distinct set of a line's own
+options), so that a bad line is exit 2 with its line number and nothing is sent; then
+each request is built as the pool takes it, at most twice -j at a time, so memory stays
+flat whatever the input's size. Each prompt's API is
 chosen as `ask` chooses it (`--api`, else its model or preset, else the configured API),
 and its request is built by the same code as `ask`'s.
 
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
@@ -31,13 +35,14 @@ import typer
 
 from perplex_cli.cli.options import shared_options
 from perplex_cli.commands.batch_input import (
+    Input,
+    check_prompts,
     finished_ids,
     id_key,
     open_output,
-    parse_prompts,
-    read_input,
+    read_prompts,
 )
-from perplex_cli.errors import Interrupted, PerplexError, UsageError
+from perplex_cli.errors import UsageError
 from perplex_cli.request.options import Options
 
 if TYPE_CHECKING:
@@ -45,13 +50,12 @@ if TYPE_CHECKING:
 
     from perplex_cli.api.chat_events import Accumulator
     from perplex_cli.commands.batch_input import Prompt
-    from perplex_cli.commands.batch_pool import Finished, Pool
+    from perplex_cli.commands.batch_pool import Finished
     from perplex_cli.commands.session import Session
     from perplex_cli.request.settings import Settings
 
 _OPTION_FIELDS = frozenset(f.name for f in fields(Options))
-# Exit codes from the most to the least severe: the batch exits with the worst it met.
-_SEVERITY = (130, 1, 3, 8, 7, 6, 5, 4, 2)
+_CHECKED_KEPT = 4096  # distinct option sets remembered as checked while the input is read
 
 
 @dataclass
@@ -163,45 +167,86 @@ def run_batch(
 
     session = Session(opts)  # settings, the command line's checks and API, the log
     try:
-        data, name = read_input(file)
-        prompts = parse_prompts(data, name, ctx)
-        requests = {p.index: line_request(p, opts, session.settings, name) for p in prompts}
-        session.transport = open_transport(
-            session.settings,
-            session.err,
-            retries=0,  # the pool retries, with one backoff for all
-            pool_size=concurrency,
-            need_key=not opts.dry_run,
-        )
-        session.key = session.transport.settings.api_key
-        done_ids = finished_ids(output) if resume else set()
-        todo = [p for p in prompts if id_key(p.id) not in done_ids]
-        if opts.dry_run:
-            show_requests(session, todo, requests)
-            return
-        out = open_output(output, file) if output else guard(text_stream(sys.stdout))
-        try:
-            _run(session, out, prompts, todo, requests, concurrency, ordered, rate, output)
-        finally:
-            if output:
-                out.close()
+        with Input(file) as source:
+            done_ids = finished_ids(output) if resume else set()
+            total, skipped = check_input(source, ctx, opts, session.settings, done_ids)
+            session.transport = open_transport(
+                session.settings,
+                session.err,
+                retries=0,  # the pool retries, with one backoff for all
+                pool_size=concurrency,
+                need_key=not opts.dry_run,
+            )
+            session.key = session.transport.settings.api_key
+            todo = Todo(source, ctx, opts, session.settings, done_ids, total - skipped)
+            if opts.dry_run:
+                show_requests(session, todo)
+                return
+            out = open_output(output, file) if output else guard(text_stream(sys.stdout))
+            try:
+                _run(session, out, todo, skipped, concurrency, ordered, rate, output)
+            finally:
+                if output:
+                    out.close()
     finally:
         session.close()
+
+
+def check_input(
+    source: Input, ctx: click.Context | None, opts: Options, settings: Settings, done: set[str]
+) -> tuple[int, int]:
+    """Check every line before anything is sent: its JSON, its id (unique), its request (as
+    `ask` would build it); exit 2 on the first bad one. The number of prompts, and of those
+    that `done` (the --resume ids) skips."""
+    total = skipped = 0
+    checked: set[str] = set()  # the sets of a line's own options whose request was built
+    for prompt in check_prompts(source, ctx):
+        # Whether a request can be built depends on its options, not on its text: lines
+        # with the same options (all the plain lines) are checked once.
+        options = repr(sorted(prompt.given.items())) if prompt.given else ""
+        if options not in checked:
+            line_request(prompt, opts, settings, source.name)
+            if len(checked) < _CHECKED_KEPT:
+                checked.add(options)
+        total += 1
+        skipped += bool(done) and id_key(prompt.id) in done
+    if not total:
+        raise UsageError(f"no prompts in {source.name}")
+    return total, skipped
+
+
+@dataclass
+class Todo:
+    """The prompts to run, read again from the checked input, each request built as it is
+    needed: `count` of them."""
+
+    source: Input
+    ctx: click.Context | None
+    opts: Options
+    settings: Settings
+    done: set[str]
+    count: int
+
+    def __iter__(self) -> Iterator[tuple[Prompt, Request]]:
+        for prompt in read_prompts(self.source, self.ctx):
+            if not self.done or id_key(prompt.id) not in self.done:
+                yield prompt, line_request(prompt, self.opts, self.settings, self.source.name)
 
 
 def _run(
     session: Session,
     out: IO[str],
-    prompts: list[Prompt],
-    todo: list[Prompt],
-    requests: dict[int, Request],
+    todo: Todo,
+    skipped: int,
     concurrency: int,
     ordered: bool,
     rate: float | None,
     output: str | None,
 ) -> None:
+    from perplex_cli import signals
     from perplex_cli.api.stream import Outcome
     from perplex_cli.commands.batch_pool import Job, Pool
+    from perplex_cli.commands.batch_results import Results, Tally, conclude
     from perplex_cli.output.progress import StatusLine, bar, is_live
     from perplex_cli.request.conversation import Conversation
     from perplex_cli.transport.client import retry_base_from_env
@@ -211,31 +256,19 @@ def _run(
     status = StatusLine(
         session.raw_err, is_live(session.raw_err, settings.quiet or settings.no_color)
     )
-    by_index = {p.index: p for p in todo}
-    results = Results(out, [p.index for p in todo] if ordered else None)
-    failures: list[PerplexError] = []
-    usages: list[dict[str, Any]] = []
+    running: dict[int, tuple[Prompt, Request]] = {}  # the jobs given to the pool, not ended
+    results = Results(out, ordered)
+    tally = Tally()
     started = time.monotonic()
 
     def show() -> None:
-        status.show(
-            bar(
-                len(results.written) + len(results.pending),
-                len(failures),
-                len(todo),
-                time.monotonic() - started,
-            )
-        )
+        status.show(bar(results.count, tally.failed, todo.count, time.monotonic() - started))
 
     def finished(done: Finished) -> None:
-        prompt = by_index[done.job.index]
-        request = requests[prompt.index]
+        prompt, request = running.pop(done.job.index)
         outcome = done.outcome or Outcome(request.accumulator(), done.error)
         results.add(prompt.index, result_line(prompt, done, outcome, settings))
-        if done.error is not None:
-            failures.append(done.error)
-        if outcome.acc.usage:
-            usages.append(outcome.acc.usage)
+        tally.add(done.error, outcome.acc.usage)
         # The log is written here, in the main thread: one SQLite writer, never the workers.
         assert done.job.clock is not None, "every job that ends has started"
         session._record(
@@ -247,6 +280,14 @@ def _run(
         if not settings.quiet:
             status.note(line)
 
+    def jobs() -> Iterator[Job]:
+        for prompt, request in todo:
+            running[prompt.index] = (prompt, request)
+            results.expect(prompt.index)
+            yield Job(
+                prompt.index, request.path, request.body, request.accumulator, f"id {prompt.id}"
+            )
+
     pool = Pool(
         session.transport,
         concurrency,
@@ -257,22 +298,19 @@ def _run(
         retries=settings.retries,
         retry_base=retry_base_from_env(),
     )
-    jobs = [
-        Job(p.index, r.path, r.body, r.accumulator, f"id {p.id}")
-        for p in todo
-        for r in [requests[p.index]]
-    ]
     try:
-        pool.run(jobs)
+        pool.run(jobs())
     finally:
-        results.close()
+        with signals.deferred():  # the lines held for --ordered are written whole
+            results.close()
         status.clear()
     if settings.usage:
-        session.err.write(usage_summary(usages) + "\n")
+        session.err.write(tally.usage_line() + "\n")
         session.err.flush()
-    _conclude(pool, failures, len(todo), len(prompts) - len(todo), resumable=bool(output))
+    not_started = todo.count - results.count
+    conclude(pool, tally, not_started, todo.count, skipped, resumable=bool(output))
     if status.live:
-        done = _summary(len(todo), [], 0, len(prompts) - len(todo))
+        done = Tally().summary(todo.count, 0, skipped)
         status.note(f"perplex: batch: {done} in {time.monotonic() - started:.1f} s")
 
 
@@ -330,7 +368,7 @@ def result_line(prompt: Prompt, done: Finished, outcome: Any, settings: Settings
     return line
 
 
-def show_requests(session: Session, todo: list[Prompt], requests: dict[int, Request]) -> None:
+def show_requests(session: Session, todo: Todo) -> None:
     """--dry-run: one line per prompt, `{"id", "index", "method", "url", "headers", "body"}`,
     the key masked as `ask --dry-run -f ndjson` masks it; nothing is sent or logged."""
     import io
@@ -343,8 +381,7 @@ def show_requests(session: Session, todo: list[Prompt], requests: dict[int, Requ
 
     assert session.transport is not None
     out = guard(text_stream(sys.stdout))
-    for prompt in todo:
-        request = requests[prompt.index]
+    for prompt, request in todo:
         shown = io.StringIO()
         show_request(
             shown,
@@ -356,96 +393,3 @@ def show_requests(session: Session, todo: list[Prompt], requests: dict[int, Requ
             [session.key],
         )
         write_line(out, {"id": prompt.id, "index": prompt.index, **json.loads(shown.getvalue())})
-
-
-def usage_summary(usages: list[dict[str, Any]]) -> str:
-    """`perplex: usage: 3 answers, 60 prompt + 15 completion = 75 tokens, $0.015`: the
-    usage of every answer that reported one, added up."""
-    from perplex_cli.output.usage import total_cost, usage_line
-
-    total: dict[str, Any] = {}
-    for usage in usages:
-        for name in ("prompt_tokens", "completion_tokens", "total_tokens", "num_search_queries"):
-            value = usage.get(name)
-            if isinstance(value, int) and not isinstance(value, bool):
-                total[name] = total.get(name, 0) + value
-        cost = total_cost(usage.get("cost"))
-        if cost is not None:
-            total["cost"] = total.get("cost", 0.0) + cost
-    answers = f"{len(usages)} answer{'' if len(usages) == 1 else 's'}"
-    line = usage_line(total).removeprefix("perplex: usage: ")
-    return f"perplex: usage: {answers}, {line}" if usages else f"perplex: usage: {line}"
-
-
-def _conclude(
-    pool: Pool, failures: list[PerplexError], ran: int, skipped: int, *, resumable: bool
-) -> None:
-    """Raise the error that says how a batch that did not fully succeed ended (its exit code)."""
-    summary = _summary(ran - pool.not_started - len(failures), failures, pool.not_started, skipped)
-    if pool.interrupts and (pool.not_started or failures):
-        hint = (
-            "run the same command again with --resume to finish"
-            if resumable
-            else "write the results with --output FILE to be able to --resume"
-        )
-        raise Interrupted(f"interrupted: {summary}", hint=hint)
-    if pool.stopped_by is not None:
-        raise type(pool.stopped_by)(
-            f"{pool.stopped_by.message}; stopped: {summary}", hint=pool.stopped_by.hint
-        )
-    if failures:
-        worst = min(failures, key=lambda e: _rank(e.exit_code))
-        raise type(worst)(f'batch: {summary}; their lines have "status": "error"')
-
-
-class Results:
-    """Writes one line per prompt: as each finishes or, with an `order`, in that order."""
-
-    def __init__(self, out: IO[str], order: list[int] | None) -> None:
-        self.out = out
-        self.order = order
-        self._next = 0  # position in `order` of the next line to write
-        self.pending: dict[int, dict[str, Any]] = {}
-        self.written: list[int] = []
-
-    def add(self, index: int, record: dict[str, Any]) -> None:
-        if self.order is None:
-            self._write(index, record)
-            return
-        self.pending[index] = record
-        while self._next < len(self.order) and self.order[self._next] in self.pending:
-            index = self.order[self._next]
-            self._write(index, self.pending.pop(index))
-            self._next += 1
-
-    def close(self) -> None:
-        """Write what finished but waits behind a prompt that never will (a stopped batch)."""
-        for index in sorted(self.pending):
-            self._write(index, self.pending.pop(index))
-
-    def _write(self, index: int, record: dict[str, Any]) -> None:
-        from perplex_cli.output.ndjson import write_line
-
-        write_line(self.out, record)
-        self.written.append(index)
-
-
-def _summary(ok: int, failures: list[PerplexError], not_started: int, skipped: int) -> str:
-    total = ok + len(failures) + not_started + skipped
-    parts = [f"{ok + skipped} of {total} ok" + (f" ({skipped} from before)" if skipped else "")]
-    if failures:
-        kinds: dict[str, int] = {}
-        for error in failures:
-            kinds[error.kind] = kinds.get(error.kind, 0) + 1
-        parts.append(
-            f"{len(failures)} failed ("
-            + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(kinds.items()))
-            + ")"
-        )
-    if not_started:
-        parts.append(f"{not_started} not started")
-    return ", ".join(parts)
-
-
-def _rank(code: int) -> int:
-    return _SEVERITY.index(code) if code in _SEVERITY else len(_SEVERITY)

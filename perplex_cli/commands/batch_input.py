@@ -5,6 +5,10 @@ The input: plain lines are prompts; a line starting with `{` is a JSON object wi
 `"system"`, ...) for that prompt alone. Options that belong to the whole run (timeouts,
 output, the API, the log) are refused on a line, with its number.
 
+The input is read twice, a line at a time, and never held whole: once to check every
+line before the first request, once to send them. A regular file is read from its path;
+stdin (or a pipe) is first copied to a temporary file that has no name and goes with it.
+
 The results file (`--output`): appended to, without a line cut short by an earlier kill;
 `--resume` reads the ids whose line says "ok" from it.
 """
@@ -13,6 +17,9 @@ from __future__ import annotations
 
 import json
 import os
+import stat
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -22,6 +29,8 @@ from perplex_cli.request.options import SHARED_NAMES
 
 if TYPE_CHECKING:
     import click
+
+_SPOOL_BLOCK = 1024 * 1024
 
 
 @dataclass
@@ -50,36 +59,155 @@ def read_input(file: str, what: str = "the prompts") -> tuple[bytes, str]:
         raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from None
 
 
-def parse_prompts(data: bytes, name: str, ctx: click.Context | None) -> list[Prompt]:
-    """Plain lines are prompts; a line starting with `{` is a JSON object with its own options."""
+class Input:
+    """The input of a batch, to be read more than once: `name` is how messages name it."""
+
+    def __init__(self, file: str) -> None:
+        self.name = "stdin" if file == "-" else file
+        self._path: str | None = None
+        self._spool: IO[bytes] | None = None
+        if file == "-":
+            self._spool = _spooled_stdin()
+        elif _is_regular(file):
+            self._path = file
+        else:  # a FIFO or a device reads once: /dev/stdin, <(...)
+            try:
+                with open(file, "rb") as source:
+                    self._spool = _spooled(source)
+            except OSError as exc:
+                raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from None
+
+    def lines(self) -> Iterator[bytes]:
+        """The input's lines, from the start, each with its newline; two readings at once
+        do not disturb each other."""
+        if self._spool is not None:
+            spool, offset = self._spool, 0
+            while True:
+                spool.seek(offset)  # within the buffer, a seek reads nothing again
+                line = spool.readline()
+                if not line:
+                    return
+                offset += len(line)
+                yield line
+        assert self._path is not None
+        try:
+            with open(self._path, "rb") as source:
+                yield from source
+        except OSError as exc:
+            raise UsageError(f"cannot read {self._path}: {exc.strerror or exc}") from None
+
+    def close(self) -> None:
+        if self._spool is not None:
+            self._spool.close()
+
+    def __enter__(self) -> Input:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _is_regular(path: str) -> bool:
     try:
-        text = data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise UsageError(f"{name}, line {line}: not valid UTF-8 text") from None
-    prompts: list[Prompt] = []
-    seen: dict[str, int] = {}
-    for number, raw in enumerate(text.split("\n"), 1):
-        content = raw.strip()
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _spooled_stdin() -> IO[bytes]:
+    from perplex_cli.request.prompt import stdin_is_terminal, stdin_stream
+
+    source = stdin_stream()
+    if source is None and stdin_is_terminal():
+        raise UsageError("'-' reads the prompts from stdin, but stdin is a terminal")
+    return _spooled(source)
+
+
+def _spooled(source: IO[bytes] | None) -> IO[bytes]:
+    """A copy of `source` in a temporary file (without a name: it is gone when closed)."""
+    import tempfile
+
+    spool: IO[bytes] | None = None
+    try:
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 (kept open: it is the input from now on)
+        while source is not None and (block := source.read(_SPOOL_BLOCK)):
+            spool.write(block)
+    except OSError as exc:
+        if spool is not None:
+            spool.close()
+        why = exc.strerror or exc
+        raise UsageError(f"cannot copy the prompts to a temporary file: {why}") from None
+    return spool
+
+
+def read_prompts(source: Input, ctx: click.Context | None) -> Iterator[Prompt]:
+    """The prompts, one per line read: plain lines are prompts; a line starting with `{`
+    is a JSON object with its own options. Blank lines are skipped."""
+    index = 0
+    for number, data in enumerate(source.lines(), 1):
+        try:
+            raw = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UsageError(f"{source.name}, line {number}: not valid UTF-8 text") from None
+        content = (raw.removeprefix("\ufeff") if number == 1 else raw).strip()
         if not content:
             continue
-        where = f"{name}, line {number}"
-        index = len(prompts)
         if content.startswith("{"):
-            prompt = _object_prompt(content, where, index, number, ctx)
+            where = f"{source.name}, line {number}"
+            yield _object_prompt(content, where, index, number, ctx)
         else:
-            prompt = Prompt(index, number, index, content)
+            yield Prompt(index, number, index, content)
+        index += 1
+
+
+def check_prompts(source: Input, ctx: click.Context | None) -> Iterator[Prompt]:
+    """Every prompt of the input, refusing a line whose id an earlier line has (exit 2)."""
+    seen = Fingerprints()
+    for prompt in read_prompts(source, ctx):
         key = id_key(prompt.id)
-        if key in seen:
-            raise UsageError(
-                f"{where}: id {prompt.id!r} is also on line {seen[key]}; "
-                "ids must be unique for --resume to work"
-            )
-        seen[key] = number
-        prompts.append(prompt)
-    if not prompts:
-        raise UsageError(f"no prompts in {name}")
-    return prompts
+        if seen.add(key):
+            first = next((p.line for p in read_prompts(source, ctx) if id_key(p.id) == key), 0)
+            if first < prompt.line:  # not a mere collision of fingerprints
+                raise UsageError(
+                    f"{source.name}, line {prompt.line}: id {prompt.id!r} is also on line "
+                    f"{first}; ids must be unique for --resume to work"
+                )
+        yield prompt
+
+
+class Fingerprints:
+    """A set of strings kept as 64-bit fingerprints in one flat table, 16 to 32 bytes each
+    (a set of the strings costs ~100 bytes each). `add` says whether an equal fingerprint
+    was there already: the string was seen before, or (rarely) another shares it."""
+
+    def __init__(self) -> None:
+        self._table = array("Q", [0]) * 1024
+        self._count = 0
+
+    def add(self, text: str) -> bool:
+        mark = (hash(text) & 0xFFFF_FFFF_FFFF_FFFF) | 1  # never 0, the empty slot
+        if self._place(self._table, mark):
+            return True
+        self._count += 1
+        if 2 * self._count > len(self._table):
+            bigger = array("Q", [0]) * (2 * len(self._table))
+            for old in self._table:
+                if old:
+                    self._place(bigger, old)
+            self._table = bigger
+        return False
+
+    @staticmethod
+    def _place(table: array[int], mark: int) -> bool:
+        """Put `mark` in `table` (open addressing); True when it was there already."""
+        mask = len(table) - 1
+        slot = mark & mask
+        while table[slot]:
+            if table[slot] == mark:
+                return True
+            slot = (slot + 1) & mask
+        table[slot] = mark
+        return False
 
 
 def _object_prompt(

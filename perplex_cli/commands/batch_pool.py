@@ -14,8 +14,12 @@ calling (main) thread, so that the output, the counters and the decisions need n
   down together instead of each hammering on its own;
 - a broken Agent API stream is resumed by its worker, as `ask` resumes one (within
   --retries reconnects); the worker's reconnect notices are written by this thread;
+- feeding: the jobs come from an iterator, taken as the workers need them, so that at
+  most twice `concurrency` of them are held at once (queued, running or waiting for a
+  retry), however many the iterator has;
 - Ctrl-C: the first stops new requests and lets the running ones finish, the second
   cancels them (they are reported as interrupted). A rejected key stops new requests too.
+  SIGTERM and SIGHUP cancel the running requests at once, as a second Ctrl-C does.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -51,6 +55,7 @@ if TYPE_CHECKING:
     from perplex_cli.transport.client import Transport
 
 POLL = 0.1  # longest wait for a result, so that Ctrl-C is noticed promptly
+HELD_PER_WORKER = 2  # jobs taken from the iterator and not yet ended, per worker
 
 
 @dataclass(eq=False)
@@ -109,7 +114,7 @@ class Pool:
     retry_base: float = 1.0
     interrupts: int = 0
     stopped_by: PerplexError | None = None  # the rejection that stopped new requests
-    not_started: int = 0
+    _jobs: Iterator[Job] = field(default_factory=lambda: iter(()))  # not taken yet
     _fresh: deque[Job] = field(default_factory=deque)
     _waiting: list[Job] = field(default_factory=list)  # retries, each with its not_before
     _running: dict[int, Job] = field(default_factory=dict)
@@ -121,14 +126,16 @@ class Pool:
     _notes: queue.SimpleQueue[str] = field(default_factory=queue.SimpleQueue)  # from workers
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def run(self, jobs: list[Job]) -> None:
-        self._fresh = deque(jobs)
+    def run(self, jobs: Iterator[Job]) -> None:
+        """Run the jobs; those never started stay in the iterator or were dropped."""
+        self._jobs = jobs
+        self._take()
         self._pacer = Pacer(self.rate)
         work: queue.Queue[Job | None] = queue.Queue()
         results: queue.Queue[Finished] = queue.Queue()
         for _ in range(self.concurrency):
             threading.Thread(target=self._worker, args=(work, results), daemon=True).start()
-        restore = self._catch_ctrl_c()
+        restore = self._catch_signals()
         try:
             while self._fresh or self._waiting or self._running:
                 if self.interrupts >= 2:
@@ -153,19 +160,29 @@ class Pool:
                     continue
                 self._settle(done, work)
         finally:
-            self.not_started = len(self._fresh) + len(self._waiting)
             with self._lock:
                 for response in self._active.values():
                     response.close()
             for _ in range(self.concurrency):
                 work.put(None)
-            if restore is not None:
-                signal.signal(signal.SIGINT, restore)
+            for signum, handler in restore.items():
+                signal.signal(signum, handler)
+
+    def _take(self) -> None:
+        """Take jobs from the iterator while fewer than the most held are."""
+        held = len(self._fresh) + len(self._waiting) + len(self._running)
+        for _ in range(HELD_PER_WORKER * self.concurrency - held):
+            job = next(self._jobs, None)
+            if job is None:
+                return
+            self._fresh.append(job)
 
     def _start_due(self, work: queue.Queue[Job | None]) -> float:
         """Start every job that may start now; return when to look again."""
         from perplex_cli.commands.session import Clock
 
+        if not self.stopping:
+            self._take()
         now = time.monotonic()
         wake = now + POLL
         while not self.stopping and len(self._running) < self.concurrency:
@@ -229,11 +246,14 @@ class Pool:
         return bool(self.interrupts) or self.stopped_by is not None
 
     def _cancel(self, job: Job) -> None:
+        from perplex_cli import signals
+
         with self._lock:
             response = self._active.pop(job.index, None)
         if response is not None:
             response.close()
-        self.on_finished(Finished(job, None, Interrupted("cancelled by a second Ctrl-C")))
+        why = None if signals.received() else "cancelled by a second Ctrl-C"
+        self.on_finished(Finished(job, None, Interrupted(why)))
 
     def _report(self, done: Finished) -> None:
         if isinstance(done.error, AuthError) and self.stopped_by is None:
@@ -256,15 +276,25 @@ class Pool:
         exponent = self._strikes if isinstance(error, RateLimited) else done.job.attempts - 1
         return self.retry_base * (2.0 ** min(exponent, 6)) * random.uniform(0.5, 1.0)
 
-    def _catch_ctrl_c(self) -> Any:
-        """Count Ctrl-C instead of raising, so a result line is never cut in half."""
+    def _catch_signals(self) -> dict[int, Any]:
+        """Count Ctrl-C instead of raising, so a result line is never cut in half; SIGTERM
+        and SIGHUP cancel the running requests. The handlers they replace, to restore."""
+        from perplex_cli import signals
+
         if threading.current_thread() is not threading.main_thread():
-            return None
+            return {}
 
         def count(signum: int, frame: Any) -> None:
             self.interrupts += 1
 
-        return signal.signal(signal.SIGINT, count)
+        def end(signum: int, frame: Any) -> None:
+            signals.record(signum)
+            self.interrupts = max(self.interrupts, 2)
+
+        restore: dict[int, Any] = {signal.SIGINT: signal.signal(signal.SIGINT, count)}
+        for signum in signals.ending():
+            restore[signum] = signal.signal(signum, end)
+        return restore
 
     def _worker(self, work: queue.Queue[Job | None], results: queue.Queue[Finished]) -> None:
         while True:

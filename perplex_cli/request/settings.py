@@ -19,10 +19,7 @@ from urllib.parse import urlsplit
 from perplex_cli.errors import ConfigError, UsageError
 from perplex_cli.local import config
 from perplex_cli.redact import no_core_dumps, remember
-from perplex_cli.request.config_values import (
-    load_config,
-    own_problem,
-)
+from perplex_cli.request.config_values import load_config, own_problem
 from perplex_cli.request.options import Options
 from perplex_cli.transport.cleartext import environment_proxies, is_loopback, refuse_cleartext_proxy
 
