@@ -48,10 +48,20 @@ class UsageError(PerplexError):
 
 
 class AuthError(PerplexError):
-    """Raised when there is no usable key, the key is rejected, or the config is bad."""
+    """Raised when there is no usable key, the key is rejected, or the config is bad.
+
+    `status` and `reason` are the HTTP status line of a rejection (401, 403), else 0 and "".
+    """
 
     exit_code = 3
     kind = "authentication_error"
+
+    def __init__(
+        self, message: str, *, status: int = 0, reason: str = "", hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint)
+        self.status = status
+        self.reason = reason
 
 
 class ConfigError(AuthError):
@@ -65,11 +75,20 @@ class ApiError(PerplexError):
 
     exit_code = 4
     kind = "api_error"
-    retry_after: float | None = None  # seconds the server asked us to wait (Retry-After)
 
-    def __init__(self, message: str, status: int = 0, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 0,
+        reason: str = "",
+        retry_after: float | None = None,
+        hint: str | None = None,
+    ) -> None:
         super().__init__(message, hint)
-        self.status = status
+        self.status = status  # the HTTP status, or the code of an error inside a stream
+        self.reason = reason  # the status line's reason phrase, when there was one
+        self.retry_after = retry_after  # seconds the server asked us to wait, if it did
 
 
 class RateLimited(ApiError):
@@ -153,6 +172,27 @@ class LogError(PerplexError):
 
     exit_code = 3
     kind = "log_error"
+
+
+def for_status(
+    status: int,
+    message: str,
+    *,
+    reason: str = "",
+    retry_after: float | None = None,
+    hint: str | None = None,
+) -> ApiError | AuthError:
+    """The one mapping of an HTTP status (of a response, or of an error inside a stream) to
+    the error tree: 401 and 403 AuthError, 429 RateLimited, 5xx ServerError, other 4xx
+    ApiError; a status that is none of those is a ServerError: the API failed to say why."""
+    if status in (401, 403):
+        return AuthError(message, status=status, reason=reason, hint=hint)
+    kind: type[ApiError] = ServerError
+    if status == 429:
+        kind = RateLimited
+    elif 400 <= status < 500:
+        kind = ApiError
+    return kind(message, status=status, reason=reason, retry_after=retry_after, hint=hint)
 
 
 def first_line(text: str, limit: int = 200) -> str:

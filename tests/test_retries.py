@@ -220,7 +220,7 @@ def test_connect_timeout_is_a_network_error(cli, unaccepting_port):
 
 
 def test_retry_after_parsing():
-    from perplex_cli.transport.client import retry_after
+    from perplex_cli.transport.retry import retry_after
 
     soon = email.utils.formatdate(time.time() + 10, usegmt=True)
     assert retry_after("7") == 7
@@ -231,7 +231,7 @@ def test_retry_after_parsing():
 
 
 def test_backoff_never_exceeds_a_minute_whatever_the_attempt():
-    from perplex_cli.transport.client import backoff
+    from perplex_cli.transport.retry import backoff
 
     assert all(30 <= backoff(1.0, attempt) <= 60 for attempt in (7, 40, 10**6))
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from perplex_cli.errors import PerplexError
 
 from perplex_cli.api.answer_text import TextBuffer, ThinkSplitter, Update
-from perplex_cli.errors import ApiError, AuthError, RateLimited, ServerError
+from perplex_cli.errors import for_status
 
 # Kept in the json document as the chat API sent them (`videos`: with media_response's
 # return_videos, some answers carry video results).
@@ -297,16 +297,8 @@ def split_reasoning(acc: Accumulator) -> tuple[str, str]:
 
 
 def stream_error(err: Any) -> PerplexError:
-    """An error object sent inside the stream, typed by its code."""
+    """An error object sent inside the stream, typed by its code (errors.for_status)."""
     message = err.get("message") if isinstance(err, dict) else str(err)
     code = err.get("code") if isinstance(err, dict) else None
     text = str(message or "the API reported an error")
-    if code in (401, 403):
-        return AuthError(text)
-    if code == 429:
-        return RateLimited(text, 429)
-    if isinstance(code, int) and code >= 500:
-        return ServerError(text, code)
-    if isinstance(code, int) and 400 <= code < 500:
-        return ApiError(text, code)
-    return ServerError(text)
+    return for_status(code if type(code) is int else 0, text)

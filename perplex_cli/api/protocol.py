@@ -147,7 +147,7 @@ def retired(error: ApiError) -> ApiError | None:
     said = _RETIRED.search(error.message) and _WHAT.search(error.message)
     if error.status not in (404, 410) and not said:
         return None
-    return ApiError(f"{error.message} ({RETIRED_HINT})", error.status)
+    return ApiError(f"{error.message} ({RETIRED_HINT})", status=error.status, reason=error.reason)
 
 
 def engine_of(request: Any) -> tuple[str, dict[str, str]] | None:

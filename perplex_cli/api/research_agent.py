@@ -205,7 +205,7 @@ def _unknown(exc: ApiError, run_id: str) -> ApiError:
         return exc
     return ApiError(
         f"unknown research id {run_id!r}",
-        404,
+        status=404,
         hint="a job submitted with --api chat is seen with --api chat",
     )
 
@@ -247,7 +247,7 @@ def cancel(session: ResearchSession, run_id: str) -> None:
         if exc.status == 400:
             raise ApiError(
                 f"research {run_id} has already ended: nothing to cancel ({exc.message})",
-                400,
+                status=400,
                 hint=f"perplex research status {run_id} shows how it ended",
             ) from None
         raise _unknown(exc, run_id) from None

@@ -91,7 +91,7 @@ def fetch_job(transport: Transport, job_id: str) -> dict[str, Any]:
     except ApiError as exc:
         if exc.status == 404:
             raise ApiError(
-                f"no research request {job_id!r} (the API keeps them for 7 days)", 404
+                f"no research request {job_id!r} (the API keeps them for 7 days)", status=404
             ) from None
         raise
 

@@ -55,7 +55,7 @@ class Resume:
         if acc.id is None or acc.sequence is None or self.budget == 0:
             raise cut  # nothing to resume from: the answer ends as a cut one
         from perplex_cli.api.agent_request import AGENT_PATH
-        from perplex_cli.transport.client import backoff, retryable
+        from perplex_cli.transport.retry import backoff, retryable
 
         path = f"{AGENT_PATH}/{quote(str(acc.id), safe='')}"
         reason = cut.message
@@ -112,7 +112,8 @@ class Resume:
         """The stored response once its status is terminal, read with backoff."""
         from perplex_cli.api.serverjson import loads as server_json
         from perplex_cli.redact import keyfree_json
-        from perplex_cli.transport.client import backoff, body_reads
+        from perplex_cli.transport.client import body_reads
+        from perplex_cli.transport.retry import backoff
 
         settings = self.transport.settings
         deadline = time.monotonic() + settings.read_timeout

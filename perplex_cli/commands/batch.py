@@ -249,7 +249,7 @@ def _run(
     from perplex_cli.commands.batch_results import Results, Tally, conclude
     from perplex_cli.output.progress import StatusLine, bar, is_live
     from perplex_cli.request.conversation import Conversation
-    from perplex_cli.transport.client import retry_base_from_env
+    from perplex_cli.transport.retry import retry_base_from_env
 
     settings = session.settings
     assert session.transport is not None

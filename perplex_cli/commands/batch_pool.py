@@ -25,7 +25,6 @@ calling (main) thread, so that the output, the counters and the decisions need n
 from __future__ import annotations
 
 import queue
-import random
 import signal
 import threading
 import time
@@ -39,12 +38,11 @@ from perplex_cli.errors import (
     ApiError,
     AuthError,
     Interrupted,
-    NetworkError,
     PerplexError,
     RateLimited,
 )
-from perplex_cli.transport.client import RETRY_STATUSES
 from perplex_cli.transport.pacing import Budget
+from perplex_cli.transport.retry import backoff, retryable, seconds, status_line
 
 if TYPE_CHECKING:
     from perplex_cli.api.answer_text import Update
@@ -228,7 +226,8 @@ class Pool:
             self._report(done)
             return
         now = time.monotonic()
-        job = done.job
+        job, error = done.job, done.error
+        assert error is not None, "only a failure is retried"
         job.not_before = now + delay
         self._waiting.append(job)
         shared = isinstance(done.error, RateLimited)
@@ -236,9 +235,8 @@ class Pool:
             self._strikes += 1
             self._pacer.pause(delay, now)
         self.on_note(
-            f"perplex: retrying {job.label} in {delay:.1f} s (attempt {job.attempts + 1} of "
-            f"{self.retries + 1}): {_reason(done.error)}"
-            + ("; all requests wait" if shared else "")
+            f"perplex: retrying {job.label} in {seconds(delay)} s (attempt {job.attempts + 1} of "
+            f"{self.retries + 1}): {status_line(error)}" + ("; all requests wait" if shared else "")
         )
 
     @property
@@ -273,8 +271,9 @@ class Pool:
             return None
         if isinstance(error, ApiError) and error.retry_after is not None:
             return error.retry_after
-        exponent = self._strikes if isinstance(error, RateLimited) else done.job.attempts - 1
-        return self.retry_base * (2.0 ** min(exponent, 6)) * random.uniform(0.5, 1.0)
+        # 429s back off together, by how many came in a row; other failures by their own tries
+        attempt = self._strikes + 1 if isinstance(error, RateLimited) else done.job.attempts
+        return backoff(self.retry_base, attempt)
 
     def _catch_signals(self) -> dict[int, Any]:
         """Count Ctrl-C instead of raising, so a result line is never cut in half; SIGTERM
@@ -354,14 +353,6 @@ class Pool:
         return resume
 
 
-def retryable(error: PerplexError) -> bool:
-    """The failures worth another try before any answer byte."""
-    if isinstance(error, NetworkError):
-        return True
-    status = getattr(error, "status", 0) or 0
-    return isinstance(error, ApiError) and (status in RETRY_STATUSES or status >= 500)
-
-
 def _next_job(fresh: deque[Job], waiting: list[Job], now: float) -> Job | None:
     """A retry that is due, else the next fresh job, else the retry due soonest."""
     soonest = min(waiting, key=lambda j: j.not_before) if waiting else None
@@ -370,14 +361,6 @@ def _next_job(fresh: deque[Job], waiting: list[Job], now: float) -> Job | None:
     if fresh:
         return fresh[0]
     return soonest
-
-
-def _reason(error: PerplexError | None) -> str:
-    status = getattr(error, "status", 0)
-    reason = getattr(error, "reason", "")
-    if status:
-        return f"{status} {reason}".strip()
-    return error.message if error is not None else ""
 
 
 class _Unseen:

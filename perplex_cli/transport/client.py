@@ -8,11 +8,8 @@ read through urllib3 directly) to the same tree.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import math
-import os
-import random
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -27,20 +24,24 @@ from perplex_cli.errors import (
     NetworkError,
     PerplexError,
     ProtocolError,
-    RateLimited,
-    ServerError,
     first_line,
+    for_status,
 )
 from perplex_cli.transport import debug, guard, pacing
+from perplex_cli.transport.retry import (
+    RETRY_AFTER_CAP,
+    backoff,
+    retry_after,
+    retryable_status,
+    seconds,
+    status_line,
+)
 
 if TYPE_CHECKING:
     import requests
     import requests.adapters
 
 READ_SIZE = 65536
-RETRY_STATUSES = frozenset({408, 409, 429})
-RETRY_AFTER_CAP = 60.0
-MAX_DELAY = 60.0  # the longest backoff between two attempts, whatever --retries says
 PREFETCH = "perplex_prefetch"  # the response attribute holding the first read (see request)
 
 
@@ -133,7 +134,7 @@ class Transport:
                 if response.status_code >= 300:
                     failure = error_from_response(response)
                     response.close()
-                    if not _retryable_status(response.status_code):
+                    if not retryable_status(response.status_code):
                         raise failure
                     delay = failure.retry_after if isinstance(failure, ApiError) else None
                 elif not stream:
@@ -154,9 +155,9 @@ class Transport:
             if delay is None:
                 delay = backoff(self.settings.retry_base, attempt)
             if self.on_retry:
-                reason = _status_line(failure) if isinstance(failure, ApiError) else failure.message
+                reason = status_line(failure) if isinstance(failure, ApiError) else failure.message
                 self.on_retry(
-                    f"perplex: retrying in {_seconds(delay)} s (attempt {attempt + 1} of "
+                    f"perplex: retrying in {seconds(delay)} s (attempt {attempt + 1} of "
                     f"{attempts}): {reason}"
                 )
             time.sleep(delay)
@@ -194,51 +195,6 @@ class Transport:
 
     def close(self) -> None:
         self.session.close()
-
-
-def backoff(base: float, attempt: int) -> float:
-    """Exponential backoff with jitter: about base, 2 base, 4 base ..., capped at MAX_DELAY."""
-    return min(base * 2.0 ** min(attempt - 1, 32), MAX_DELAY) * random.uniform(0.5, 1.0)
-
-
-def _seconds(delay: float) -> str:
-    """A delay as the retry line shows it: 1.0, 12.5, 0.25, 0.0071 (never a misleading 0.0)."""
-    return f"{delay:.1f}" if delay >= 1 else f"{delay:.2g}"
-
-
-def retryable(error: PerplexError) -> bool:
-    """Whether another attempt may succeed: a network failure, 408, 409, 429 or a 5xx."""
-    if isinstance(error, ApiError):
-        return _retryable_status(error.status)
-    return isinstance(error, NetworkError)
-
-
-def _retryable_status(status: int) -> bool:
-    return status in RETRY_STATUSES or status >= 500
-
-
-def _status_line(error: PerplexError) -> str:
-    status = getattr(error, "status", 0)
-    reason = getattr(error, "reason", "") or ""
-    return f"{status} {reason}".strip() if status else error.message
-
-
-def retry_after(value: str | None, cap: float = RETRY_AFTER_CAP) -> float | None:
-    """Seconds to wait from a Retry-After header (seconds or HTTP date), capped at 60 s."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        seconds = when.timestamp() - time.time()
-    if seconds != seconds:  # NaN
-        return None
-    return min(max(seconds, 0.0), cap)
 
 
 @dataclass
@@ -343,6 +299,14 @@ def _reason(exc: BaseException) -> str:
     return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
+# What a user can do about a refusal, said under the error line.
+HINTS = {
+    401: "check the key: perplex key status (PERPLEXITY_API_KEY, perplex key set)",
+    403: "check the key: perplex key status (PERPLEXITY_API_KEY, perplex key set)",
+    429: "slow down, or raise --retries",
+}
+
+
 def error_from_response(response: requests.Response) -> ApiError | AuthError:
     """The typed error for a non-2xx answer, with the API's own message in one line."""
     status = response.status_code
@@ -355,24 +319,12 @@ def error_from_response(response: requests.Response) -> ApiError | AuthError:
     reset = _reset_in(response) if status == 429 else None
     if status == 429:
         text += _when_to_retry(response, reset)
-    error: ApiError | AuthError
-    if status in (401, 403):
-        error = AuthError(
-            text, hint="check the key: perplex key status (PERPLEXITY_API_KEY, perplex key set)"
-        )
-    elif status == 429:
-        error = RateLimited(text, status, hint="slow down, or raise --retries")
-    elif status >= 500:
-        error = ServerError(text, status)
-    else:
-        error = ApiError(text, status)
-    error.status = status  # type: ignore[union-attr]
-    error.reason = response.reason or ""  # type: ignore[union-attr]
-    if isinstance(error, ApiError):
-        error.retry_after = retry_after(response.headers.get("Retry-After"))
-        if error.retry_after is None and reset is not None:  # a 429 waits for the reset
-            error.retry_after = min(reset, RETRY_AFTER_CAP)
-    return error
+    wait = retry_after(response.headers.get("Retry-After"))
+    if wait is None and reset is not None:  # a 429 waits for the reset
+        wait = min(reset, RETRY_AFTER_CAP)
+    return for_status(
+        status, text, reason=response.reason or "", retry_after=wait, hint=HINTS.get(status)
+    )
 
 
 def _reset_in(response: requests.Response) -> float | None:
@@ -431,11 +383,3 @@ def _user_agent() -> str:
     from perplex_cli import __version__
 
     return f"perplex/{__version__}"
-
-
-def retry_base_from_env() -> float:
-    """PERPLEX_RETRY_BASE: the first backoff delay in seconds (default 1)."""
-    try:
-        return max(0.0, float(os.environ.get("PERPLEX_RETRY_BASE", "1")))
-    except ValueError:
-        return 1.0

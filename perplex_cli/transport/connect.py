@@ -28,7 +28,8 @@ def open_transport(
     """
     from perplex_cli.output.terminal import say
     from perplex_cli.request.settings import key_for
-    from perplex_cli.transport.client import Transport, TransportSettings, retry_base_from_env
+    from perplex_cli.transport.client import Transport, TransportSettings
+    from perplex_cli.transport.retry import retry_base_from_env
 
     # A key read from stdin is used even on a dry run (it is shown masked).
     key = key_for(settings) if need_key or settings.stdin_key else None
