@@ -12,9 +12,6 @@ import pytest
 from agent_recordings import BODIES, LLM_401, cassette
 from replay import Reply
 
-from perplex_cli.api.agent_events import answer_from_response
-from perplex_cli.errors import AuthError, ServerError
-
 RESULTS = [
     {"id": 1, "url": "https://a.example/1", "title": "First"},
     {"id": 2, "url": "https://b.example/2", "title": "Second"},
@@ -161,15 +158,23 @@ def test_the_recorded_401_is_exit_3_with_the_api_message(server, cli):
     )
 
 
+def no_stream(server, cli, doc: dict, *args: str):
+    """`perplex --api agent --no-stream ARGS q` against a server answering with `doc`."""
+    server.reply(Reply(body=json.dumps(doc).encode(), content_type="application/json"))
+    result = cli("--api", "agent", "--no-stream", *args, "q")
+    assert server.requests[-1].json()["stream"] is False
+    return result
+
+
 @pytest.mark.parametrize("name", BODIES)
-def test_a_non_streamed_response_maps_to_the_same_document(name):
+def test_a_non_streamed_response_maps_to_the_same_document(server, cli, name):
     body = BODIES[name]
-    acc, update, error = answer_from_response(body)
     [message] = [item for item in body["output"] if item["type"] == "message"]
     [search] = [item for item in body["output"] if item["type"] == "search_results"]
     text = message["content"][0]["text"]
-    assert (update.answer, error) == (text, None)
-    doc = acc.completion()
+    result = no_stream(server, cli, body, "-f", "json")
+    assert result.code == 0, result.stderr
+    doc = json.loads(result.stdout)
     assert (doc["id"], doc["model"], doc["object"]) == (
         body["id"],
         body["model"],
@@ -185,12 +190,16 @@ def test_a_non_streamed_response_maps_to_the_same_document(name):
     assert doc["usage"]["prompt_tokens"] == body["usage"]["input_tokens"]
     assert doc["usage"]["reasoning_tokens"] == 0
     assert doc["usage"]["cost"]["total_cost"] == body["usage"]["cost"]["total_cost"]
+    plain = no_stream(server, cli, body, "--plain", "--no-citations")
+    assert plain.stdout.rstrip("\n") == text.rstrip("\n")
 
 
-def test_a_failed_non_streamed_response_reports_its_error():
-    failed = dict(BODIES["vercel"], status="failed", error={"message": "nope", "code": 401})
-    assert isinstance(answer_from_response(failed)[2], AuthError)
-    assert isinstance(answer_from_response(dict(failed, error=None))[2], ServerError)
+@pytest.mark.parametrize("error,code", [({"message": "nope", "code": 401}, 3), (None, 6)])
+def test_a_failed_non_streamed_response_reports_its_error(server, cli, error, code):
+    failed = dict(BODIES["vercel"], status="failed", error=error)
+    result = no_stream(server, cli, failed, "-f", "json")
+    assert result.code == code
+    assert json.loads(result.stdout)["error"]["type"] in ("authentication_error", "server_error")
 
 
 def test_each_delta_is_on_stdout_before_the_next_is_sent(server, spawn):

@@ -128,8 +128,7 @@ def test_options_with_no_agent_equivalent_are_refused_by_name(name, flag):
 
 
 def test_every_refused_option_given_is_named_at_once():
-    opts = Options()
-    opts.extra = {"search_mode": "academic", "images": True}
+    opts = Options(search_mode="academic", images=True)
     with pytest.raises(UsageError, match="--search-mode, --images: not available on the agent API"):
         validate_agent(opts)
 

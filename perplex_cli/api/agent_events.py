@@ -343,16 +343,3 @@ def agent_error(err: Any, status: str = "failed") -> dict[str, Any]:
     if not isinstance(code, int):
         code = ERROR_STATUSES.get(str(code)) or ERROR_STATUSES.get(str(kind))
     return {"message": f"{message} [{kind}]" if kind else message, "code": code}
-
-
-def answer_from_response(
-    response: dict[str, Any],
-) -> tuple[AgentAccumulator, Update, PerplexError | None]:
-    """A non-streamed response object, read as the stream's final event would be: the
-    accumulator, the text to show, and the error it reports (if any)."""
-    acc = AgentAccumulator()
-    failure = acc.document_error(response)
-    update = acc.feed_response(response)
-    if failure is None and not acc.complete:
-        failure = ProtocolError(f"the response is not finished (status {acc.status})")
-    return acc, update, failure

@@ -12,8 +12,8 @@ always did; `--no-search` leaves out both (with a preset, which brings its own t
 sets `max_tool_calls: 0`).
 
 The options map through a table (`FIELDS`): each row names an option, where its value
-goes in the body, and how it is converted. Options are read with `given()`, so a row may
-name an option that this build does not define yet: it is simply never given.
+goes in the body, and how it is converted. Options are read with `given()`, for which a
+switch turned off or an empty list was not given.
 """
 
 from __future__ import annotations
@@ -45,10 +45,9 @@ _PRESET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]*\Z")
 
 
 def given(opts: Options, name: str) -> Any:
-    """The option's value, or None when it was not given (or does not exist in this build)."""
-    value = getattr(opts, name, None)
-    if value is None:
-        value = (getattr(opts, "extra", None) or {}).get(name)
+    """The option's value, or None when it was not given (a switch turned off, an empty
+    list: not given either)."""
+    value = getattr(opts, name)
     if value is False or value == [] or value == ():
         return None
     return value

@@ -17,7 +17,7 @@ import os
 import select
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from perplex_cli.api.chat_events import Accumulator, stream_error
@@ -38,7 +38,6 @@ class Outcome:
 
     acc: Accumulator
     error: PerplexError | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def stream_answer(

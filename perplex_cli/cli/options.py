@@ -29,8 +29,8 @@ from perplex_cli.request.choices import SEARCH_MODES as SEARCH_MODES
 from perplex_cli.request.choices import SEARCH_TYPES as SEARCH_TYPES
 from perplex_cli.request.choices import STREAM_MODES as STREAM_MODES
 from perplex_cli.request.options import CONNECTION_FLAGS as CONNECTION_FLAGS
-from perplex_cli.request.options import OPTION_FIELDS, Options
 from perplex_cli.request.options import SHARED_NAMES as SHARED_NAMES
+from perplex_cli.request.options import Options
 from perplex_cli.transport.debug import enable_option
 
 # `-f/--format` for commands that print data as text or json (ask has its own, with ndjson).
@@ -338,6 +338,5 @@ class SharedOptionsCommand:
 
     def __call__(self, **kwargs: Any) -> Any:
         given = {name: kwargs.pop(name) for name in list(kwargs) if name in SHARED_NAMES}
-        opts = Options(**{k: v for k, v in given.items() if k in OPTION_FIELDS})
-        opts.extra = {k: v for k, v in given.items() if k not in OPTION_FIELDS}
+        opts = Options(**given)
         return self._func(opts=opts, **kwargs)

@@ -323,10 +323,6 @@ def line_request(prompt: Prompt, base: Options, settings: Settings, name: str) -
     from perplex_cli.request.values import validate
 
     opts = replace(base, **{k: v for k, v in prompt.given.items() if k in _OPTION_FIELDS})
-    opts.extra = {
-        **base.extra,
-        **{k: v for k, v in prompt.given.items() if k not in _OPTION_FIELDS},
-    }
     own = (
         replace(settings, model=opts.model) if opts.model and "model" in prompt.given else settings
     )

@@ -119,7 +119,7 @@ def guarded(work: Callable[[], Reply]) -> Reply:
 def options(base: Options, **given: Any) -> Options:
     """The server's options with a call's arguments (those given) on top, as a new object."""
     chosen = {name: value for name, value in given.items() if value is not None}
-    return replace(base, extra=dict(base.extra), **chosen)
+    return replace(base, **chosen)
 
 
 def ask(opts: Options, question: str) -> Reply:

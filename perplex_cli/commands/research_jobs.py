@@ -25,7 +25,7 @@ from perplex_cli.errors import (
     UsageError,
 )
 from perplex_cli.output.terminal import guard
-from perplex_cli.request.options import Options, given
+from perplex_cli.request.options import Options
 
 if TYPE_CHECKING:
     from perplex_cli.api.chat_events import Accumulator
@@ -75,7 +75,7 @@ def research_session(
     preset medium on the Agent API, sonar-deep-research on chat; a model or preset from the
     config file is for ask, not for research. `kind` is the session's class.
     """
-    model, preset = opts.model, given(opts, "preset")  # as given on the command line
+    model, preset = opts.model, opts.preset  # as given on the command line
     session = kind(opts)
     try:
         if asks and session.api == "agent":

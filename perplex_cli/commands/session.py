@@ -291,7 +291,7 @@ class Session:
         try:
             save_announced(self.transport, outcome.acc, self.opts.save_files, self.err)
         except PerplexError as exc:
-            return Outcome(outcome.acc, exc, outcome.extra)
+            return Outcome(outcome.acc, exc)
         return outcome
 
     def resume(self, acc: Accumulator) -> Resume | None:

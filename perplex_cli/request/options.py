@@ -93,15 +93,8 @@ class Options:
     api_key_file: str | None = flag_only()
     allow_insecure_http: bool | None = flag_only()
     debug: bool | None = flag_only()
-    extra: dict[str, Any] = field(default_factory=dict, metadata={"config": False})
 
 
 # Every field of Options is a shared option (tests/test_startup.py checks it against the
 # table): the names are known without building the options.
-SHARED_NAMES = frozenset(f.name for f in fields(Options) if f.name != "extra")
-OPTION_FIELDS = frozenset(f.name for f in fields(Options))
-
-
-def given(opts: Options, name: str) -> Any:
-    """The value of a shared option by name, whether it is a field of Options or in extra."""
-    return getattr(opts, name, None) if name in OPTION_FIELDS else opts.extra.get(name)
+SHARED_NAMES = OPTION_FIELDS = frozenset(f.name for f in fields(Options))

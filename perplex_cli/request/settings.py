@@ -96,8 +96,6 @@ def resolve(opts: Options) -> Settings:
     flag_proxy = opts.proxy
     origin: dict[str, str] = {}  # where each value came from, for messages
     for f in fields(Options):
-        if f.name == "extra":
-            continue
         value = getattr(opts, f.name)
         variable = ENVIRONMENT.get(f.name)
         if value is not None:
