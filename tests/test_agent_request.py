@@ -29,7 +29,8 @@ def body_for(**given):
     for name, value in given.items():
         setattr(opts, name, value)
     validate_agent(opts)
-    return build_agent_body(PROMPT, opts, resolve(opts), stream=True)
+    settings = resolve(opts)
+    return build_agent_body(PROMPT, settings.options, settings, stream=True)
 
 
 BASE = {"preset": "fast", "input": "why", "stream": True}

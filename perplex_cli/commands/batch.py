@@ -166,6 +166,7 @@ def run_batch(
     from perplex_cli.transport.connect import open_transport
 
     session = Session(opts)  # settings, the command line's checks and API, the log
+    opts = session.opts  # with the environment's and config's values
     try:
         with Input(file) as source:
             done_ids = finished_ids(output) if resume else set()

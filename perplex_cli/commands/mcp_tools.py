@@ -142,6 +142,7 @@ def search(opts: Options, query: str, *, max_results: int | None, country: str |
     from perplex_cli.request.values import validate
 
     settings = resolve(opts)
+    opts = settings.options
     validate(opts)
     own = SearchOptions(max_results=max_results, country=country)
     body, doc = search_api.search(query, opts, settings, own, err=sys.stderr)

@@ -149,6 +149,7 @@ def run_search(words: list[str], opts: Options, own: SearchOptions) -> None:
     from perplex_cli.request.values import validate
 
     settings = resolve(opts)
+    opts = settings.options
     validate(opts)
     search_fields(own)  # refused before stdin is read
     body, doc = search(_query(words), opts, settings, own, err=text_stream(sys.stderr))

@@ -63,6 +63,7 @@ def run_ask(
     from perplex_cli.request.prompt import build_prompt
 
     session = Session(opts)
+    opts = session.opts
     try:
         conversation = session.conversation(continue_last=continue_last, cid=cid)
         key_on_stdin = session.settings.stdin_key is not None  # resolve read it already
@@ -92,11 +93,11 @@ class Session:
         from perplex_cli.output.terminal import guard
         from perplex_cli.request.values import validate
 
-        self.opts = opts
         # What the command line itself says of the engine: a continued conversation keeps
         # its own unless one of these flags chooses another.
         self.flags = {name: getattr(opts, name) for name in ENGINE_OPTIONS}
-        self.settings = resolve(opts)  # also fills opts with the environment's and config's
+        self.settings = resolve(opts)
+        self.opts = opts = self.settings.options  # with the environment's and config's values
         validate(opts)
         self.protocol = protocol_for(choose_api(opts, self.settings))
         self.protocol.check(opts, self.settings)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import typing
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -84,12 +84,13 @@ class Settings:
 def resolve(opts: Options) -> Settings:
     """Fill what was not given and check what needs no request.
 
-    opts is filled in place, so every command that builds a request from it gets the
-    environment's and the config file's values: a field no flag gave takes the
-    environment's value, else the config file's, else stays None ("not given": the
-    defaults live in the Settings fields only, so `opts.api is None` still means that
-    nobody chose an API).
+    `opts` is left as the command line gave it; `Settings.options` is a copy with the
+    environment's and the config file's values filled in, which every request is built
+    from: a field no flag gave takes the environment's value, else the config file's, else
+    stays None ("not given": the defaults live in the Settings fields only, so
+    `options.api is None` still means that nobody chose an API).
     """
+    opts = replace(opts)
     no_core_dumps()  # a command that may read the key: before any source of it is read
     path = config.config_path()
     from_file = load_config(path)
