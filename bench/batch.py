@@ -15,13 +15,15 @@ caller's Python settings left out, byte code kept, filled by a warm-up run first
 `ratio` is wall / ideal (1.00 would be a perfect client); `span_ratio` leaves out the
 start-up and the end: from the first request the server received to the last answer it
 sent. `start_s` is the start-up (from spawning perplex to its first request), `end_s` the
-time from the last answer sent to perplex's exit.
+time from the last answer sent to perplex's exit. `cpu_s` is perplex's CPU time (user and
+system): on a shared machine it moves much less than the wall time does.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -59,6 +61,7 @@ def measure(
         source.write_text("".join(f"question {i}\n" for i in range(prompts)))
         env = clean_env(Path(tmp))
         env.update(PERPLEXITY_BASE_URL=server.url, PYTHONPYCACHEPREFIX=pycache)
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.monotonic()
         done = subprocess.run(
             [
@@ -79,6 +82,7 @@ def measure(
             check=False,
         )
         wall = time.monotonic() - began
+        now = resource.getrusage(resource.RUSAGE_CHILDREN)
     server.close()
     lines = done.stdout.decode().splitlines()
     if done.returncode != 0 or len(lines) != prompts:
@@ -100,6 +104,7 @@ def measure(
         "span_ratio": round(span / ideal, 3),
         "start_s": round(server.requests[0].at - began, 3),
         "end_s": round(began + wall - max(sent), 3),
+        "cpu_s": round(now.ru_utime - used.ru_utime + now.ru_stime - used.ru_stime, 3),
     }
 
 
@@ -131,7 +136,8 @@ def main() -> None:
         f"-j {result['concurrency']}: wall {result['wall_s']:.2f} s against ideal "
         f"{result['ideal_s']:.2f} s, ratio {result['ratio']:.2f} "
         f"(start-up {result['start_s']:.2f} s, end {result['end_s']:.2f} s; without them "
-        f"{result['span_s']:.2f} s, ratio {result['span_ratio']:.2f})"
+        f"{result['span_s']:.2f} s, ratio {result['span_ratio']:.2f}; "
+        f"CPU {result['cpu_s']:.2f} s)"
     )
 
 
