@@ -54,6 +54,22 @@ if TYPE_CHECKING:
     from perplex_cli.output.formatter import Formatter
     from perplex_cli.transport.client import Transport
 
+
+def request_for(
+    api: str, messages: list[dict[str, Any]], opts: Options, settings: Settings, *, stream: bool
+) -> tuple[str, dict[str, Any], Accumulator]:
+    """The path, body and accumulator of one request on the chosen API ("chat" or "agent").
+
+    A shorthand for the protocol seam (`protocol.protocol_for(api)`), which also sends
+    the request and reads the answer.
+    """
+    from perplex_cli.api.protocol import protocol_for
+
+    protocol = protocol_for(api)
+    body = protocol.body(messages, opts, settings, stream=stream)
+    return protocol.path, body, protocol.accumulator()
+
+
 CHAT_PATH = "/chat/completions"
 
 # Words with which an API says that it (not one of its parameters) is gone for good.

@@ -14,7 +14,8 @@ from typing import Annotated, Any, get_args, overload
 
 import click
 
-from perplex_cli.cli.request_options import Flag, opt, request_parameters
+from perplex_cli.cli.declare import Flag, opt
+from perplex_cli.cli.request_options import request_parameters
 
 # The allowed values live in one table, read by validation, help and the completions.
 from perplex_cli.request.choices import AGENT_TOOLS as AGENT_TOOLS

@@ -6,10 +6,9 @@ of the run itself (output, connection, log) and adds both to a command.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
-import typer
-
+from perplex_cli.cli.declare import Flag, Str, Strs, one_of, opt
 from perplex_cli.request.choices import (
     AGENT_TOOLS,
     CONTEXT_SIZES,
@@ -21,22 +20,6 @@ from perplex_cli.request.choices import (
     SEARCH_TYPES,
     STREAM_MODES,
 )
-
-
-def opt(*names: str, help: str, metavar: str | None = None, **kw: Any) -> Any:
-    """A typer option, never showing a default (None means not given)."""
-    return typer.Option(*names, help=help, metavar=metavar, show_default=False, **kw)
-
-
-def one_of(values: tuple[str, ...]) -> str:
-    """The allowed values, as help lists them."""
-    return ", ".join(values)
-
-
-# Spelled with Optional: typer reads these aliases at run time, on every supported Python.
-Str = Optional[str]  # noqa: UP045
-Strs = Optional[list[str]]  # noqa: UP045
-Flag = Optional[bool]  # noqa: UP045
 
 
 def request_parameters() -> list[tuple[str, Any]]:

@@ -320,7 +320,7 @@ def line_request(prompt: Prompt, base: Options, settings: Settings, name: str) -
     the API `ask` would choose for them."""
     from perplex_cli.api.agent_request import choose_api, validate_agent
     from perplex_cli.api.chat_request import build_messages
-    from perplex_cli.commands.session import request_for
+    from perplex_cli.api.protocol import request_for
     from perplex_cli.request.values import validate
 
     opts = replace(base, **{k: v for k, v in prompt.given.items() if k in _OPTION_FIELDS})

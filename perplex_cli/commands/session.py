@@ -19,7 +19,7 @@ from perplex_cli.local.records import keyfree, loggable_request
 from perplex_cli.output.streams import text_stream
 from perplex_cli.request.conversation import Conversation
 from perplex_cli.request.options import Options
-from perplex_cli.request.settings import Settings, resolve
+from perplex_cli.request.settings import resolve
 from perplex_cli.transport.connect import open_transport
 
 if TYPE_CHECKING:
@@ -33,21 +33,6 @@ if TYPE_CHECKING:
 
 # The options that choose the API and the engine.
 ENGINE_OPTIONS = ("api", "model", "preset")
-
-
-def request_for(
-    api: str, messages: list[dict[str, Any]], opts: Options, settings: Settings, *, stream: bool
-) -> tuple[str, dict[str, Any], Accumulator]:
-    """The path, body and accumulator of one request on the chosen API ("chat" or "agent").
-
-    A shorthand for the protocol seam (`protocol.protocol_for(api)`), which also sends
-    the request and reads the answer.
-    """
-    from perplex_cli.api.protocol import protocol_for
-
-    protocol = protocol_for(api)
-    body = protocol.body(messages, opts, settings, stream=stream)
-    return protocol.path, body, protocol.accumulator()
 
 
 def run_ask(
