@@ -153,7 +153,7 @@ def search(opts: Options, query: str, *, max_results: int | None, country: str |
 
 def research(opts: Options, question: str, *, max_wait: float, progress: Progress) -> Reply:
     """Submit a background run, then wait for its report at most `max_wait` seconds."""
-    from perplex_cli.api.research_agent import submit
+    from perplex_cli.commands.research_agent import submit
     from perplex_cli.commands.research_jobs import research_session
 
     with research_session(opts, asks=True, kind=McpResearchSession) as session:
@@ -193,7 +193,7 @@ def _report(
     body: dict[str, Any] | None = None,
 ) -> Reply:
     """Poll the run as `research wait` does, telling `progress` each status it shows."""
-    from perplex_cli.api import research_agent as agent
+    from perplex_cli.commands import research_agent as agent
     from perplex_cli.commands.research_jobs import Wait, poll
 
     assert isinstance(session, McpResearchSession)

@@ -280,9 +280,9 @@ def _on_run(opts: Options, action: str, *args: Any) -> None:
 def _api(session: ResearchSession) -> ModuleType:
     """The module that speaks the session's API."""
     if session.api == "chat":
-        from perplex_cli.api import research_chat
+        from perplex_cli.commands import research_chat
 
         return research_chat
-    from perplex_cli.api import research_agent
+    from perplex_cli.commands import research_agent
 
     return research_agent
