@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, NoReturn
 if TYPE_CHECKING:
     import click
 
+    from perplex_cli.output.streams import Streams
+
 
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run perplex; never returns."""
@@ -33,8 +35,11 @@ def _exit(status: int) -> NoReturn:
     are committed, no atexit handler or non-daemon thread is used. What the streams still
     buffer is flushed here; a reader that left meanwhile is a closed pipe (docs/decisions.md).
     """
+    from perplex_cli.output.streams import current
+
+    streams = current()
     try:
-        sys.stdout.flush()
+        streams.stdout.flush()
     except BrokenPipeError:
         status = status or 141
     except OSError as exc:  # a full disk: what was left to write is lost
@@ -43,7 +48,7 @@ def _exit(status: int) -> NoReturn:
     except (ValueError, AttributeError):  # stdout closed, or none at all (`>&-`)
         pass
     try:
-        sys.stderr.flush()
+        streams.stderr.flush()
     except (OSError, ValueError, AttributeError):
         pass
     os._exit(status)
@@ -69,8 +74,19 @@ def _plug_closed_descriptors() -> None:
                 pass
 
 
-def run(args: list[str]) -> int:
-    """Run the command line and return the exit status."""
+def run(args: list[str], streams: Streams | None = None) -> int:
+    """Run the command line and return the exit status.
+
+    The streams (the process's own unless others are given, as a test does) are taken
+    here, once, and handed to the commands (`output.streams.current`).
+    """
+    from perplex_cli.output.streams import Streams, using
+
+    with using(streams or Streams.of_process()):
+        return _run(args)
+
+
+def _run(args: list[str]) -> int:
     import click
 
     from perplex_cli import signals
@@ -177,37 +193,29 @@ def _say(line: str) -> None:
 
 
 def _flush() -> None:
+    from perplex_cli.output.streams import current
+
     try:
-        sys.stdout.flush()
+        current().flush_stdout()
     except BrokenPipeError:
-        _silence_stdout()
+        current().silence_stdout()
         raise
-    except (AttributeError, ValueError):  # no stdout at all (closed before we started)
-        pass
 
 
 def _flush_or_silence() -> None:
+    from perplex_cli.output.streams import current
+
     try:
-        sys.stdout.flush()
-    except (OSError, ValueError):
-        _silence_stdout()
-    except AttributeError:  # no stdout at all
-        pass
+        current().flush_stdout()
+    except OSError:
+        current().silence_stdout()
 
 
 def _pipe_closed() -> int:
-    _silence_stdout()
+    from perplex_cli.output.streams import current
+
+    current().silence_stdout()
     return 141
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null so that the interpreter's last flush cannot fail (docs/decisions.md)."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):
-        pass
 
 
 if __name__ == "__main__":

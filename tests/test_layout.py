@@ -131,3 +131,13 @@ def test_comments_cite_only_documents_in_the_repository():
         if CITATION.search(line)
     ]
     assert cited == []
+
+
+def test_only_the_streams_module_names_the_process_streams():
+    named = re.compile(r"\bsys\.(stdin|stdout|stderr)\b")
+    naming = sorted(
+        str(path.relative_to(ROOT))
+        for path in PACKAGE.rglob("*.py")
+        if named.search(path.read_text(encoding="utf-8"))
+    )
+    assert naming == ["perplex_cli/output/streams.py"]

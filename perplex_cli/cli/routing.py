@@ -10,7 +10,6 @@ a couple of keystrokes from one is a usage error, never a paid question; `help` 
 from __future__ import annotations
 
 import inspect
-import sys
 from collections.abc import Callable, Collection
 from typing import Any, get_args
 
@@ -141,11 +140,12 @@ def _is_flag(kind: Any) -> bool:
 
 def _usage_on_terminal(names: list[str]) -> None:
     """Bare `perplex` with nothing piped in: a short usage on stderr, exit 2 (no prompt)."""
+    from perplex_cli.output.streams import current
     from perplex_cli.request.prompt import stdin_is_terminal
 
     if not stdin_is_terminal():
         return  # stdin is read as the prompt, or found empty
-    sys.stderr.write(
+    current().stderr.write(
         "usage: perplex [OPTIONS] QUESTION...   ask, and stream the cited answer\n"
         f"       perplex COMMAND [ARGS]...      {', '.join(n for n in names if n != 'ask')}\n"
         "\nexamples:\n"

@@ -25,7 +25,6 @@ adds up the tokens and cost of all the answers.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
@@ -161,8 +160,7 @@ def run_batch(
     rate: float | None,
 ) -> None:
     from perplex_cli.commands.session import Session
-    from perplex_cli.output.streams import text_stream
-    from perplex_cli.output.terminal import guard
+    from perplex_cli.output.streams import current
     from perplex_cli.transport.connect import open_transport
 
     session = Session(opts)  # settings, the command line's checks and API, the log
@@ -183,7 +181,7 @@ def run_batch(
             if opts.dry_run:
                 show_requests(session, todo)
                 return
-            out = open_output(output, file) if output else guard(text_stream(sys.stdout))
+            out = open_output(output, file) if output else current().out()
             try:
                 _run(session, out, todo, skipped, concurrency, ordered, rate, output)
             finally:
@@ -372,12 +370,11 @@ def show_requests(session: Session, todo: Todo) -> None:
     import json
 
     from perplex_cli.output.ndjson import write_line
-    from perplex_cli.output.streams import text_stream
-    from perplex_cli.output.terminal import guard
+    from perplex_cli.output.streams import current
     from perplex_cli.request.dry_run import show_request
 
     assert session.transport is not None
-    out = guard(text_stream(sys.stdout))
+    out = current().out()
     for prompt, request in todo:
         shown = io.StringIO()
         show_request(

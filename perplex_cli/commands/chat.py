@@ -18,6 +18,7 @@ from perplex_cli import signals
 from perplex_cli.commands.chat_input import LineReader
 from perplex_cli.commands.chat_tools import Turn
 from perplex_cli.errors import Interrupted, UsageError
+from perplex_cli.output.streams import current
 from perplex_cli.request.conversation import Conversation
 from perplex_cli.request.options import Options
 
@@ -246,7 +247,6 @@ class Chat:
         self.turn(self.last_question)
 
     def copy(self, arg: str) -> None:
-        import sys
 
         from perplex_cli.api.chat_events import answer_and_reasoning
         from perplex_cli.commands.chat_tools import copy
@@ -254,7 +254,7 @@ class Chat:
         if self.last is None:
             self.write("no answer to copy yet\n")
             return
-        terminal = sys.stdout if self.session.out_style.live else None
+        terminal = current().stdout if self.session.out_style.live else None
         self.write(copy(answer_and_reasoning(self.last.acc)[0], terminal))
 
     def export(self, arg: str) -> None:

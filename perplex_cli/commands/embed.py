@@ -14,7 +14,6 @@ lines it wrote, and the error says how many. docs/embeddings.md tells the format
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -220,14 +219,13 @@ def run_embed(
 ) -> None:
     from perplex_cli.output.ndjson import write_line
     from perplex_cli.output.progress import StatusLine, is_live
-    from perplex_cli.output.streams import text_stream
-    from perplex_cli.output.terminal import guard
+    from perplex_cli.output.streams import current
     from perplex_cli.request.settings import resolve
     from perplex_cli.transport.connect import open_transport
 
     settings = resolve(opts)
-    err = text_stream(sys.stderr)
-    out = guard(text_stream(sys.stdout))
+    err = current().stderr
+    out = current().out()
     status = StatusLine(err, is_live(err, settings.quiet or settings.no_color))
     transport = open_transport(settings, err, on_retry=status.note)
     batches = requests_for(texts)

@@ -8,7 +8,6 @@ into a pipe are exact. This module must not import requests or rich (docs/decisi
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
@@ -27,7 +26,8 @@ from perplex_cli.commands.logs_output import (
     write_stats_text,
 )
 from perplex_cli.errors import UsageError
-from perplex_cli.output.terminal import neutralise, say
+from perplex_cli.output.streams import current
+from perplex_cli.output.terminal import neutralise
 
 if TYPE_CHECKING:
     from perplex_cli.local.store import Store
@@ -76,7 +76,7 @@ SinceOption = Annotated[
 
 
 def _say(line: str) -> None:
-    say(sys.stderr, line)
+    current().say(line)
 
 
 # --- options and the database ----------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Any, Protocol
 
 from perplex_cli.output.terminal import guard, neutralise
@@ -23,9 +22,9 @@ class Sink(Protocol):
 def stdout_sink() -> Sink:
     """stdout; on a terminal, stored answers and titles are shown, not obeyed, in every
     format (C1 and bidi controls pass JSON's own escaping; shown as `<U+009B>` it stays valid)."""
-    from perplex_cli.output.streams import text_stream
+    from perplex_cli.output.streams import current
 
-    out = text_stream(sys.stdout)
+    out = current().stdout
     return guard(out)
 
 
@@ -86,10 +85,10 @@ def listing(records: list[dict[str, Any]], fmt: str) -> None:
     import io
 
     from perplex_cli.output.pager import page
-    from perplex_cli.output.streams import text_stream
+    from perplex_cli.output.streams import current
     from perplex_cli.output.terminal import is_terminal
 
-    out = text_stream(sys.stdout)
+    out = current().stdout
     if fmt != "text" or not is_terminal(out):
         write_records(stdout_sink(), records, fmt)  # json on a terminal is neutralised too
         return

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -28,6 +27,7 @@ from perplex_cli.commands.research_jobs import ResearchSession
 from perplex_cli.commands.session import Session
 from perplex_cli.errors import PerplexError
 from perplex_cli.output.json import JsonFormatter
+from perplex_cli.output.streams import current
 from perplex_cli.output.style import PLAIN
 from perplex_cli.output.text import TextFormatter
 from perplex_cli.request.options import Options
@@ -111,8 +111,7 @@ def guarded(work: Callable[[], Reply]) -> Reply:
         from perplex_cli.redact import redact
 
         line = redact(f"perplex: internal error: {type(exc).__name__}: {exc}")
-        sys.stderr.write(line + "\n")
-        sys.stderr.flush()
+        current().say(line)
         return Reply(line, error=True)
 
 
@@ -145,7 +144,7 @@ def search(opts: Options, query: str, *, max_results: int | None, country: str |
     opts = settings.options
     validate(opts)
     own = SearchOptions(max_results=max_results, country=country)
-    body, doc = search_api.search(query, opts, settings, own, err=sys.stderr)
+    body, doc = search_api.search(query, opts, settings, own, err=current().stderr)
     text = io.StringIO()
     search_api.write_text(text, search_api.result_groups(doc, body["query"]))
     return Reply(text.getvalue() or "no results", doc)

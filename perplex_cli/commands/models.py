@@ -11,7 +11,6 @@ Context sizes: Perplexity's model cards (sonar-pro 200k tokens, the others 128k)
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import asdict, dataclass, field
 from typing import IO, Annotated, Any
 
@@ -19,7 +18,7 @@ import typer
 
 from perplex_cli.cli.options import FORMATS
 from perplex_cli.errors import UsageError
-from perplex_cli.output.terminal import guard
+from perplex_cli.output.streams import current
 from perplex_cli.request.choices import DEFAULT_PRESET, PRESETS, SONAR_ENGINES
 
 
@@ -133,16 +132,15 @@ def models_command(
         raise UsageError(f"invalid value for -f/--format: {fmt!r} (choose from text, json, ndjson)")
     settings = resolve(Options(api=api, base_url=base_url, format=fmt))
     if api != "agent":  # only the flag goes online; PERPLEX_API and the config do not
-        write_models(sys.stdout, fmt, presets=api != "chat")
+        write_models(current().stdout, fmt, presets=api != "chat")
         return
     # The one form of `models` that asks the server (and so imports requests).
     from perplex_cli.api.agent_models import list_agent_models, write_agent_models
 
     def announce(line: str) -> None:
-        from perplex_cli.output.terminal import say
 
         if not settings.quiet:
-            say(sys.stderr, line)
+            current().say(line)
 
     rows = list_agent_models(
         settings.base_url,
@@ -151,4 +149,4 @@ def models_command(
         retries=settings.retries,
         on_retry=announce,
     )
-    write_agent_models(rows, guard(sys.stdout), fmt)  # descriptions come from the server
+    write_agent_models(rows, current().out(), fmt)  # descriptions come from the server

@@ -8,7 +8,6 @@ answer with `present`: ask's formatters, the usage line and the local log.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,7 +23,7 @@ from perplex_cli.errors import (
     ProtocolError,
     UsageError,
 )
-from perplex_cli.output.terminal import guard
+from perplex_cli.output.streams import current
 from perplex_cli.request.options import Options
 
 if TYPE_CHECKING:
@@ -223,9 +222,9 @@ def show(doc: dict[str, Any], fmt: str, text: str) -> None:
     """A document in the chosen format: json as returned, ndjson on one line, else `text`."""
     from perplex_cli.output.json import write_document
     from perplex_cli.output.ndjson import write_line
-    from perplex_cli.output.streams import text_stream
+    from perplex_cli.output.streams import current
 
-    out = guard(text_stream(sys.stdout))
+    out = current().out()
     if fmt == "json":
         write_document(out, doc)
     elif fmt == "ndjson":
@@ -245,7 +244,7 @@ def show_list(
             show(run, "ndjson", "")
         return
     if not runs and fmt == "text" and not quiet:
-        sys.stderr.write("perplex: no research requests\n")
+        current().stderr.write("perplex: no research requests\n")
     show(doc, fmt, text)
 
 
@@ -282,9 +281,9 @@ def when(value: Any) -> str | None:
 
 def status_line(settings: Settings) -> StatusLine:
     from perplex_cli.output.progress import StatusLine, is_live
-    from perplex_cli.output.streams import text_stream
+    from perplex_cli.output.streams import current
 
-    err = text_stream(sys.stderr)
+    err = current().stderr
     return StatusLine(err, is_live(err, settings.quiet))
 
 

@@ -6,7 +6,6 @@ with `ask`, and `-o KEY=VALUE` over them.
 
 from __future__ import annotations
 
-import sys
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -14,7 +13,6 @@ import typer
 from perplex_cli.api.search_request import MAX_LANGUAGES, MAX_RESULTS, MAX_TOKENS, SearchOptions
 from perplex_cli.cli.options import shared_options
 from perplex_cli.errors import ProtocolError, UsageError
-from perplex_cli.output.terminal import guard
 from perplex_cli.request.options import CONNECTION_FLAGS, Options
 
 if TYPE_CHECKING:
@@ -144,7 +142,7 @@ def run_search(words: list[str], opts: Options, own: SearchOptions) -> None:
     from perplex_cli.api.search_request import search_fields
     from perplex_cli.output.json import write_document
     from perplex_cli.output.ndjson import write_line
-    from perplex_cli.output.streams import text_stream
+    from perplex_cli.output.streams import current
     from perplex_cli.request.settings import resolve
     from perplex_cli.request.values import validate
 
@@ -152,8 +150,8 @@ def run_search(words: list[str], opts: Options, own: SearchOptions) -> None:
     opts = settings.options
     validate(opts)
     search_fields(own)  # refused before stdin is read
-    body, doc = search(_query(words), opts, settings, own, err=text_stream(sys.stderr))
-    out = guard(text_stream(sys.stdout))
+    body, doc = search(_query(words), opts, settings, own, err=current().stderr)
+    out = current().out()
     if settings.format == "json":
         write_document(out, doc)
         return
@@ -164,7 +162,7 @@ def run_search(words: list[str], opts: Options, own: SearchOptions) -> None:
                 write_line(out, dict(result, query=query) if len(groups) > 1 else result)
         return
     if not any(results for _, results in groups) and not settings.quiet:
-        sys.stderr.write("perplex: no results\n")
+        current().stderr.write("perplex: no results\n")
     write_text(out, groups)
 
 

@@ -10,13 +10,12 @@ the same accumulator.
 from __future__ import annotations
 
 import os
-import sys
 import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from perplex_cli.local.records import keyfree, loggable_request
-from perplex_cli.output.streams import text_stream
+from perplex_cli.output.streams import current
 from perplex_cli.request.conversation import Conversation
 from perplex_cli.request.options import Options
 from perplex_cli.request.settings import resolve
@@ -86,8 +85,8 @@ class Session:
         validate(opts)
         self.protocol = protocol_for(choose_api(opts, self.settings))
         self.protocol.check(opts, self.settings)
-        raw_out = text_stream(sys.stdout)
-        self.raw_err = text_stream(sys.stderr)
+        raw_out = current().stdout
+        self.raw_err = current().stderr
         quiet, no_color = self.settings.quiet, self.settings.no_color
         self.out_style = decide(raw_out, no_color=no_color, quiet=quiet)
         self.err_style = decide(self.raw_err, no_color=no_color, quiet=quiet)

@@ -2,7 +2,7 @@
 
 Every formatter has the same three calls: `chunk` per event (the raw chunk and the text it
 adds), `end` once with the accumulated answer and the error that ended it, if any.
-They never name `sys.stdout`; the caller owns the streams.
+They write only to the streams they are given; the caller owns them.
 """
 
 from __future__ import annotations

@@ -92,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{rel} differs from the code; run: python scripts/gen_docs.py")
         return 1 if stale else 0
     if args:
-        print("usage: python scripts/gen_docs.py [--check]", file=sys.stderr)
+        from perplex_cli.output.streams import current
+
+        current().say("usage: python scripts/gen_docs.py [--check]")
         return 2
     for rel, text in generated().items():
         path = ROOT / rel

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import io
 import os
-import sys
 from typing import BinaryIO
 
 from perplex_cli.errors import UsageError
+from perplex_cli.output.streams import current
 
 STDIN_LIMIT = 10 * 1024 * 1024
 
 
 def stdin_stream() -> BinaryIO | None:
     """The binary stdin, or None when it is absent, closed or a terminal."""
-    stream = sys.stdin
+    stream = current().stdin
     if stream is None:
         return None
     try:
@@ -35,7 +35,7 @@ def stdin_stream() -> BinaryIO | None:
 
 
 def stdin_is_terminal() -> bool:
-    stream = sys.stdin
+    stream = current().stdin
     try:
         return bool(stream is not None and not stream.closed and stream.isatty())
     except (OSError, ValueError):
@@ -96,13 +96,13 @@ def claim_stdin(what: str, limit: int = STDIN_LIMIT) -> bytes:
         if source is None:
             state = "a terminal" if stdin_is_terminal() else "closed"
             raise UsageError(f"{what} reads stdin, but stdin is {state}")
-        _claimed[:] = [(sys.stdin, what, read_bytes(source, what, limit))]
+        _claimed[:] = [(current().stdin, what, read_bytes(source, what, limit))]
     return _claimed[0][2]
 
 
 def claimed_by() -> str | None:
     """The option that took this run's stdin, if one did."""
-    if _claimed and _claimed[0][0] is sys.stdin:
+    if _claimed and _claimed[0][0] is current().stdin:
         return _claimed[0][1]
     return None
 

@@ -6,11 +6,10 @@ and `__main__` prints the traceback, so no command has to pass a flag along.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from perplex_cli.output.terminal import say
+from perplex_cli.output.streams import current
 
 if TYPE_CHECKING:
     import requests
@@ -37,7 +36,7 @@ def enable_option(value: bool | None) -> bool | None:
 def show(lines: Iterable[str]) -> None:
     """Write lines to stderr, redacted; a closed stderr is not a reason to fail."""
     # Server-sent text (messages, headers) must not drive a terminal.
-    say(sys.stderr, "\n".join(lines))
+    current().say("\n".join(lines))
 
 
 def show_request(method: str, url: str, headers: Mapping[str, str], body: bytes | None) -> None:
