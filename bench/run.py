@@ -91,11 +91,7 @@ def measure(
 
 def commands(bench: Bench) -> set[str]:
     """The command names perplex has in this checkout (some land with other issues)."""
-    code = (
-        "import click; from typer.main import get_command; from perplex_cli.cli.app import app\n"
-        "group = get_command(app)\n"
-        "print(' '.join(group.list_commands(click.Context(group))))"
-    )
+    code = "from perplex_cli.cli.app import COMMANDS\nprint(' '.join(COMMANDS))"
     out = subprocess.run(
         [PYTHON, "-c", code], cwd=ROOT, env=bench.env, capture_output=True, text=True, check=True
     )

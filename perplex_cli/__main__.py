@@ -96,16 +96,15 @@ def _run(args: list[str]) -> int:
     debug.set_enabled(False)  # --debug switches it on while argv is parsed
     try:
         _refuse_undecodable(args)
-        from perplex_cli.cli.app import app
-        from perplex_cli.cli.lazy import command_for, command_names
+        from perplex_cli.cli.app import COMMANDS, root_command
         from perplex_cli.cli.routing import UsageShown, route
 
         if not os.environ.get("_PERPLEX_COMPLETE"):
             try:
-                args = route(app, args, command_names(app))
+                args = route(args, list(COMMANDS))
             except UsageShown:
                 return 2
-        command = command_for(app, args)
+        command = root_command()
         result = command.main(args=args, prog_name="perplex", standalone_mode=False)
         status = result if isinstance(result, int) else 0
         _flush()

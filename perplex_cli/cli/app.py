@@ -1,8 +1,9 @@
-"""The typer commands: parse, call one function, hand the result to a formatter.
+"""The root of the command line: perplex's own options and the table of its commands.
 
 The root group is click-default-group's DefaultGroup combined with typer's group, so
 that `perplex "q"` runs `ask`. A question that is exactly a command name runs that command;
-`perplex ask models` asks it (routing.py decides which command a command line runs).
+`perplex ask models` asks it (routing.py decides which command a command line runs). Each
+command lives in its own module under commands/, imported when it runs (lazy.py).
 """
 
 from __future__ import annotations
@@ -17,10 +18,8 @@ import typer
 from perplex_cli import __version__
 from perplex_cli.cli.epilog import examples_epilog
 from perplex_cli.cli.groups import DefaultCommandGroup
-from perplex_cli.cli.lazy import LazyCommand, lazy_app
-from perplex_cli.cli.options import shared_options
+from perplex_cli.cli.lazy import Entry, LazyCommands
 from perplex_cli.errors import Interrupted, PipeClosed
-from perplex_cli.request.options import Options
 from perplex_cli.transport.debug import enable_option
 
 
@@ -40,6 +39,17 @@ class PerplexGroup(DefaultCommandGroup):
     def invoke(self, ctx: click.Context) -> Any:
         with _typed_pipe_and_interrupt():
             return super().invoke(ctx)
+
+    def subcommand_first(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return args  # routing.py has put the command first already
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands by their summaries: listing them imports none."""
+        commands = self.commands
+        if not isinstance(commands, LazyCommands):
+            return super().format_commands(ctx, formatter)
+        with commands.listing():
+            return super().format_commands(ctx, formatter)
 
 
 @contextlib.contextmanager
@@ -100,191 +110,57 @@ def root(
     """Options of perplex itself; the help text is the app's."""
 
 
-# Which conversation to continue, for ask and chat; the turns come from the local log.
-ContinueOption = Annotated[
-    bool, typer.Option("-c", "--continue", help="Continue the latest conversation in the log.")
-]
-CidOption = Annotated[
-    str | None,
-    typer.Option(
-        "--cid",
-        help="Continue the conversation with this id (perplex logs shows ids).",
-        metavar="ID",
-        show_default=False,
+# Every command, in the order the root's --help lists them: where its typer app is, and the
+# first line of its help (the listing shows it without importing the command's module;
+# tests/test_startup.py checks that each is its command's own).
+COMMANDS: dict[str, Entry] = {
+    "ask": Entry("perplex_cli.commands.ask:app", "Ask one question and stream the cited answer."),
+    "chat": Entry(
+        "perplex_cli.commands.chat:app",
+        "Talk with Perplexity in the terminal: line editing, history, /commands.",
     ),
-]
-
-
-@app.command(
-    "ask",
-    context_settings={"allow_interspersed_args": True},
-    epilog=examples_epilog(
-        '  perplex "why is the sky blue"',
-        '  cat notes.md | perplex "summarise this"      # stdin is the material',
-        '  perplex --usage "how do magnets work"   # formatted on a terminal, then the cost',
-        "  perplex -f json \"q\" | jq -r '.citations[]'",
-        "  perplex ask -- -5 degrees in kelvin           # a question that starts with -",
-    ),
-)
-@shared_options
-def ask_command(
-    prompt: Annotated[
-        list[str] | None,
-        typer.Argument(help="The question; '-' reads stdin.", show_default=False),
-    ] = None,
-    ignore_stdin: Annotated[bool, typer.Option("--ignore-stdin", help="Never read stdin.")] = False,
-    continue_last: ContinueOption = False,
-    cid: CidOption = None,
-    *,
-    opts: Options,
-) -> None:
-    """Ask one question and stream the cited answer.
-
-    This is the default command: perplex "q" is perplex ask "q". Piped stdin is read as
-    the material and the words as the instruction; on a terminal the answer is
-    formatted Markdown (--plain: the raw text).
-    """
-    from perplex_cli.commands.session import run_ask
-
-    run_ask(prompt or [], opts, ignore_stdin=ignore_stdin, continue_last=continue_last, cid=cid)
-
-
-@app.command(
-    "chat",
-    epilog=examples_epilog(
-        "  perplex chat",
-        '  perplex chat -m sonar-pro -s "Be brief."',
-        "  perplex chat -c   # go on with the latest conversation",
-    ),
-)
-@shared_options(exclude=("--format", "--dry-run"))  # chat shows text and sends each question
-def chat_command(
-    continue_last: ContinueOption = False,
-    cid: CidOption = None,
-    *,
-    opts: Options,
-) -> None:
-    """Talk with Perplexity in the terminal: line editing, history, /commands.
-
-    In the chat /help lists the commands; Ctrl-C stops an answer, Ctrl-D leaves.
-    """
-    from perplex_cli.commands.chat import run_chat
-
-    run_chat(opts, continue_last=continue_last, cid=cid)
-
-
-app.command(
-    "models",
-    epilog=examples_epilog(
-        "  perplex models",
-        "  perplex models -f json",
-        "  perplex models --api agent",
-        '  perplex -m sonar-pro "a harder question"   # ask with one of them',
-    ),
-)(
-    LazyCommand(
-        "perplex_cli.commands.models",
-        "models_command",
+    "models": Entry(
+        "perplex_cli.commands.models:app",
         "List the presets and models: what each is for and what -m NAME sends.",
-    )
-)
-app.command(
-    "batch",
-    epilog=examples_epilog(
-        "  perplex batch questions.txt > answers.ndjson",
-        "  perplex batch -j 8 --output out.ndjson --resume prompts.jsonl",
-        "  cat prompts.txt | perplex batch --ordered -m sonar-pro -",
     ),
-)(
-    LazyCommand(
-        "perplex_cli.commands.batch",
-        "batch_command",
+    "batch": Entry(
+        "perplex_cli.commands.batch:app",
         "Run many prompts concurrently: one NDJSON result line each, resumable.",
-    )
-)
-app.command(
-    "search",
-    epilog=examples_epilog(
-        '  perplex search "rust web frameworks"',
-        "  perplex search --max-results 5 -f json q | jq -r '.results[].url'",
-        "  perplex search --search-recency week --country US election results",
     ),
-)(
-    LazyCommand(
-        "perplex_cli.commands.search",
-        "search_command",
+    "search": Entry(
+        "perplex_cli.commands.search:app",
         "Search the web: ranked results with title, URL, date and snippet, no answer.",
-    )
-)
-app.command(
-    "embed",
-    epilog=examples_epilog(
-        '  perplex embed "first text" "second text"',
-        "  perplex embed --file sentences.txt > vectors.ndjson",
-        "  perplex embed -m pplx-embed-v1-4b --dimensions 512 -f json - < notes.txt",
     ),
-)(
-    LazyCommand(
-        "perplex_cli.commands.embed",
-        "embed_command",
+    "embed": Entry(
+        "perplex_cli.commands.embed:app",
         "Embed texts: one NDJSON line with the vector of each, in input order.",
-    )
-)
-# The other commands live in their own modules, imported only when that command is built
-# (startup.py): a start pays for the command it runs, not for all of them.
-app.add_typer(
-    lazy_app(
-        "perplex_cli.commands.research",
+    ),
+    "research": Entry(
+        "perplex_cli.commands.research:app",
         "Deep research in the background: submit a question, get the report.",
     ),
-    name="research",
-)
-app.add_typer(
-    lazy_app(
-        "perplex_cli.commands.key",
-        "Store the API key safely and say where it comes from.",
+    "key": Entry(
+        "perplex_cli.commands.key:app", "Store the API key safely and say where it comes from."
     ),
-    name="key",
-)
-app.add_typer(
-    lazy_app(
-        "perplex_cli.commands.config",
+    "config": Entry(
+        "perplex_cli.commands.config:app",
         "Defaults in the config file, typed and checked like the flags.",
     ),
-    name="config",
-)
-app.command(
-    "completions",
-    epilog=examples_epilog(
-        "  perplex completions bash > ~/.local/share/bash-completion/completions/perplex",
-        "  perplex completions zsh > ~/.zfunc/_perplex    # with fpath=(~/.zfunc $fpath) in ~/.zshrc",
-        "  perplex completions fish > ~/.config/fish/completions/perplex.fish",
+    "completions": Entry(
+        "perplex_cli.commands.completions:app", "Print the completion script for bash, zsh or fish."
     ),
-)(
-    LazyCommand(
-        "perplex_cli.commands.completions",
-        "completions_command",
-        "Print the completion script for bash, zsh or fish.",
-    )
-)
-app.add_typer(
-    lazy_app(
-        "perplex_cli.commands.logs",
-        "Browse, search and prune the local log of every exchange.",
+    "logs": Entry(
+        "perplex_cli.commands.logs:app", "Browse, search and prune the local log of every exchange."
     ),
-    name="logs",
-)
-app.command(
-    "mcp",
-    epilog=examples_epilog(
-        "  claude mcp add perplex -- perplex mcp",
-        "  perplex mcp --http 127.0.0.1:8765",
-        "  perplex mcp --research-wait 100 --retries 5",
+    "mcp": Entry(
+        "perplex_cli.commands.mcp:app", "Serve ask, search and research to coding agents over MCP."
     ),
-)(
-    LazyCommand(
-        "perplex_cli.commands.mcp",
-        "mcp_command",
-        "Serve ask, search and research to coding agents over MCP.",
-    )
-)
+}
+
+
+def root_command() -> PerplexGroup:
+    """The root group: its options here, every command looked up by name when it runs."""
+    group = typer.main.get_command(app)
+    assert isinstance(group, PerplexGroup)
+    group.commands = LazyCommands(COMMANDS)
+    return group

@@ -7,7 +7,7 @@ from typing import Any
 import click
 import typer.main
 from click_default_group import DefaultGroup  # type: ignore[import-untyped]
-from typer.core import TyperArgument, TyperCommand, TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from perplex_cli.cli.routing import command_first, positionals
 from perplex_cli.cli.suggest import closest, did_you_mean
@@ -24,6 +24,18 @@ class HelpfulArgument(TyperArgument):
     def __init__(self, *, help: str | None = None, **kwargs: Any) -> None:
         super().__init__(help=help, **kwargs)
         self.help = help
+
+
+class NoEnvOption(TyperOption):
+    """typer's option, naming no environment variable in its messages.
+
+    No option of perplex is read from an environment variable of its own; click 8.2.1
+    still wrote "(env var: 'None')" into a bad value's message for typer's options.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.show_envvar = False
 
 
 class ArgumentsOnceCommand(TyperCommand):
@@ -85,6 +97,7 @@ class SuggestOnceGroup(TyperGroup):
 
 # typer builds every argument, command and group through these names: from here on, these.
 typer.main.TyperArgument = HelpfulArgument  # type: ignore[attr-defined]
+typer.main.TyperOption = NoEnvOption  # type: ignore[attr-defined]
 typer.main.TyperCommand = ArgumentsOnceCommand  # type: ignore[attr-defined]
 typer.main.TyperGroup = SuggestOnceGroup  # type: ignore[attr-defined]
 

@@ -1,153 +1,92 @@
-"""The click command tree for one command line: only the part that runs.
+"""Commands imported when they run: the root group knows each by name, module and summary.
 
-Building the whole tree makes typer convert every parameter of every command (about 330,
-most of them the shared request options of ask, chat, batch and research): it cost more
-than importing typer and click together, on every start (docs/decisions.md). The command that argv
-runs is all a start needs; shell completion still gets the whole tree, and the root's own
-help a listing of it.
+The root group's `commands` is a `LazyCommands` mapping (click's pattern for large
+applications, done on the mapping so that click and click-default-group keep working as
+they are): its keys are every command's name, in the order --help lists them, and a
+command's module is imported and the command built the first time it is looked up. The
+root's --help lists the commands by their summaries, importing none of them. So a start
+pays for the command it runs, not for the ~330 parameters of the whole tree
+(docs/decisions.md); shell completion and the generated docs look up every command.
 """
 
 from __future__ import annotations
 
-import copy
 import importlib
-import os
-from typing import Any, cast
+from collections.abc import Callable, Iterator, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 import click
 import typer
-from typer.main import get_command
-
-ROOT_FLAGS = frozenset({"--version", "--debug"})
-HELP_FLAGS = frozenset({"-h", "--help"})
 
 
-def command_for(app: typer.Typer, args: list[str], prog: str = "perplex") -> click.Command:
-    """The root group with only the subcommand that `args` runs (its whole subtree)."""
-    if os.environ.get(f"_{prog.upper()}_COMPLETE"):
-        return get_command(app)
-    word = next((a for a in args if a not in ROOT_FLAGS), None)
-    if word in HELP_FLAGS:
-        return get_command(_listing(app))
-    names = {_command_name(c): c for c in app.registered_commands}
-    groups = {_group_name(g): g for g in app.registered_groups}
-    # As the default group routes it: a first word that is no command name goes to `ask`;
-    # --version alone exits while the root's options are read, before any command.
-    default = getattr(app.info.cls, "default_command", None)
-    wanted = word if word in names or word in groups else default
-    if word is None and "--version" in args:
-        wanted = ""
-    pruned = copy.copy(app)
-    pruned.registered_commands = [names[wanted]] if wanted in names else []
-    pruned.registered_groups = [groups[wanted]] if wanted in groups else []
-    return get_command(pruned)
+@dataclass(frozen=True)
+class Entry:
+    target: str  # "module:attribute" of the typer app that holds the command (or group)
+    summary: str  # the first line of its help, for the root's --help
 
 
-def command_names(app: typer.Typer) -> list[str]:
-    """The names of the root's commands and groups, in their order, without building any."""
-    return [_command_name(c) for c in app.registered_commands] + [
-        _group_name(g) for g in app.registered_groups
-    ]
+class LazyCommands(MutableMapping[str, click.Command]):
+    """Command name -> click command, each imported and built when first looked up."""
+
+    def __init__(self, entries: dict[str, Entry]) -> None:
+        self._entries = dict(entries)
+        self._built: dict[str, click.Command] = {}
+        self._listing = False
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name in self._built:
+            return self._built[name]
+        entry = self._entries[name]
+        if self._listing:  # a stand-in with the same short help, for the root's --help
+            return click.Command(name, help=entry.summary)
+        command = build(name, entry.target)
+        self._built[name] = command
+        return command
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._built[name] = command
+        self._entries.setdefault(name, Entry("", command.help or ""))
+
+    def __delitem__(self, name: str) -> None:
+        self._entries.pop(name)
+        self._built.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+    def built(self) -> list[str]:
+        """The names of the commands built so far."""
+        return list(self._built)
+
+    @contextmanager
+    def listing(self) -> Iterator[None]:
+        """Within it, a lookup gives a stand-in with the command's summary, not the command."""
+        self._listing = True
+        try:
+            yield
+        finally:
+            self._listing = False
 
 
-def _listing(app: typer.Typer) -> typer.Typer:
-    """The app as its --help lists it: every command and group, none of their parameters.
-
-    The root's help shows each command's name and the first line of its help, which typer
-    takes from the registration and the docstring; converting their parameters (the cost
-    of the whole tree) changes nothing in it.
-    """
-    listed = copy.copy(app)
-    listed.registered_commands = [_without_parameters(c) for c in app.registered_commands]
-    listed.registered_groups = [_without_commands(g) for g in app.registered_groups]
-    return listed
+def build(name: str, target: str) -> click.Command:
+    """The click command (or group) of the typer app at `target`, named `name`."""
+    module, attribute = target.split(":")
+    app: typer.Typer = getattr(importlib.import_module(module), attribute)
+    command = typer.main.get_command(app)
+    command.name = name
+    return command
 
 
-def _without_parameters(info: Any) -> Any:
-    def command() -> None:
-        """Never run: stands for a command in the root's --help."""
-
-    command.__name__ = info.callback.__name__
-    lazy = isinstance(info.callback, LazyCommand)
-    command.__doc__ = info.callback.summary if lazy else info.callback.__doc__
-    stand_in = copy.copy(info)
-    stand_in.callback = command
-    return stand_in
-
-
-def _without_commands(info: Any) -> Any:
-    stand_in = copy.copy(info)
-    # Every group is a LazyApp: the listing shows only the first line of its help.
-    stand_in.typer_instance = typer.Typer(help=info.typer_instance.summary)
-    return stand_in
-
-
-def _command_name(info: Any) -> str:
-    return str(info.name or info.callback.__name__.lower().replace("_", "-"))
-
-
-def _group_name(info: Any) -> str:
-    name = _value(info.name) or _value(info.typer_instance.info.name)
-    return str(name)
-
-
-def _value(name: Any) -> Any:
-    """A name typer left as a placeholder for its default, or the name itself."""
-    return getattr(name, "value", name)
-
-
-class LazyCommand:
-    """A command function registered by name, imported when typer first reads it.
-
-    typer reads a command's function only when it builds that command: its signature (through
-    __wrapped__), annotations, docstring, and later calls it. Registering this stand-in
-    keeps the command's module out of every start that runs another command. `summary` is
-    the first line of its docstring, for the root's --help (tests/test_startup.py checks it).
-    """
-
-    def __init__(self, module: str, name: str, summary: str) -> None:
-        self._module = module
-        self.summary = summary
-        self.__name__ = self.__qualname__ = name
-        self._function: Any = None
-
-    @property
-    def __wrapped__(self) -> Any:
-        if self._function is None:
-            self._function = getattr(importlib.import_module(self._module), self.__name__)
-        return self._function
-
-    @property
-    def __annotations__(self) -> Any:  # type: ignore[override]
-        return self.__wrapped__.__annotations__
-
-    @property
-    def __doc__(self) -> Any:  # type: ignore[override]
-        return self.__wrapped__.__doc__
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.__wrapped__(*args, **kwargs)
-
-
-class LazyApp:
-    """A typer sub-app registered by its module, imported when typer first reads it.
-
-    `summary` is the first line of its help, for the root's --help.
-    """
-
-    def __init__(self, module: str, summary: str, name: str = "app") -> None:
-        self._module = module
-        self._name = name
-        self.summary = summary
-
-    def load(self) -> typer.Typer:
-        app: typer.Typer = getattr(importlib.import_module(self._module), self._name)
-        return app
-
-    def __getattr__(self, attribute: str) -> Any:
-        return getattr(self.load(), attribute)
-
-
-def lazy_app(module: str, summary: str) -> typer.Typer:
-    """A LazyApp where typer expects its app (typer only reads attributes of it)."""
-    return cast(typer.Typer, LazyApp(module, summary))
+def command_app(name: str, function: Callable[..., Any], **registration: Any) -> typer.Typer:
+    """A typer app holding one command, as the root group builds it (`build`)."""
+    app = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False, add_completion=False)
+    app.command(name, **registration)(function)
+    return app

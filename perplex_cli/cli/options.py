@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection
 from typing import Annotated, Any, get_args, overload
 
 import click
+import typer
 
 from perplex_cli.cli.declare import Flag, opt
 from perplex_cli.cli.request_options import request_parameters
@@ -341,3 +342,18 @@ class SharedOptionsCommand:
         given = {name: kwargs.pop(name) for name in list(kwargs) if name in SHARED_NAMES}
         opts = Options(**given)
         return self._func(opts=opts, **kwargs)
+
+
+# Which conversation to continue, for ask and chat; the turns come from the local log.
+ContinueOption = Annotated[
+    bool, typer.Option("-c", "--continue", help="Continue the latest conversation in the log.")
+]
+CidOption = Annotated[
+    str | None,
+    typer.Option(
+        "--cid",
+        help="Continue the conversation with this id (perplex logs shows ids).",
+        metavar="ID",
+        show_default=False,
+    ),
+]

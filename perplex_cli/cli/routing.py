@@ -13,8 +13,6 @@ import inspect
 from collections.abc import Callable, Collection
 from typing import Any, get_args
 
-import typer
-
 from perplex_cli.cli.suggest import closest, did_you_mean
 from perplex_cli.errors import UsageError
 
@@ -29,12 +27,12 @@ WORDS = ("help", "version")
 TAKE_WORDS = ("search", "research", "batch", "completions", "config", "logs")
 
 
-def route(app: typer.Typer, args: list[str], names: list[str]) -> list[str]:
+def route(args: list[str], names: list[str]) -> list[str]:
     """`args` as the command tree is to read them; raises on a typo of a command name."""
     if not args:
         _usage_on_terminal(names)
         return args
-    table = _ValueOptions(app)
+    table = _ValueOptions()
     words, prompt_from = positionals(
         args, lambda name: name not in ROOT_OWN and table.takes_value(name)
     )
@@ -109,23 +107,22 @@ class _ValueOptions:
     command line with an option pays for it, and that option's command builds them anyway.
     """
 
-    def __init__(self, app: typer.Typer) -> None:
-        self._app = app
+    def __init__(self) -> None:
         self._names: set[str] | None = None
 
     def takes_value(self, name: str) -> bool:
         if self._names is None:
-            self._names = _value_options(self._app)
+            self._names = _value_options()
         return name in self._names
 
 
-def _value_options(app: typer.Typer) -> set[str]:
+def _value_options() -> set[str]:
     from typer.models import OptionInfo
 
     from perplex_cli.cli.options import flags
+    from perplex_cli.commands.ask import app
 
-    default = getattr(app.info.cls, "default_command", None)
-    infos = [c.callback for c in app.registered_commands if c.name == default and c.callback]
+    infos = [c.callback for c in app.registered_commands if c.callback]
     names: set[str] = set()
     for param in inspect.signature(infos[0]).parameters.values() if infos else ():
         kind, *meta = get_args(param.annotation) or (None,)

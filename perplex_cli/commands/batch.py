@@ -32,6 +32,8 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from perplex_cli.cli.epilog import examples_epilog
+from perplex_cli.cli.lazy import command_app
 from perplex_cli.cli.options import shared_options
 from perplex_cli.commands.batch_input import (
     Input,
@@ -41,6 +43,7 @@ from perplex_cli.commands.batch_input import (
     open_output,
     read_prompts,
 )
+from perplex_cli.commands.batch_results import result_line
 from perplex_cli.errors import UsageError
 from perplex_cli.request.options import Options
 
@@ -337,32 +340,6 @@ def line_request(prompt: Prompt, base: Options, settings: Settings, name: str) -
     return Request(path, body, type(acc), opts.system)
 
 
-def result_line(prompt: Prompt, done: Finished, outcome: Any, settings: Settings) -> dict[str, Any]:
-    """The NDJSON result of one prompt (the shape the module docstring describes)."""
-    from perplex_cli.api.chat_events import answer_and_reasoning
-    from perplex_cli.output.formatter import error_member
-    from perplex_cli.output.json import document
-
-    error = done.error
-    line: dict[str, Any] = {
-        "id": prompt.id,
-        "index": prompt.index,
-        "status": "ok" if error is None else "error",
-    }
-    acc = outcome.acc
-    if done.outcome is not None and (error is None or acc.events):
-        completion = document(acc, error)
-        if settings.no_citations:
-            completion.pop("citations", None)
-            completion.pop("search_results", None)
-        line["completion"] = completion
-        if settings.reasoning:
-            line["reasoning"] = answer_and_reasoning(acc)[1]
-    if error is not None:
-        line["error"] = error_member(error)
-    return line
-
-
 def show_requests(session: Session, todo: Todo) -> None:
     """--dry-run: one line per prompt, `{"id", "index", "method", "url", "headers", "body"}`,
     the key masked as `ask --dry-run -f ndjson` masks it; nothing is sent or logged."""
@@ -387,3 +364,14 @@ def show_requests(session: Session, todo: Todo) -> None:
             [session.key],
         )
         write_line(out, {"id": prompt.id, "index": prompt.index, **json.loads(shown.getvalue())})
+
+
+app = command_app(
+    "batch",
+    batch_command,
+    epilog=examples_epilog(
+        "  perplex batch questions.txt > answers.ndjson",
+        "  perplex batch -j 8 --output out.ndjson --resume prompts.jsonl",
+        "  cat prompts.txt | perplex batch --ordered -m sonar-pro -",
+    ),
+)

@@ -14,7 +14,36 @@ from typing import IO, TYPE_CHECKING, Any
 from perplex_cli.errors import Interrupted, PerplexError
 
 if TYPE_CHECKING:
-    from perplex_cli.commands.batch_pool import Pool
+    from perplex_cli.commands.batch_input import Prompt
+    from perplex_cli.commands.batch_pool import Finished, Pool
+    from perplex_cli.request.settings import Settings
+
+
+def result_line(prompt: Prompt, done: Finished, outcome: Any, settings: Settings) -> dict[str, Any]:
+    """The NDJSON result of one prompt (the shape the module docstring describes)."""
+    from perplex_cli.api.chat_events import answer_and_reasoning
+    from perplex_cli.output.formatter import error_member
+    from perplex_cli.output.json import document
+
+    error = done.error
+    line: dict[str, Any] = {
+        "id": prompt.id,
+        "index": prompt.index,
+        "status": "ok" if error is None else "error",
+    }
+    acc = outcome.acc
+    if done.outcome is not None and (error is None or acc.events):
+        completion = document(acc, error)
+        if settings.no_citations:
+            completion.pop("citations", None)
+            completion.pop("search_results", None)
+        line["completion"] = completion
+        if settings.reasoning:
+            line["reasoning"] = answer_and_reasoning(acc)[1]
+    if error is not None:
+        line["error"] = error_member(error)
+    return line
+
 
 # Exit codes from the most to the least severe: the batch exits with the worst it met.
 _SEVERITY = (130, 1, 3, 8, 7, 6, 5, 4, 2)

@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from perplex_cli import signals
+from perplex_cli.cli.epilog import examples_epilog
+from perplex_cli.cli.lazy import command_app
+from perplex_cli.cli.options import CidOption, ContinueOption, shared_options
 from perplex_cli.commands.chat_input import LineReader
 from perplex_cli.commands.chat_tools import Turn
 from perplex_cli.errors import Interrupted, UsageError
@@ -294,3 +297,27 @@ def _cost(usage: dict[str, Any]) -> float:
     from perplex_cli.local.records import total_cost
 
     return total_cost(usage) or 0.0
+
+
+CHAT_EXAMPLES = examples_epilog(
+    "  perplex chat",
+    '  perplex chat -m sonar-pro -s "Be brief."',
+    "  perplex chat -c   # go on with the latest conversation",
+)
+
+
+@shared_options(exclude=("--format", "--dry-run"))  # chat shows text and sends each question
+def chat_command(
+    continue_last: ContinueOption = False,
+    cid: CidOption = None,
+    *,
+    opts: Options,
+) -> None:
+    """Talk with Perplexity in the terminal: line editing, history, /commands.
+
+    In the chat /help lists the commands; Ctrl-C stops an answer, Ctrl-D leaves.
+    """
+    run_chat(opts, continue_last=continue_last, cid=cid)
+
+
+app = command_app("chat", chat_command, epilog=CHAT_EXAMPLES)

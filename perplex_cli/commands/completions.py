@@ -8,6 +8,8 @@ from typing import Annotated
 import click
 import typer
 
+from perplex_cli.cli.epilog import examples_epilog
+from perplex_cli.cli.lazy import command_app
 from perplex_cli.request.choices import SHELLS
 
 # The scripts, generated from the command tree by scripts/gen_docs.py (tests/test_docs.py
@@ -34,3 +36,14 @@ def completions_command(
     --model; it is static, so pressing Tab starts neither perplex nor the network.
     """
     typer.echo((SCRIPTS / NAMES[shell]).read_text(encoding="utf-8"), nl=False)
+
+
+app = command_app(
+    "completions",
+    completions_command,
+    epilog=examples_epilog(
+        "  perplex completions bash > ~/.local/share/bash-completion/completions/perplex",
+        "  perplex completions zsh > ~/.zfunc/_perplex    # with fpath=(~/.zfunc $fpath) in ~/.zshrc",
+        "  perplex completions fish > ~/.config/fish/completions/perplex.fish",
+    ),
+)

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import click
 import typer
 
+from perplex_cli.cli.epilog import examples_epilog
+from perplex_cli.cli.lazy import command_app
 from perplex_cli.cli.options import shared_options
 from perplex_cli.errors import Interrupted, PerplexError, ProtocolError, UsageError
 from perplex_cli.request.choices import EMBED_ENCODINGS, EMBED_MODELS
@@ -340,3 +342,14 @@ def add_up(total: dict[str, Any], usage: dict[str, Any]) -> None:
             add_up(total.setdefault(name, {}), value)
         elif name not in total:
             total[name] = value  # the currency
+
+
+app = command_app(
+    "embed",
+    embed_command,
+    epilog=examples_epilog(
+        '  perplex embed "first text" "second text"',
+        "  perplex embed --file sentences.txt > vectors.ndjson",
+        "  perplex embed -m pplx-embed-v1-4b --dimensions 512 -f json - < notes.txt",
+    ),
+)

@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from perplex_cli.cli.epilog import examples_epilog
+from perplex_cli.cli.lazy import command_app
 from perplex_cli.cli.options import shared_options
 from perplex_cli.errors import ConfigError, UsageError
 from perplex_cli.request.options import CONNECTION_FLAGS, Options
@@ -97,3 +99,14 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+app = command_app(
+    "mcp",
+    mcp_command,
+    epilog=examples_epilog(
+        "  claude mcp add perplex -- perplex mcp",
+        "  perplex mcp --http 127.0.0.1:8765",
+        "  perplex mcp --research-wait 100 --retries 5",
+    ),
+)

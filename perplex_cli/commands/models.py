@@ -16,6 +16,8 @@ from typing import IO, Annotated, Any
 
 import typer
 
+from perplex_cli.cli.epilog import examples_epilog
+from perplex_cli.cli.lazy import command_app
 from perplex_cli.cli.options import FORMATS
 from perplex_cli.errors import UsageError
 from perplex_cli.output.streams import current
@@ -150,3 +152,15 @@ def models_command(
         on_retry=announce,
     )
     write_agent_models(rows, current().out(), fmt)  # descriptions come from the server
+
+
+app = command_app(
+    "models",
+    models_command,
+    epilog=examples_epilog(
+        "  perplex models",
+        "  perplex models -f json",
+        "  perplex models --api agent",
+        '  perplex -m sonar-pro "a harder question"   # ask with one of them',
+    ),
+)

@@ -11,6 +11,8 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 import typer
 
 from perplex_cli.api.search_request import MAX_LANGUAGES, MAX_RESULTS, MAX_TOKENS, SearchOptions
+from perplex_cli.cli.epilog import examples_epilog
+from perplex_cli.cli.lazy import command_app
 from perplex_cli.cli.options import shared_options
 from perplex_cli.errors import ProtocolError, UsageError
 from perplex_cli.request.options import CONNECTION_FLAGS, Options
@@ -259,3 +261,14 @@ def _dates(result: dict[str, Any]) -> str:
 
 def _one_line(value: Any) -> str:
     return " ".join(str(value or "").split())
+
+
+app = command_app(
+    "search",
+    search_command,
+    epilog=examples_epilog(
+        '  perplex search "rust web frameworks"',
+        "  perplex search --max-results 5 -f json q | jq -r '.results[].url'",
+        "  perplex search --search-recency week --country US election results",
+    ),
+)

@@ -81,11 +81,9 @@ class Command:
 
 def root_command() -> click.Command:
     """The live command tree of the app."""
-    from typer.main import get_command
+    from perplex_cli.cli.app import root_command as live
 
-    from perplex_cli.cli.app import app
-
-    return get_command(app)
+    return live()
 
 
 def command_tree(root: click.Command | None = None) -> Command:

@@ -3,7 +3,7 @@
 function __perplex_commands
     switch "$argv[1]"
         case ''
-            printf '%s\n' ask chat models batch search embed completions mcp research key config logs
+            printf '%s\n' ask chat models batch search embed research key config completions logs mcp
         case 'research'
             printf '%s\n' submit run wait status cancel list
         case 'key'
@@ -37,8 +37,6 @@ function __perplex_valued
             printf '%s\n' --max-results --country --max-tokens --max-tokens-per-page --search-language --search-mode --search-context-size --search-type -o --option --search-domain --search-recency --search-after --search-before --updated-after --updated-before -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'embed'
             printf '%s\n' --file -m --model --dimensions --encoding -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
-        case 'mcp'
-            printf '%s\n' --http --research-wait --api --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'research submit'
             printf '%s\n' --idempotency-key -m --model --api --preset --tool --skill --max-steps --max-results --models -s --system --max-tokens --temperature --top-p --stop --search-domain --search-recency --search-after --search-before --updated-after --updated-before --search-mode --search-context-size --search-type --location --language --image-domain --image-format --reasoning-effort --json-schema --stream-mode -o --option -a --attach -f --format --base-url --timeout --connect-timeout --retries --proxy --api-key-file
         case 'research run'
@@ -67,6 +65,8 @@ function __perplex_valued
             printf '%s\n' --since -f --format
         case 'logs prune'
             printf '%s\n' --before
+        case 'mcp'
+            printf '%s\n' --http --research-wait --api --base-url --timeout --connect-timeout --retries --proxy --api-key-file
     end
 end
 
@@ -120,12 +120,12 @@ complete -c perplex -n '__perplex_at \'\'' -a models -d 'List the presets and mo
 complete -c perplex -n '__perplex_at \'\'' -a batch -d 'Run many prompts concurrently: one NDJSON result line each, resumable'
 complete -c perplex -n '__perplex_at \'\'' -a search -d 'Search the web: ranked results with title, URL, date and snippet, n...'
 complete -c perplex -n '__perplex_at \'\'' -a embed -d 'Embed texts: one NDJSON line with the vector of each, in input order'
-complete -c perplex -n '__perplex_at \'\'' -a completions -d 'Print the completion script for bash, zsh or fish'
-complete -c perplex -n '__perplex_at \'\'' -a mcp -d 'Serve ask, search and research to coding agents over MCP'
 complete -c perplex -n '__perplex_at \'\'' -a research -d 'Deep research in the background: submit a question, get the report'
 complete -c perplex -n '__perplex_at \'\'' -a key -d 'Store the API key safely and say where it comes from'
 complete -c perplex -n '__perplex_at \'\'' -a config -d 'Defaults in the config file, typed and checked like the flags'
+complete -c perplex -n '__perplex_at \'\'' -a completions -d 'Print the completion script for bash, zsh or fish'
 complete -c perplex -n '__perplex_at \'\'' -a logs -d 'Browse, search and prune the local log of every exchange'
+complete -c perplex -n '__perplex_at \'\'' -a mcp -d 'Serve ask, search and research to coding agents over MCP'
 complete -c perplex -n '__perplex_at \'\'' -l version -d 'Print the version and exit'
 complete -c perplex -n '__perplex_at \'\'' -l debug -d 'Show the HTTP exchange and tracebacks on stderr (key redacted)'
 complete -c perplex -n '__perplex_at \'\'' -s h -l help -d 'Show this message and exit'
@@ -399,22 +399,6 @@ complete -c perplex -n '__perplex_at \'embed\'' -l proxy -x -d 'Proxy for API re
 complete -c perplex -n '__perplex_at \'embed\'' -l api-key-file -r -F -d 'Read the API key from FILE; \'-\' reads it from stdin (the prompt mus...'
 complete -c perplex -n '__perplex_at \'embed\'' -l allow-insecure-http -d 'Allow plain http:// to a host other than this machine, or through a...'
 complete -c perplex -n '__perplex_at \'embed\'' -s h -l help -d 'Show this message and exit'
-complete -c perplex -n '__perplex_at \'completions\'' -s h -l help -d 'Show this message and exit'
-complete -c perplex -n '__perplex_at \'completions\'' -a 'bash zsh fish'
-complete -c perplex -n '__perplex_at \'mcp\'' -l http -x -d 'Serve streamable HTTP on HOST:PORT (loopback only, unless --allow-r...'
-complete -c perplex -n '__perplex_at \'mcp\'' -l allow-remote -d 'Let --http listen on an address other than loopback (anyone who rea...'
-complete -c perplex -n '__perplex_at \'mcp\'' -l research-wait -x -d 'Seconds the research tool waits for a report before it returns the...'
-complete -c perplex -n '__perplex_at \'mcp\'' -l api -x -a 'chat agent' -d 'Protocol [api]: agent (/v1/agent), the default: Perplexity\'s replac...'
-complete -c perplex -n '__perplex_at \'mcp\'' -s q -l quiet -l no-quiet -d 'No retry notices, warnings or progress on stderr; plain output (--n...'
-complete -c perplex -n '__perplex_at \'mcp\'' -l base-url -x -d 'API base URL (default https://api.perplexity.ai; env PERPLEXITY_BAS...'
-complete -c perplex -n '__perplex_at \'mcp\'' -l timeout -x -d 'Longest silence allowed between bytes, in seconds (default 300)'
-complete -c perplex -n '__perplex_at \'mcp\'' -l connect-timeout -x -d 'Seconds allowed to connect (default 10)'
-complete -c perplex -n '__perplex_at \'mcp\'' -l retries -x -d 'Retries before the answer starts, on connection errors, 408, 409, 4...'
-complete -c perplex -n '__perplex_at \'mcp\'' -l proxy -x -d 'Proxy for API requests (default: HTTPS_PROXY, NO_PROXY from the env...'
-complete -c perplex -n '__perplex_at \'mcp\'' -l api-key-file -r -F -d 'Read the API key from FILE; \'-\' reads it from stdin (the prompt mus...'
-complete -c perplex -n '__perplex_at \'mcp\'' -l allow-insecure-http -d 'Allow plain http:// to a host other than this machine, or through a...'
-complete -c perplex -n '__perplex_at \'mcp\'' -l log -l no-log -d 'Write the exchange to the local log (default on; config log = false)'
-complete -c perplex -n '__perplex_at \'mcp\'' -s h -l help -d 'Show this message and exit'
 complete -c perplex -n '__perplex_at \'research\'' -a submit -d 'Submit a deep-research question and print its id (preset medium by...'
 complete -c perplex -n '__perplex_at \'research\'' -a run -d 'Submit a deep-research question and print the answer like ask'
 complete -c perplex -n '__perplex_at \'research\'' -a wait -d 'Wait for a research run to end and print its answer like ask'
@@ -734,6 +718,8 @@ complete -c perplex -n '__perplex_at \'config unset\'' -a proxy -d 'Proxy for AP
 complete -c perplex -n '__perplex_at \'config unset\'' -a log -d 'Write the exchange to the local log (default on; config log = false)'
 complete -c perplex -n '__perplex_at \'config unset\'' -a api_key_command -d 'Config key api_key_command'
 complete -c perplex -n '__perplex_at \'config unset\'' -s h -l help -d 'Show this message and exit'
+complete -c perplex -n '__perplex_at \'completions\'' -s h -l help -d 'Show this message and exit'
+complete -c perplex -n '__perplex_at \'completions\'' -a 'bash zsh fish'
 complete -c perplex -n '__perplex_at \'logs\'' -a list -d 'List recent exchanges, newest first (the default)'
 complete -c perplex -n '__perplex_at \'logs\'' -a show -d 'Show one exchange: the answer with its sources'
 complete -c perplex -n '__perplex_at \'logs\'' -a search -d 'Full-text search of prompts and answers, best match first'
@@ -741,6 +727,8 @@ complete -c perplex -n '__perplex_at \'logs\'' -a path -d 'Print where the log i
 complete -c perplex -n '__perplex_at \'logs\'' -a stats -d 'Counts, tokens and cost, in total, by model and by day'
 complete -c perplex -n '__perplex_at \'logs\'' -a rm -d 'Delete exchanges, or whole conversations, from the log'
 complete -c perplex -n '__perplex_at \'logs\'' -a prune -d 'Delete every exchange older than a date'
+complete -c perplex -n '__perplex_at \'logs\'' -l install-completion -d 'Install completion for the current shell'
+complete -c perplex -n '__perplex_at \'logs\'' -l show-completion -d 'Show completion for the current shell, to copy it or customize the...'
 complete -c perplex -n '__perplex_at \'logs\'' -s h -l help -d 'Show this message and exit'
 complete -c perplex -n '__perplex_at \'logs\'' -s n -l limit -x -d 'At most N exchanges (0: all)'
 complete -c perplex -n '__perplex_at \'logs\'' -s m -l model -x -a 'sonar sonar-pro sonar-reasoning-pro sonar-deep-research' -d 'Only this model'
@@ -765,6 +753,20 @@ complete -c perplex -n '__perplex_at \'logs stats\'' -s h -l help -d 'Show this 
 complete -c perplex -n '__perplex_at \'logs rm\'' -s h -l help -d 'Show this message and exit'
 complete -c perplex -n '__perplex_at \'logs prune\'' -l before -x -d 'Delete what started before this date, time or age (2026-01-01, 90d)'
 complete -c perplex -n '__perplex_at \'logs prune\'' -s h -l help -d 'Show this message and exit'
+complete -c perplex -n '__perplex_at \'mcp\'' -l http -x -d 'Serve streamable HTTP on HOST:PORT (loopback only, unless --allow-r...'
+complete -c perplex -n '__perplex_at \'mcp\'' -l allow-remote -d 'Let --http listen on an address other than loopback (anyone who rea...'
+complete -c perplex -n '__perplex_at \'mcp\'' -l research-wait -x -d 'Seconds the research tool waits for a report before it returns the...'
+complete -c perplex -n '__perplex_at \'mcp\'' -l api -x -a 'chat agent' -d 'Protocol [api]: agent (/v1/agent), the default: Perplexity\'s replac...'
+complete -c perplex -n '__perplex_at \'mcp\'' -s q -l quiet -l no-quiet -d 'No retry notices, warnings or progress on stderr; plain output (--n...'
+complete -c perplex -n '__perplex_at \'mcp\'' -l base-url -x -d 'API base URL (default https://api.perplexity.ai; env PERPLEXITY_BAS...'
+complete -c perplex -n '__perplex_at \'mcp\'' -l timeout -x -d 'Longest silence allowed between bytes, in seconds (default 300)'
+complete -c perplex -n '__perplex_at \'mcp\'' -l connect-timeout -x -d 'Seconds allowed to connect (default 10)'
+complete -c perplex -n '__perplex_at \'mcp\'' -l retries -x -d 'Retries before the answer starts, on connection errors, 408, 409, 4...'
+complete -c perplex -n '__perplex_at \'mcp\'' -l proxy -x -d 'Proxy for API requests (default: HTTPS_PROXY, NO_PROXY from the env...'
+complete -c perplex -n '__perplex_at \'mcp\'' -l api-key-file -r -F -d 'Read the API key from FILE; \'-\' reads it from stdin (the prompt mus...'
+complete -c perplex -n '__perplex_at \'mcp\'' -l allow-insecure-http -d 'Allow plain http:// to a host other than this machine, or through a...'
+complete -c perplex -n '__perplex_at \'mcp\'' -l log -l no-log -d 'Write the exchange to the local log (default on; config log = false)'
+complete -c perplex -n '__perplex_at \'mcp\'' -s h -l help -d 'Show this message and exit'
 complete -c perplex -n '__perplex_at \'config get model\'' -s h -l help -d 'Show this message and exit'
 complete -c perplex -n '__perplex_at \'config get api\'' -s h -l help -d 'Show this message and exit'
 complete -c perplex -n '__perplex_at \'config get preset\'' -s h -l help -d 'Show this message and exit'
