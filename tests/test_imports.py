@@ -72,30 +72,6 @@ def test_the_check_sees_an_import_when_there_is_one(env, tmp_path):
     assert "requests" in json.loads(out.read_text())["modules"]
 
 
-@pytest.mark.parametrize(
-    "args,loaded",
-    [
-        (["--version"], []),
-        (["models"], ["perplex_cli.commands.models"]),
-        (["mcp", "--help"], ["perplex_cli.commands.mcp"]),
-    ],
-)
-def test_a_command_imports_no_other_command_module(env, tmp_path, args, loaded):
-    # Each command's module is imported when that command is built (cli/lazy.py).
-    out = tmp_path / "modules.json"
-    subprocess.run(
-        [sys.executable, "-c", DRIVER, *args],
-        check=False,
-        env=dict(os.environ, MODULES_OUT=str(out)),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        timeout=60,
-    )
-    modules = json.loads(out.read_text())["modules"]
-    found = sorted(m for m in modules if m.startswith("perplex_cli.commands."))
-    assert found == loaded
-
-
 def sdk_modules(tmp_path, args: list[str]) -> list[str]:
     """The top-level modules of the MCP SDK (and what it needs) that `perplex ARGS` loaded."""
     out = tmp_path / "modules.json"

@@ -89,6 +89,7 @@ with open(os.environ["MODULES_OUT"], "w") as out:
         (["--version"], None),
         (["--debug", "--version"], None),
         (["--help"], None),
+        (["mcp", "--help"], "mcp"),
         # An option before the command: routing reads which of ask's options take a value
         # from ask's own declarations (its module, not its command), to find the command.
         (["-f", "json", "models"], "ask models"),
