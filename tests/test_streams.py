@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
+
 from perplex_cli.__main__ import run
 from perplex_cli.output.streams import Streams, current, using
 
@@ -38,3 +40,16 @@ def test_given_streams_last_for_their_run_only():
         assert current() is inner
     assert current() is not inner
     assert type(current()) is type(outer)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["key", "status"], ["config", "list"], ["models"], ["logs", "stats"]],
+    ids=" ".join,
+)
+def test_every_json_document_is_written_one_way(cli, args):
+    # -f json: indented by two, UTF-8 as is, one newline; whichever command writes it
+    result = cli(*args, "-f", "json")
+    assert result.code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert result.stdout == json.dumps(doc, ensure_ascii=False, indent=2) + "\n"

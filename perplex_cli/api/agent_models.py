@@ -7,7 +7,6 @@ only form of `models` that imports requests (through the transport, lazily).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import IO, Any
 
@@ -81,7 +80,10 @@ def write_agent_models(rows: list[dict[str, Any]], out: IO[str], fmt: str = "tex
         write_document(out, {"object": "list", "data": rows})
         return
     if fmt == "ndjson":
-        out.write("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+        from perplex_cli.output.ndjson import write_line
+
+        for row in rows:
+            write_line(out, row)
     else:
         width = max((len(str(row["id"])) for row in rows), default=0)
         out.write(

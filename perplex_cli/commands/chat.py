@@ -294,9 +294,9 @@ TOOLS: dict[str, Callable[[Chat, str], None]] = {
 
 
 def _cost(usage: dict[str, Any]) -> float:
-    from perplex_cli.local.records import total_cost
+    from perplex_cli.output.usage import total_cost
 
-    return total_cost(usage) or 0.0
+    return total_cost(usage.get("cost")) or 0.0
 
 
 CHAT_EXAMPLES = examples_epilog(

@@ -55,12 +55,13 @@ def list_values(
 
     values = load_config(config_path())
     if format == "json":
-        import json
-
         doc = dict(values)
         if all_keys:
             doc = {k: values.get(k, DEFAULTS.get(k)) for k in sorted(config_keys())}
-        typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        from perplex_cli.output.json import write_document
+        from perplex_cli.output.streams import current
+
+        write_document(current().stdout, doc)
         return
     for key in sorted(config_keys()) if all_keys else values:
         if key in values:

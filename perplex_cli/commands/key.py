@@ -85,9 +85,10 @@ def status(
     found = find_key(None, load_config(path).get("api_key_command"), path)
     tail = found.tail()
     if format == "json":
-        import json
+        from perplex_cli.output.json import write_document
+        from perplex_cli.output.streams import current
 
-        typer.echo(json.dumps({"source": found.source, "last4": tail or None}))
+        write_document(current().stdout, {"source": found.source, "last4": tail or None})
         return
     typer.echo(f"source: {found.source}")
     typer.echo(f"key: ...{tail}" if tail else "key: (too short to show any part of it)")

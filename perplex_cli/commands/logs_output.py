@@ -35,12 +35,15 @@ def when(started: float) -> datetime:
 
 
 def json_text(value: Any, *, pretty: bool) -> str:
-    """One JSON document and a newline: indented (json) or compact (ndjson), UTF-8 as is."""
-    import json
+    """One JSON document and a newline, as json (indented) or ndjson (compact) write it."""
+    import io
 
-    if pretty:
-        return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n"
+    from perplex_cli.output.json import write_document
+    from perplex_cli.output.ndjson import write_line
+
+    text = io.StringIO()
+    (write_document if pretty else write_line)(text, value)
+    return text.getvalue()
 
 
 def document(rec: dict[str, Any], *, request: bool = False) -> dict[str, Any]:

@@ -10,7 +10,6 @@ Context sizes: Perplexity's model cards (sonar-pro 200k tokens, the others 128k)
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from typing import IO, Annotated, Any
 
@@ -79,9 +78,14 @@ def write_models(out: IO[str], fmt: str, *, presets: bool = True) -> None:
     """The presets (unless `presets` is false: the chat API's list), then the Sonar models."""
     rows = (preset_rows() if presets else []) + [asdict(m) for m in MODELS]
     if fmt == "json":
-        out.write(json.dumps(rows, indent=2) + "\n")
+        from perplex_cli.output.json import write_document
+
+        write_document(out, rows)
     elif fmt == "ndjson":
-        out.write("".join(json.dumps(row, separators=(",", ":")) + "\n" for row in rows))
+        from perplex_cli.output.ndjson import write_line
+
+        for row in rows:
+            write_line(out, row)
     else:
         width = max(len(row["id"]) for row in rows)
         for row in rows:

@@ -96,9 +96,10 @@ def research_session(
 
 def confirm(engine: str, yes: bool, err: IO[str]) -> None:
     """On a terminal, ask before spending: deep research costs dollars, not cents."""
+    from perplex_cli.output.style import isatty
     from perplex_cli.request.prompt import stdin_is_terminal
 
-    if yes or not stdin_is_terminal() or not _isatty(err):
+    if yes or not stdin_is_terminal() or not isatty(err):
         return
     import click
 
@@ -285,10 +286,3 @@ def status_line(settings: Settings) -> StatusLine:
 
     err = current().stderr
     return StatusLine(err, is_live(err, settings.quiet))
-
-
-def _isatty(stream: IO[str]) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError, OSError):
-        return False

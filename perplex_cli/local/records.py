@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from perplex_cli.errors import PerplexError
+from perplex_cli.output.usage import total_cost
 
 if TYPE_CHECKING:
     import sqlite3
@@ -65,7 +66,7 @@ class Exchange:
             "prompt_tokens": _int(usage.get("prompt_tokens")),
             "completion_tokens": _int(usage.get("completion_tokens")),
             "total_tokens": _int(usage.get("total_tokens")),
-            "cost": total_cost(usage),
+            "cost": total_cost(usage.get("cost")),
             "first_token": self.first_token,
             "duration": self.duration,
             "status": self.status,
@@ -83,14 +84,6 @@ class ResearchRun:
     engine: str | None
     status: str
     submitted: float
-
-
-def total_cost(usage: dict[str, Any]) -> float | None:
-    """The answer's cost in USD: `usage.cost.total_cost` (or a bare number)."""
-    cost = usage.get("cost")
-    if isinstance(cost, dict):
-        cost = cost.get("total_cost")
-    return float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) else None
 
 
 def _int(value: Any) -> int | None:

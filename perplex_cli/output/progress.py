@@ -8,7 +8,6 @@ cursor movement: not with -q, `NO_COLOR` or `TERM=dumb` (docs/prompt-and-formats
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from typing import IO
@@ -20,13 +19,11 @@ REDRAW_EVERY = 0.1  # seconds; a faster redraw only costs terminal output
 
 
 def is_live(stream: IO[str], quiet: bool) -> bool:
-    """True when `stream` is a terminal that may get a redrawn status line."""
-    if quiet or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
-        return False
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError, OSError):
-        return False
+    """True when `stream` is a terminal that may get a redrawn status line: the live
+    decision of style.decide, the one rule for every stream."""
+    from perplex_cli.output.style import decide
+
+    return decide(stream, quiet=quiet).live
 
 
 class StatusLine:

@@ -44,13 +44,14 @@ def decide(
     env = os.environ if environ is None else environ
     if no_color or quiet or env.get("NO_COLOR"):
         return PLAIN
-    terminal = _isatty(stream) and env.get("TERM") != "dumb"
+    terminal = isatty(stream) and env.get("TERM") != "dumb"
     if env.get("FORCE_COLOR", "").lower() not in ("", "0", "false"):
         return StreamStyle(styled=True, live=terminal)
     return StreamStyle(styled=terminal, live=terminal)
 
 
-def _isatty(stream: IO[Any]) -> bool:
+def isatty(stream: IO[Any]) -> bool:
+    """Whether `stream` is a terminal; a closed or odd stream is not."""
     try:
         return stream.isatty()
     except (AttributeError, ValueError, OSError):

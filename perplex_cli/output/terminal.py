@@ -22,16 +22,14 @@ from __future__ import annotations
 import os
 from typing import IO, Any, cast
 
-from perplex_cli.output.style import neutralise
+from perplex_cli.output.style import isatty, neutralise
 
 __all__ = ["diagnostic", "guard", "is_terminal", "neutralise", "say"]
 
 
 def is_terminal(stream: Any) -> bool:
-    try:
-        return bool(stream is not None and stream.isatty())
-    except (AttributeError, OSError, ValueError):
-        return False
+    """Whether `stream` is a terminal (what reaches it is neutralised, styled or not)."""
+    return stream is not None and isatty(stream)
 
 
 class TerminalWriter:
