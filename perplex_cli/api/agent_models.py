@@ -23,9 +23,8 @@ def list_agent_models(
     on_retry: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
     """The catalogue's entries as the API gives them, then one row per preset."""
-    from perplex_cli.errors import first_line
-    from perplex_cli.redact import keyfree_json
-    from perplex_cli.transport.client import Transport, TransportSettings, body_reads
+    from perplex_cli.api.jsonapi import fetch
+    from perplex_cli.transport.client import Transport, TransportSettings
 
     transport = Transport(
         TransportSettings(
@@ -38,20 +37,10 @@ def list_agent_models(
         on_retry=on_retry,
     )
     try:
-        response = transport.request("GET", "/v1/models")
-        try:
-            raw = b"".join(body_reads(response)).decode("utf-8", "replace")
-        finally:
-            response.close()
+        doc = fetch(transport, "GET", "/v1/models")
     finally:
         transport.close()
-    from perplex_cli.api.serverjson import loads as server_json
-
-    try:
-        doc = server_json(keyfree_json(raw), "the model list")
-    except ValueError:
-        raise ProtocolError(f"the model list is not JSON: {first_line(raw, 80)!r}") from None
-    data = doc.get("data") if isinstance(doc, dict) else None
+    data = doc.get("data")
     if not isinstance(data, list):
         raise ProtocolError("the model list has no data array")
     rows = [entry for entry in data if isinstance(entry, dict) and entry.get("id")]

@@ -22,28 +22,11 @@ if TYPE_CHECKING:
 
 def read_answer(response: requests.Response, formatter: Formatter, acc: Accumulator) -> Outcome:
     """Read the whole JSON body of `response` through `formatter`; always closes it."""
-    from perplex_cli.api.serverjson import loads as server_json
-    from perplex_cli.errors import first_line
-    from perplex_cli.redact import keyfree_json
-    from perplex_cli.transport.client import body_reads
+    from perplex_cli.api.jsonapi import read_object
 
     error: PerplexError | None = None
     try:
-        try:
-            raw = b"".join(body_reads(response))
-        finally:
-            response.close()
-        text = keyfree_json(raw.decode("utf-8", "replace").lstrip("\ufeff"))
-        if not text.strip():
-            raise ProtocolError("the response body is empty; expected a JSON document")
-        try:
-            doc = server_json(text, "the response")
-        except ValueError:
-            raise ProtocolError(
-                f"the response is not a JSON document: {first_line(text, 80)!r}"
-            ) from None
-        if not isinstance(doc, dict):
-            raise ProtocolError(f"the response is not a JSON object: {first_line(text, 80)!r}")
+        doc = read_object(response)
         failure = acc.document_error(doc)
         if failure is None or acc.partial_documents:
             formatter.chunk(doc, feed_document(acc, doc))

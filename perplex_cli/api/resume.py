@@ -110,9 +110,7 @@ class Resume:
 
     def _terminal(self, path: str, cut: CutStream) -> dict[str, Any]:
         """The stored response once its status is terminal, read with backoff."""
-        from perplex_cli.api.serverjson import loads as server_json
-        from perplex_cli.redact import keyfree_json
-        from perplex_cli.transport.client import body_reads
+        from perplex_cli.api.jsonapi import read_object
         from perplex_cli.transport.retry import backoff
 
         settings = self.transport.settings
@@ -120,19 +118,12 @@ class Resume:
         polls = 0
         while True:
             try:
-                response = self.transport.request("GET", path)
-                try:
-                    text = b"".join(body_reads(response)).decode("utf-8", "replace")
-                    doc = server_json(keyfree_json(text), "the stored response")
-                finally:
-                    response.close()
+                doc = read_object(self.transport.request("GET", path), "the stored response")
             except PerplexError as exc:
                 raise _beyond(cut, f"the stored response cannot be read: {exc.message}") from exc
-            except ValueError:
-                raise _beyond(cut, "the stored response is not a JSON document") from None
-            status = doc.get("status") if isinstance(doc, dict) else None
+            status = doc.get("status")
             if status in TERMINAL:
-                return doc  # type: ignore[no-any-return]
+                return doc
             left = deadline - time.monotonic()
             if left <= 0:
                 raise _beyond(
