@@ -18,9 +18,20 @@ from perplex_cli.errors import ProtocolError
 CATALOGUE = response_body(MODELS)
 
 
+def catalogue(url: str) -> list[dict]:
+    """list_agent_models over a transport to `url` that holds no key."""
+    from perplex_cli.transport.client import Transport, TransportSettings
+
+    transport = Transport(TransportSettings(base_url=url, api_key=None))
+    try:
+        return list_agent_models(transport)
+    finally:
+        transport.close()
+
+
 def test_the_catalogue_is_read_without_a_key_and_the_presets_follow(server):
     server.reply(Reply(body=CATALOGUE, content_type="application/json"))
-    rows = list_agent_models(server.url)
+    rows = catalogue(server.url)
     [req] = server.requests
     assert (req.method, req.path) == ("GET", "/v1/models")
     assert "authorization" not in req.headers
@@ -32,7 +43,7 @@ def test_the_catalogue_is_read_without_a_key_and_the_presets_follow(server):
 def test_text_lists_one_id_per_line_with_owner_price_or_preset(server):
     server.reply(Reply(body=CATALOGUE, content_type="application/json"))
     out = io.StringIO()
-    write_agent_models(list_agent_models(server.url), out)
+    write_agent_models(catalogue(server.url), out)
     lines = out.getvalue().splitlines()
     sonar = next(line for line in lines if line.startswith("perplexity/sonar "))
     assert sonar.split() == [
@@ -68,7 +79,7 @@ def test_json_and_ndjson_carry_the_rows(fmt):
 def test_a_body_that_is_not_a_catalogue_is_a_protocol_error(server, body):
     server.reply(Reply(body=body, content_type="text/html"))
     with pytest.raises(ProtocolError):
-        list_agent_models(server.url)
+        catalogue(server.url)
 
 
 def test_importing_the_models_module_does_not_import_requests():

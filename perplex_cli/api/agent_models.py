@@ -7,40 +7,21 @@ only form of `models` that imports requests (through the transport, lazily).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from perplex_cli.api.agent_request import PRESETS
 from perplex_cli.errors import ProtocolError
 
+if TYPE_CHECKING:
+    from perplex_cli.transport.client import Transport
 
-def list_agent_models(
-    base_url: str,
-    *,
-    connect_timeout: float = 10.0,
-    read_timeout: float = 30.0,
-    retries: int = 2,
-    on_retry: Callable[[str], None] | None = None,
-) -> list[dict[str, Any]]:
-    """The catalogue's entries as the API gives them, then one row per preset."""
+
+def list_agent_models(transport: Transport) -> list[dict[str, Any]]:
+    """The catalogue's entries as the API gives them (it needs no key), then one row per
+    preset."""
     from perplex_cli.api.jsonapi import fetch
-    from perplex_cli.transport.client import Transport, TransportSettings
 
-    transport = Transport(
-        TransportSettings(
-            base_url=base_url,
-            api_key=None,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            retries=retries,
-        ),
-        on_retry=on_retry,
-    )
-    try:
-        doc = fetch(transport, "GET", "/v1/models")
-    finally:
-        transport.close()
-    data = doc.get("data")
+    data = fetch(transport, "GET", "/v1/models").get("data")
     if not isinstance(data, list):
         raise ProtocolError("the model list has no data array")
     rows = [entry for entry in data if isinstance(entry, dict) and entry.get("id")]

@@ -1,8 +1,10 @@
 """The options shared by the commands that ask (ask, chat, batch, research), declared once.
 
-The typer declarations of the fields of `optionset.Options`. `shared_options` adds these parameters to a typer command and hands the command one
-`Options` object instead. Every option defaults to None ("not given"), so that the one
-place that fills defaults (`settings.py`) can apply flags > environment > config > defaults.
+The typer declarations of the fields of `request.options.Options`: the options of the run
+here, those that shape the request in request_options.py. `shared_options` adds these
+parameters to a typer command and hands the command one `Options` object instead. Every
+option defaults to None ("not given"), so that the one place that fills defaults
+(`request/settings.py`) can apply flags > environment > config > defaults.
 """
 
 from __future__ import annotations
@@ -17,22 +19,7 @@ import typer
 
 from perplex_cli.cli.declare import Flag, opt
 from perplex_cli.cli.request_options import request_parameters
-
-# The allowed values live in one table, read by validation, help and the completions.
-from perplex_cli.request.choices import AGENT_TOOLS as AGENT_TOOLS
-from perplex_cli.request.choices import APIS as APIS
-from perplex_cli.request.choices import CONTEXT_SIZES as CONTEXT_SIZES
-from perplex_cli.request.choices import FORMATS as FORMATS
-from perplex_cli.request.choices import IMAGE_FORMATS as IMAGE_FORMATS
-from perplex_cli.request.choices import OFFICE_SKILLS as OFFICE_SKILLS
-from perplex_cli.request.choices import REASONING_EFFORTS as REASONING_EFFORTS
-from perplex_cli.request.choices import RECENCIES as RECENCIES
-from perplex_cli.request.choices import SEARCH_MODES as SEARCH_MODES
-from perplex_cli.request.choices import SEARCH_TYPES as SEARCH_TYPES
-from perplex_cli.request.choices import STREAM_MODES as STREAM_MODES
-from perplex_cli.request.options import CONNECTION_FLAGS as CONNECTION_FLAGS
-from perplex_cli.request.options import SHARED_NAMES as SHARED_NAMES
-from perplex_cli.request.options import Options
+from perplex_cli.request.options import SHARED_NAMES, Options
 from perplex_cli.transport.debug import enable_option
 
 # `-f/--format` for commands that print data as text or json (ask has its own, with ndjson).

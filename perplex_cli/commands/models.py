@@ -17,10 +17,9 @@ import typer
 
 from perplex_cli.cli.epilog import examples_epilog
 from perplex_cli.cli.lazy import command_app
-from perplex_cli.cli.options import FORMATS
 from perplex_cli.errors import UsageError
 from perplex_cli.output.streams import current
-from perplex_cli.request.choices import DEFAULT_PRESET, PRESETS, SONAR_ENGINES
+from perplex_cli.request.choices import DEFAULT_PRESET, FORMATS, PRESETS, SONAR_ENGINES
 
 
 @dataclass(frozen=True)
@@ -142,19 +141,13 @@ def models_command(
         return
     # The one form of `models` that asks the server (and so imports requests).
     from perplex_cli.api.agent_models import list_agent_models, write_agent_models
+    from perplex_cli.transport.connect import open_transport
 
-    def announce(line: str) -> None:
-
-        if not settings.quiet:
-            current().say(line)
-
-    rows = list_agent_models(
-        settings.base_url,
-        connect_timeout=settings.connect_timeout,
-        read_timeout=settings.timeout,
-        retries=settings.retries,
-        on_retry=announce,
-    )
+    transport = open_transport(settings, current().stderr, need_key=False)
+    try:
+        rows = list_agent_models(transport)
+    finally:
+        transport.close()
     write_agent_models(rows, current().out(), fmt)  # descriptions come from the server
 
 

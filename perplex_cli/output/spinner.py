@@ -89,7 +89,7 @@ class _UntilFirstOutput:
         self.formatter = formatter
         self.spinner = spinner
         self.shows = shows
-        # The stream the formatter writes to, so a closed reader is still noticed (ask.py).
+        # The stream the formatter writes to, so a closed reader is still noticed (api/stream.py).
         self.out = getattr(formatter, "out", None)
 
     def chunk(self, raw: dict[str, Any], update: Update) -> None:

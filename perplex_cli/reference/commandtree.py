@@ -3,7 +3,7 @@
 Everything the generated documentation says about commands and options comes from here:
 names, help, metavars, and the values of enumerated options (a `click.Choice`, else the
 table in `choices.py`). Importing this module costs click only; building the tree imports
-the commands (`cli.py`), never requests or rich.
+the commands (`cli/app.py` and `commands/`), never requests or rich.
 """
 
 from __future__ import annotations

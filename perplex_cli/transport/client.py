@@ -300,11 +300,8 @@ def _reason(exc: BaseException) -> str:
 
 
 # What a user can do about a refusal, said under the error line.
-HINTS = {
-    401: "check the key: perplex key status (PERPLEXITY_API_KEY, perplex key set)",
-    403: "check the key: perplex key status (PERPLEXITY_API_KEY, perplex key set)",
-    429: "slow down, or raise --retries",
-}
+_CHECK_KEY = "check the key: perplex key status (PERPLEXITY_API_KEY, perplex key set)"
+HINTS = {401: _CHECK_KEY, 403: _CHECK_KEY, 429: "slow down, or raise --retries"}
 
 
 def error_from_response(response: requests.Response) -> ApiError | AuthError:

@@ -6,7 +6,7 @@ the response head runs under a timer: when it fires, the socket is shut down, an
 ends as a read timeout (`--timeout`, exit 7). The body is not under this timer: between
 two of its reads the read timeout applies, as before.
 
-A redirect is never followed (transport.py sends with `allow_redirects=False`): it would
+A redirect is never followed (client.py sends with `allow_redirects=False`): it would
 send the prompt again to wherever it points, perhaps in clear text. It is an answer that
 is not the API's, a protocol error (exit 8) that names where it pointed.
 """
