@@ -119,6 +119,25 @@ def test_deeply_nested_json_is_exit_8_with_the_partial_answer_kept(server, cli, 
     assert logged(cli)["answer"] == "hello "
 
 
+@pytest.mark.parametrize("depth", [63, 64])
+def test_an_event_64_levels_deep_is_read_and_65_is_exit_8(server, cli, depth):
+    # Many sources beside the nested field: more brackets than levels, counted apart.
+    sources = [{"title": f"t{i} ]]}}", "url": f"https://s/{i}"} for i in range(80)]
+    deep = json.dumps(chunk("x", search_results=sources)).replace(
+        '"model"', '"x": ' + "[" * depth + "]" * depth + ', "model"'
+    )
+    server.reply(Reply(body=hello_then(deep)))
+    result = cli("--api", "chat", "-f", "json", "q")
+    no_internal_error(result)
+    if depth == 63:  # the chunk itself is the first level
+        assert result.code == 0, result.stderr
+        assert len(strict_json(result.stdout)["search_results"]) == 80
+        assert len(logged(cli)["search_results"]) == 80
+    else:
+        assert result.code == 8
+        assert "nested more than 64 levels deep" in result.stderr
+
+
 def test_nan_infinity_and_1e400_are_read_as_absent(server, cli):
     last = chunk("", finish="stop", obj="chat.completion.done")
     text = json.dumps(last).replace(

@@ -56,6 +56,25 @@ def test_a_status_line_trickled_a_byte_a_second_ends_within_the_timeout(hostile)
     assert run.seconds < 30  # 2 s plus start-up; unbounded before (one byte reset the timer)
 
 
+def test_a_batch_whose_heads_all_trickle_ends_each_request_at_its_own_deadline(hostile, tmp_path):
+    def trickle(sock: socket.socket) -> None:
+        for byte in b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n" * 100:
+            sock.sendall(bytes([byte]))
+            time.sleep(0.5)
+
+    srv = hostile(trickle)
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("one\ntwo\nthree\nfour\nfive\n")
+    batch = ["batch", "--api", "chat", "--retries", "0", "--no-log", "-q", "-j", "3"]
+    run = measured([*batch, "--base-url", srv.url, "--timeout", "2", str(prompts)], limit=90)
+    assert run.code == 7, run.stderr
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert sorted(line["id"] for line in lines) == [0, 1, 2, 3, 4]
+    assert all(line["error"]["type"] == "network_error" for line in lines), lines
+    assert srv.requests == 5
+    assert run.seconds < 40  # two rounds of 3 and 2 requests, 2 s each, plus start-up
+
+
 def test_an_endless_answer_stops_at_the_answer_limit_keeping_the_text(hostile):
     piece = sse(chunk("y" * 65535 + "\n"))
 

@@ -34,6 +34,14 @@ def _constant(name: str) -> None:
 _decoder = json.JSONDecoder(parse_constant=_constant, parse_float=_finite)
 raw_decode = _decoder.raw_decode
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# For `nesting`: the strings of JSON text, what is neither a bracket nor a brace, and the
+# containers that hold no other (once only brackets and braces are left).
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_INNERMOST = re.compile(r"\[\]|\{\}")
+# Every digit as "0", so that 19 zeros in a row are a number that may not fit in 64 bits.
+_DIGITS = bytes.maketrans(b"0123456789", b"0" * 10)
+_LONG_NUMBER = b"0" * 19
 
 
 def loads(text: str | bytes, what: str) -> Any:
@@ -49,14 +57,47 @@ def loads(text: str | bytes, what: str) -> Any:
 def suspicious(text: str) -> bool:
     """Whether JSON text may parse into something `clean` must fix (a surrogate escape, too
     deep), or spells a number as no strict reader takes it (NaN, Infinity): such text is
-    never echoed as it came. Substring tests only: this runs for every event."""
+    never echoed as it came. Substring tests first: this runs for every event."""
     return (
-        "\\ud" in text
-        or "\\uD" in text
-        or "NaN" in text
-        or "Infinity" in text
-        or text.count("[") + text.count("{") > MAX_DEPTH
+        "\\ud" in text or "\\uD" in text or "NaN" in text or "Infinity" in text or too_nested(text)
     )
+
+
+def unstorable(text: str) -> bool:
+    """Whether JSON text written by Python's encoder (not ASCII-escaped) may hold what
+    `clean` must fix before it is stored: a lone surrogate (which UTF-8 cannot encode), an
+    integer beyond 64 bits (any run of 19 digits), or nesting deeper than MAX_DEPTH."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return _LONG_NUMBER in data.translate(_DIGITS) or too_nested(text)
+
+
+def too_nested(text: str) -> bool:
+    """Whether JSON text may nest deeper than MAX_DEPTH: never false when it does.
+
+    Counting the brackets and braces settles almost every document; a larger one (an
+    answer with many sources) is measured by `nesting`, still without parsing it."""
+    return text.count("[") + text.count("{") > MAX_DEPTH and nesting(text) > MAX_DEPTH
+
+
+def nesting(text: str) -> int:
+    """How deep the containers of JSON text nest, counted up to MAX_DEPTH + 1.
+
+    Its strings taken out, only the brackets and braces are kept; each round then removes
+    the containers that hold no other, so the rounds are the depth. Text that is not JSON
+    (unbalanced) counts as too deep: the parser is what refuses it.
+    """
+    shape = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    depth = 0
+    while shape and depth <= MAX_DEPTH:
+        inner = _INNERMOST.sub("", shape)
+        if inner == shape:  # nothing to remove: unbalanced
+            return MAX_DEPTH + 1
+        shape = inner
+        depth += 1
+    return depth
 
 
 def checked(doc: Any, text: str, what: str) -> Any:
@@ -86,7 +127,7 @@ def _clean(doc: dict[str, Any] | list[Any], what: str) -> None:
         if depth > MAX_DEPTH:
             raise too_deep(what)
         if isinstance(container, dict):
-            for key in [k for k in container if _SURROGATE.search(k)]:
+            for key in [k for k in container if not k.isascii() and _SURROGATE.search(k)]:
                 container[_text(key)] = container.pop(key)
             pairs: Any = list(container.items())
         else:
@@ -107,4 +148,12 @@ def _value(value: Any) -> Any:
 
 
 def _text(value: str) -> str:
-    return _SURROGATE.sub("\ufffd", value)
+    """value with its lone surrogates as U+FFFD; itself when it has none (tested in C: ASCII
+    has none, and UTF-8 encodes every other character but them)."""
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", value)
+    return value

@@ -127,17 +127,17 @@ def _pump(source: NormalisedBytes, acc: Accumulator, formatter: Formatter, watch
         if data == "[DONE]":
             acc.mark_done()
             return
-        suspect = suspicious(data)
         try:
             chunk, end = raw_decode(data)
             if end != len(data):
                 chunk = server_json(data, "an event")  # whitespace around it (or more after it)
-            elif suspect:
-                chunk = clean(chunk, "an event")
         except ValueError:
             chunk = _loads(data)
         except RecursionError:
             raise too_deep("an event") from None
+        suspect = suspicious(data)  # measured once the data is known to be JSON
+        if suspect:
+            chunk = clean(chunk, "an event")
         if plain and type(chunk) is dict:
             raw = chunk
         elif not isinstance(chunk, dict):

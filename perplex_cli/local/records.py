@@ -90,12 +90,25 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+
+
 def _dumps(value: Any) -> str | None:
-    """JSON text that any reader takes: NaN and Infinity as null, surrogates as U+FFFD."""
+    """JSON text that any reader takes: NaN and Infinity as null, surrogates as U+FFFD.
+
+    A value with nothing to fix (every answer's, as a rule) is encoded once; one that may
+    have something is encoded, parsed, cleaned and encoded again."""
     if value is None:
         return None
-    from perplex_cli.api.serverjson import clean, loads
+    from perplex_cli.api.serverjson import clean, loads, unstorable
 
+    try:
+        text = _ENCODE(value)
+    except (ValueError, RecursionError):  # NaN or Infinity, or nested too deeply
+        pass
+    else:
+        if not unstorable(text):
+            return text
     try:
         copy = loads(json.dumps(value), "a value to log")  # NaN and Infinity become null
         return json.dumps(clean(copy, "a value to log"), ensure_ascii=False, allow_nan=False)

@@ -2,9 +2,11 @@
 
 The socket's read timeout bounds the silence between two bytes; a server sending its
 status line a byte at a time never stays silent that long. Here each connection's wait for
-the response head runs under a timer: when it fires, the socket is shut down, and the wait
-ends as a read timeout (`--timeout`, exit 7). The body is not under this timer: between
-two of its reads the read timeout applies, as before.
+the response head runs under a deadline: when it passes, the socket is shut down, and the
+wait ends as a read timeout (`--timeout`, exit 7). The body is not under this deadline:
+between two of its reads the read timeout applies, as before. One thread watches the
+deadlines of every connection (a batch sends hundreds of requests; a thread started for
+each cost more CPU than reading its answer).
 
 A redirect is never followed (client.py sends with `allow_redirects=False`): it would
 send the prompt again to wherever it points, perhaps in clear text. It is an answer that
@@ -13,8 +15,11 @@ is not the API's, a protocol error (exit 8) that names where it pointed.
 
 from __future__ import annotations
 
+import math
 import socket
 import threading
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from perplex_cli.errors import ProtocolError
@@ -31,10 +36,10 @@ def adapter(pool_size: int, deadline: float) -> requests.adapters.HTTPAdapter:
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
     def getresponse(conn: Any, parent: Any, args: Any, kwargs: Any) -> Any:
-        expired = threading.Event()
+        expired: list[bool] = []
 
         def expire() -> None:
-            expired.set()
+            expired.append(True)
             sock = conn.sock
             if sock is not None:
                 try:  # the plain socket's shutdown: a TLS one would unwrap under the reader
@@ -42,17 +47,15 @@ def adapter(pool_size: int, deadline: float) -> requests.adapters.HTTPAdapter:
                 except OSError:
                     pass
 
-        timer = threading.Timer(deadline, expire)
-        timer.daemon = True
-        timer.start()
+        watch = DEADLINES.watch(deadline, expire)
         try:
             return parent.getresponse(conn, *args, **kwargs)
         except Exception:
-            if expired.is_set():  # urllib3 reports a socket timeout as a read timeout
+            if expired:  # urllib3 reports a socket timeout as a read timeout
                 raise TimeoutError("the response head took longer than the deadline") from None
             raise
         finally:
-            timer.cancel()
+            DEADLINES.cancel(watch)
 
     class Plain(HTTPConnection):
         def getresponse(self, *args: Any, **kwargs: Any) -> Any:
@@ -83,6 +86,50 @@ def adapter(pool_size: int, deadline: float) -> requests.adapters.HTTPAdapter:
             return manager
 
     return Adapter(pool_maxsize=pool_size)
+
+
+class Deadlines:
+    """Calls each watched `expire` once its deadline has passed, unless cancelled first.
+
+    One daemon thread, started by the first watch, sleeps until the earliest deadline; a
+    watch wakes it only when it brings that deadline forward.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._waits: dict[int, tuple[float, Callable[[], None]]] = {}
+        self._count = 0
+        self._wake = math.inf  # when the thread looks next
+        self._thread: threading.Thread | None = None
+
+    def watch(self, seconds: float, expire: Callable[[], None]) -> int:
+        """Call `expire` (from the watching thread) in `seconds`; returns what `cancel` takes."""
+        at = time.monotonic() + seconds
+        with self._cond:
+            self._count += 1
+            self._waits[self._count] = (at, expire)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="deadlines", daemon=True)
+                self._thread.start()
+            elif at < self._wake:
+                self._cond.notify()
+            return self._count
+
+    def cancel(self, watch: int) -> None:
+        with self._cond:
+            self._waits.pop(watch, None)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                for watch in [w for w, (at, _) in self._waits.items() if at <= now]:
+                    self._waits.pop(watch)[1]()
+                self._wake = min((at for at, _ in self._waits.values()), default=math.inf)
+                self._cond.wait(None if self._wake == math.inf else self._wake - now)
+
+
+DEADLINES = Deadlines()
 
 
 def redirected(response: requests.Response) -> ProtocolError:
