@@ -28,6 +28,7 @@ from perplex_cli.errors import (
     for_status,
 )
 from perplex_cli.transport import debug, guard, pacing
+from perplex_cli.transport.prepared import Preparer
 from perplex_cli.transport.retry import (
     RETRY_AFTER_CAP,
     backoff,
@@ -84,6 +85,7 @@ class Transport:
         # None leaves the environment's proxies and NO_PROXY to requests. trust_env stays on:
         # it is also what honours REQUESTS_CA_BUNDLE. TLS verification is never turned off.
         self.proxies = {"http": settings.proxy, "https": settings.proxy} if settings.proxy else None
+        self.preparer = Preparer(self.session, self.proxies)
 
     def url(self, path: str) -> str:
         return self.settings.base_url.rstrip("/") + path
@@ -165,19 +167,11 @@ class Transport:
 
     def _send(self, method: str, path: str, data: bytes | None, stream: bool) -> requests.Response:
         """One attempt; the exchange is shown under --debug exactly as it is sent."""
-        import requests
-
-        prepared = self.session.prepare_request(
-            requests.Request(method, self.url(path), data=data, headers=self.headers(stream))
-        )
+        prepared = self.preparer.prepare(method, self.url(path), self.headers(stream), data)
         url = prepared.url or self.url(path)
         sent = {name: str(value) for name, value in prepared.headers.items()}
         debug.show_request(prepared.method or method, url, sent, data)
-        # What session.request() would add: proxies from the environment, REQUESTS_CA_BUNDLE.
-        # A proxy of ours goes in first, where the environment's cannot override it.
-        environment = self.session.merge_environment_settings(
-            url, dict(self.proxies or {}), True, None, None
-        )
+        environment = self.preparer.environment(url)
         response = self.session.send(
             prepared,
             timeout=(self.settings.connect_timeout, self.settings.read_timeout),
