@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
     from perplex_cli.api.chat_events import Accumulator
     from perplex_cli.commands.batch_input import Prompt
-    from perplex_cli.commands.batch_pool import Finished
+    from perplex_cli.commands.batch_jobs import Finished
     from perplex_cli.commands.session import Session
     from perplex_cli.request.settings import Settings
 
@@ -247,7 +247,8 @@ def _run(
 ) -> None:
     from perplex_cli import signals
     from perplex_cli.api.stream import Outcome
-    from perplex_cli.commands.batch_pool import Job, Pool
+    from perplex_cli.commands.batch_jobs import Job
+    from perplex_cli.commands.batch_pool import Pool
     from perplex_cli.commands.batch_results import Results, Tally, conclude
     from perplex_cli.output.progress import StatusLine, bar, is_live
     from perplex_cli.request.conversation import Conversation

@@ -16,7 +16,12 @@ calling (main) thread, so that the output, the counters and the decisions need n
   --retries reconnects); the worker's reconnect notices are written by this thread;
 - feeding: the jobs come from an iterator, taken as the workers need them, so that at
   most twice `concurrency` of them are held at once (queued, running or waiting for a
-  retry), however many the iterator has;
+  retry), however many the iterator has. Without --rate, up to `concurrency` jobs wait
+  in the workers' queue beyond the running ones (counted as started by the server's
+  budget), so that a worker whose answer ended starts its next request at once instead
+  of waiting for this thread (busy writing and logging the result it just handed over).
+  A stop takes the queued jobs back, unstarted, and so do a 429 and a rejected key: the
+  worker that got one holds the others back until this thread has acted on it;
 - Ctrl-C: the first stops new requests and lets the running ones finish, the second
   cancels them (they are reported as interrupted). A rejected key stops new requests too.
   SIGTERM and SIGHUP cancel the running requests at once, as a second Ctrl-C does.
@@ -30,10 +35,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from perplex_cli.commands.batch_jobs import Finished, Job, Pacer, Unseen, next_job
 from perplex_cli.errors import (
     ApiError,
     AuthError,
@@ -45,57 +52,12 @@ from perplex_cli.transport.pacing import Budget
 from perplex_cli.transport.retry import backoff, retryable, seconds, status_line
 
 if TYPE_CHECKING:
-    from perplex_cli.api.answer_text import Update
     from perplex_cli.api.chat_events import Accumulator
     from perplex_cli.api.resume import Resume
-    from perplex_cli.api.stream import Outcome
-    from perplex_cli.commands.session import Clock
     from perplex_cli.transport.client import Transport
 
 POLL = 0.1  # longest wait for a result, so that Ctrl-C is noticed promptly
 HELD_PER_WORKER = 2  # jobs taken from the iterator and not yet ended, per worker
-
-
-@dataclass(eq=False)
-class Job:
-    """One prompt's request, as the pool sees it."""
-
-    index: int
-    path: str  # where it is posted: the chat or the agent API
-    body: dict[str, Any]
-    accumulator: Callable[[], Accumulator]  # a fresh one for each attempt
-    label: str  # how notices name it, e.g. "id 17"
-    attempts: int = 0
-    not_before: float = 0.0
-    clock: Clock | None = None  # the timings of its latest attempt, from when it started
-
-
-@dataclass
-class Finished:
-    """How a job ended: an outcome once the answer started, else only the error."""
-
-    job: Job
-    outcome: Outcome | None
-    error: PerplexError | None
-
-
-@dataclass
-class Pacer:
-    """When the next request may start: --rate spacing and the pause after a 429."""
-
-    rate: float | None = None
-    next_start: float = 0.0
-    paused_until: float = 0.0
-
-    def ready_at(self) -> float:
-        return max(self.next_start, self.paused_until)
-
-    def started(self, now: float) -> None:
-        if self.rate:
-            self.next_start = now + 1.0 / self.rate
-
-    def pause(self, seconds: float, now: float) -> None:
-        self.paused_until = max(self.paused_until, now + seconds)
 
 
 @dataclass
@@ -120,6 +82,7 @@ class Pool:
     _budget: Budget = field(default_factory=Budget)  # the server's rate limit (pacing.py)
     _strikes: int = 0  # 429s in a row: the shared backoff when no Retry-After is sent
     _told: bool = False
+    _hold: bool = False  # a worker got a 429 or a rejection: queued jobs wait (_settle)
     _active: dict[int, Any] = field(default_factory=dict)  # index -> streaming response
     _notes: queue.SimpleQueue[str] = field(default_factory=queue.SimpleQueue)  # from workers
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -135,28 +98,31 @@ class Pool:
             threading.Thread(target=self._worker, args=(work, results), daemon=True).start()
         restore = self._catch_signals()
         try:
-            while self._fresh or self._waiting or self._running:
-                if self.interrupts >= 2:
-                    for job in self._running.values():
-                        self._cancel(job)
-                    self._running.clear()
-                    break
-                if self.interrupts and self._running and not self._told:
-                    self._told = True
-                    self.on_note(
-                        f"perplex: stopping: waiting for {len(self._running)} running "
-                        "request(s); Ctrl-C again cancels them"
-                    )
-                wake = self._start_due(work)
-                if self.stopping and not self._running:
-                    break
-                self._tell()
-                self.on_tick()
-                try:
-                    done = results.get(timeout=max(0.0, wake - time.monotonic()))
-                except queue.Empty:
-                    continue
-                self._settle(done, work)
+            with self._noted(restore):
+                while self._fresh or self._waiting or self._running:
+                    if self.stopping:
+                        self._unqueue(work)
+                    if self.interrupts >= 2:
+                        for job in self._running.values():
+                            self._cancel(job)
+                        self._running.clear()
+                        break
+                    if self.interrupts and self._running and not self._told:
+                        self._told = True
+                        self.on_note(
+                            f"perplex: stopping: waiting for {len(self._running)} running "
+                            "request(s); Ctrl-C again cancels them"
+                        )
+                    wake = self._start_due(work)
+                    if self.stopping and not self._running:
+                        break
+                    self._tell()
+                    self.on_tick()
+                    try:
+                        done = results.get(timeout=max(0.0, wake - time.monotonic()))
+                    except queue.Empty:
+                        continue
+                    self._settle(done, work)
         finally:
             with self._lock:
                 for response in self._active.values():
@@ -165,6 +131,13 @@ class Pool:
                 work.put(None)
             for signum, handler in restore.items():
                 signal.signal(signum, handler)
+
+    @staticmethod
+    def _noted(restore: dict[int, Any]) -> AbstractContextManager[None]:
+        """While the pool's own handlers are in place, they only count the signals."""
+        from perplex_cli import signals
+
+        return signals.noted() if restore else nullcontext()
 
     def _take(self) -> None:
         """Take jobs from the iterator while fewer than the most held are."""
@@ -177,14 +150,14 @@ class Pool:
 
     def _start_due(self, work: queue.Queue[Job | None]) -> float:
         """Start every job that may start now; return when to look again."""
-        from perplex_cli.commands.session import Clock
-
         if not self.stopping:
             self._take()
         now = time.monotonic()
         wake = now + POLL
-        while not self.stopping and len(self._running) < self.concurrency:
-            job = _next_job(self._fresh, self._waiting, now)
+        # Unpaced, a job is queued for each worker beyond the running ones (the docstring).
+        most = self.concurrency if self.rate else 2 * self.concurrency
+        while not self.stopping and len(self._running) < most:
+            job = next_job(self._fresh, self._waiting, now)
             if job is None:
                 break
             at = max(
@@ -199,12 +172,31 @@ class Pool:
             else:
                 self._waiting.remove(job)
             job.attempts += 1
-            job.clock = Clock(_Unseen())
+            job.clock = None  # set by the worker, when the request starts
             self._running[job.index] = job
             self._pacer.started(now)
             self._budget.started(job.index, now)
             work.put(job)
         return wake
+
+    def _unqueue(self, work: queue.Queue[Job | None]) -> None:
+        """Take back the queued jobs no worker has started (after a stop): not started."""
+        while True:
+            try:
+                job = work.get_nowait()
+            except queue.Empty:
+                return
+            if job is not None:
+                self._put_back(job)
+
+    def _put_back(self, job: Job) -> None:
+        del self._running[job.index]
+        self._budget.forget(job.index)
+        job.attempts -= 1
+        if job.attempts:
+            self._waiting.append(job)
+        else:
+            self._fresh.appendleft(job)
 
     def _tell(self) -> None:
         """Pass on the notices the workers left (reconnects), from this thread."""
@@ -214,6 +206,12 @@ class Pool:
     def _settle(self, done: Finished, work: queue.Queue[Job | None]) -> None:
         """Report a final result, or put the job back to be retried after its delay."""
         self._tell()
+        if not done.started:
+            self._put_back(done.job)
+            return
+        if isinstance(done.error, RateLimited | AuthError):  # the workers were held back
+            self._unqueue(work)
+            self._hold = False
         del self._running[done.job.index]
         delay = self._retry_delay(done)
         if delay is None:
@@ -251,6 +249,10 @@ class Pool:
         if response is not None:
             response.close()
         why = None if signals.received() else "cancelled by a second Ctrl-C"
+        if job.clock is None:  # its worker took it as the stop came, and had not started it
+            from perplex_cli.commands.session import Clock
+
+            job.clock = Clock(Unseen())
         self.on_finished(Finished(job, None, Interrupted(why)))
 
     def _report(self, done: Finished) -> None:
@@ -300,20 +302,25 @@ class Pool:
             job = work.get()
             if job is None:
                 return
+            if self.stopping or self._hold:  # queued before a stop or a 429: not sent
+                results.put(Finished(job, None, None, started=False))
+                continue
             try:
                 done = self._attempt(job)
             except Exception as exc:  # a bug must not leave the pool waiting forever
                 done = Finished(
                     job, None, PerplexError(f"internal error: {type(exc).__name__}: {exc}")
                 )
+            if isinstance(done.error, RateLimited | AuthError):
+                self._hold = True
             results.put(done)
 
     def _attempt(self, job: Job) -> Finished:
         from perplex_cli.api.stream import stream_answer
+        from perplex_cli.commands.session import Clock
 
         stream = job.body.get("stream") is True  # -o stream=false is --no-stream too
-        clock = job.clock
-        assert clock is not None, "started by _start_due"
+        clock = job.clock = Clock(Unseen())
         try:
             response = self.transport.request(
                 "POST",
@@ -351,23 +358,3 @@ class Pool:
         resume = Resume(self.transport, acc, self._notes.put)
         resume.budget = self.retries
         return resume
-
-
-def _next_job(fresh: deque[Job], waiting: list[Job], now: float) -> Job | None:
-    """A retry that is due, else the next fresh job, else the retry due soonest."""
-    soonest = min(waiting, key=lambda j: j.not_before) if waiting else None
-    if soonest is not None and soonest.not_before <= now:
-        return soonest
-    if fresh:
-        return fresh[0]
-    return soonest
-
-
-class _Unseen:
-    """A formatter that shows nothing: a batch answer is written whole, as a record."""
-
-    def chunk(self, raw: dict[str, Any], update: Update) -> None:
-        pass
-
-    def end(self, acc: Accumulator, error: PerplexError | None) -> None:
-        pass

@@ -15,7 +15,8 @@ from perplex_cli.errors import Interrupted, PerplexError
 
 if TYPE_CHECKING:
     from perplex_cli.commands.batch_input import Prompt
-    from perplex_cli.commands.batch_pool import Finished, Pool
+    from perplex_cli.commands.batch_jobs import Finished
+    from perplex_cli.commands.batch_pool import Pool
     from perplex_cli.request.settings import Settings
 
 
