@@ -2,7 +2,11 @@
 
 Runs `perplex batch -j J` as a user would (a subprocess, cold start included) against the
 test suite's API server (tests/apiserver.py, in this process) and compares the wall time
-with the ideal, N x latency / J: the time the answers take if the client added nothing.
+with the ideal, ceil(N / J) x latency: the time the answers take if the client added
+nothing (J requests at a time, each answered after the latency). The same prompts then go
+through the floor (bench/batch_floor.py: J threads on one requests session, every event
+parsed, nothing else) against a fresh server, so that each figure has a reference from
+the same run on the same machine.
 The answers are the chat echo stream, or with `--api agent` the recorded Agent API stream
 (tests/fixtures/agent) carrying the same echo text. Every exchange is logged, as by default.
 perplex runs as a new user's installed copy would (bench/harness.py's environment: the
@@ -16,13 +20,15 @@ caller's Python settings left out, byte code kept, filled by a warm-up run first
 start-up and the end: from the first request the server received to the last answer it
 sent. `start_s` is the start-up (from spawning perplex to its first request), `end_s` the
 time from the last answer sent to perplex's exit. `cpu_s` is perplex's CPU time (user and
-system): on a shared machine it moves much less than the wall time does.
+system): on a shared machine it moves much less than the wall time does. The `floor_`
+figures are the floor's, and `vs_floor` is perplex's wall time over the floor's.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import resource
 import subprocess
 import sys
@@ -44,7 +50,33 @@ from harness import clean_env  # noqa: E402
 
 def measure(
     prompts: int, latency: float, concurrency: int, api: str, pycache: str
-) -> dict[str, float | int]:
+) -> dict[str, float | int | str]:
+    """perplex's figures and the floor's, from one run of each."""
+    ours = run_client(PERPLEX, prompts, latency, concurrency, api, pycache)
+    floor = run_client(FLOOR, prompts, latency, concurrency, api, pycache)
+    return {
+        **ours,
+        **{f"floor_{name}": floor[name] for name in FIGURES},
+        "vs_floor": round(float(ours["wall_s"]) / float(floor["wall_s"]), 3),
+    }
+
+
+PERPLEX = [sys.executable, "-m", "perplex_cli", "batch", "-q", "--api", "{api}", "-j", "{j}"]
+FLOOR = [
+    sys.executable,
+    str(ROOT / "bench" / "batch_floor.py"),
+    "{url}",
+    "-j",
+    "{j}",
+    "--api",
+    "{api}",
+]
+FIGURES = ("wall_s", "ratio", "span_ratio", "start_s", "cpu_s")
+
+
+def run_client(
+    command: list[str], prompts: int, latency: float, concurrency: int, api: str, pycache: str
+) -> dict[str, float | int | str]:
     server = ApiServer(lifetime=600)
     sent: list[float] = []
     echo = echo_agent_answer if api == "agent" else echo_answer
@@ -63,19 +95,9 @@ def measure(
         env.update(PERPLEXITY_BASE_URL=server.url, PYTHONPYCACHEPREFIX=pycache)
         used = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.monotonic()
+        given = {"api": api, "j": str(concurrency), "url": server.url}
         done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "perplex_cli",
-                "batch",
-                "-q",
-                "--api",
-                api,
-                "-j",
-                str(concurrency),
-                str(source),
-            ],
+            [part.format(**given) for part in command] + [str(source)],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -90,7 +112,7 @@ def measure(
             f"batch failed (exit {done.returncode}, {len(lines)} lines): "
             f"{done.stderr.decode()[-500:]}"
         )
-    ideal = prompts * latency / concurrency
+    ideal = math.ceil(prompts / concurrency) * latency
     span = max(sent) - server.requests[0].at
     return {
         "api": api,
@@ -137,7 +159,10 @@ def main() -> None:
         f"{result['ideal_s']:.2f} s, ratio {result['ratio']:.2f} "
         f"(start-up {result['start_s']:.2f} s, end {result['end_s']:.2f} s; without them "
         f"{result['span_s']:.2f} s, ratio {result['span_ratio']:.2f}; "
-        f"CPU {result['cpu_s']:.2f} s)"
+        f"CPU {result['cpu_s']:.2f} s); the floor: wall {result['floor_wall_s']:.2f} s, "
+        f"ratio {result['floor_ratio']:.2f} (start-up {result['floor_start_s']:.2f} s, "
+        f"without it {result['floor_span_ratio']:.2f}; CPU {result['floor_cpu_s']:.2f} s); "
+        f"perplex / floor {result['vs_floor']:.2f}"
     )
 
 

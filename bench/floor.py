@@ -37,24 +37,24 @@ def main(base_url: str, api: str = "chat") -> None:
         stream=True,
         timeout=(10, 300),
     )
-    raw = response.raw
-
-    def events() -> Iterator[str]:
-        held = b""
-        while True:
-            data = raw.read1(65536, decode_content=True)
-            if not data:
-                return
-            blocks = (held + data).replace(b"\r\n", b"\n").split(b"\n\n")
-            held = blocks.pop()
-            for block in blocks:
-                lines = [x[6:] for x in block.decode().split("\n") if x.startswith("data: ")]
-                if lines:  # a comment alone (": ping") is no event
-                    yield "\n".join(lines)
-
-    (print_agent if agent else print_chat)(events(), sys.stdout)
+    (print_agent if agent else print_chat)(events(response), sys.stdout)
     sys.stdout.write("\n")
     response.close()
+
+
+def events(response: requests.Response) -> Iterator[str]:
+    """The data of each event: the body read through `raw.read1`, cut at blank lines."""
+    held = b""
+    while True:
+        data = response.raw.read1(65536, decode_content=True)
+        if not data:
+            return
+        blocks = (held + data).replace(b"\r\n", b"\n").split(b"\n\n")
+        held = blocks.pop()
+        for block in blocks:
+            lines = [x[6:] for x in block.decode().split("\n") if x.startswith("data: ")]
+            if lines:  # a comment alone (": ping") is no event
+                yield "\n".join(lines)
 
 
 def print_chat(events: Iterator[str], out: TextIO) -> None:
