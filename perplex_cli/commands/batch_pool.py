@@ -180,14 +180,17 @@ class Pool:
         return wake
 
     def _unqueue(self, work: queue.Queue[Job | None]) -> None:
-        """Take back the queued jobs no worker has started (after a stop): not started."""
+        """Take back the queued jobs no worker has started, to start later in their order."""
+        taken: list[Job] = []
         while True:
             try:
                 job = work.get_nowait()
             except queue.Empty:
-                return
+                break
             if job is not None:
-                self._put_back(job)
+                taken.append(job)
+        for job in reversed(taken):  # each goes back to the front of the fresh ones
+            self._put_back(job)
 
     def _put_back(self, job: Job) -> None:
         del self._running[job.index]
