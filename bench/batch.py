@@ -14,7 +14,8 @@ caller's Python settings left out, byte code kept, filled by a warm-up run first
 
     python bench/batch.py                  # 500 prompts, 50 ms, -j 8, the chat API
     python bench/batch.py --api agent      # the same on the Agent API
-    python bench/batch.py --json           # one JSON object, for bench/run.py
+    python bench/batch.py --json           # one JSON object
+    python bench/batch.py --floor-client http.client   # the floor on the standard library
 
 `ratio` is wall / ideal (1.00 would be a perfect client); `span_ratio` leaves out the
 start-up and the end: from the first request the server received to the last answer it
@@ -49,11 +50,12 @@ from harness import clean_env  # noqa: E402
 
 
 def measure(
-    prompts: int, latency: float, concurrency: int, api: str, pycache: str
+    prompts: int, latency: float, concurrency: int, api: str, pycache: str, floor_client: str
 ) -> dict[str, float | int | str]:
     """perplex's figures and the floor's, from one run of each."""
     ours = run_client(PERPLEX, prompts, latency, concurrency, api, pycache)
-    floor = run_client(FLOOR, prompts, latency, concurrency, api, pycache)
+    floor_command = [*FLOOR, "--client", floor_client]
+    floor = run_client(floor_command, prompts, latency, concurrency, api, pycache)
     return {
         **ours,
         **{f"floor_{name}": floor[name] for name in FIGURES},
@@ -138,12 +140,26 @@ def main() -> None:
     parser.add_argument("--api", choices=("chat", "agent"), default="chat")
     parser.add_argument("--runs", type=int, default=1, help="report the median of this many")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--floor-client",
+        choices=("requests", "http.client"),
+        default="requests",
+        help="the floor's HTTP library (requests: perplex's)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="perplex-bench-pycache-") as pycache:
-        measure(args.concurrency, 0.001, args.concurrency, args.api, pycache)  # the warm-up
+        warm_up = (args.concurrency, 0.001, args.concurrency, args.api, pycache)
+        measure(*warm_up, args.floor_client)
         runs = sorted(
             (
-                measure(args.prompts, args.latency, args.concurrency, args.api, pycache)
+                measure(
+                    args.prompts,
+                    args.latency,
+                    args.concurrency,
+                    args.api,
+                    pycache,
+                    args.floor_client,
+                )
                 for _ in range(args.runs)
             ),
             key=lambda r: r["ratio"],

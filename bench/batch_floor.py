@@ -7,17 +7,24 @@ line per answer as the answers end. No options, no checks, no log, no retries, n
 bench/batch.py runs it against the same server as perplex, in the same run:
 
     python bench/batch_floor.py BASE_URL PROMPTS_FILE -j 8 [--api agent]
+
+`--client http.client` posts with the standard library instead of requests (a connection
+per thread, the same reads), to show what the HTTP library itself costs.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import queue
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from floor import AGENT_DELTA, events  # bench/ is this script's directory
@@ -44,6 +51,7 @@ def main() -> None:
     parser.add_argument("prompts")
     parser.add_argument("-j", type=int, default=8)
     parser.add_argument("--api", choices=("chat", "agent"), default="chat")
+    parser.add_argument("--client", choices=("requests", "http.client"), default="requests")
     args = parser.parse_args()
     agent = args.api == "agent"
     url = args.base_url + ("/v1/agent" if agent else "/chat/completions")
@@ -58,10 +66,10 @@ def main() -> None:
     for _ in range(args.j):
         todo.put(None)
     done: queue.SimpleQueue[tuple[int, str] | None] = queue.SimpleQueue()
-    session = requests.Session()
-    session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=args.j))
+    post = requests_poster(args.j) if args.client == "requests" else stdlib_poster()
 
     def work() -> None:
+        send = post()
         while (job := todo.get()) is not None:
             index, prompt = job
             body = (
@@ -73,9 +81,7 @@ def main() -> None:
                     "stream": True,
                 }
             )
-            response = session.post(url, json=body, headers=headers, stream=True, timeout=300)
-            done.put((index, answer(events(response), agent)))
-            response.close()
+            done.put((index, answer(events(send(url, body, headers)), agent)))
         done.put(None)
 
     for _ in range(args.j):
@@ -88,6 +94,47 @@ def main() -> None:
             continue
         sys.stdout.write(json.dumps({"index": result[0], "text": result[1]}) + "\n")
         sys.stdout.flush()
+
+
+Post = Callable[[str, dict[str, Any], dict[str, str]], Any]
+
+
+def requests_poster(threads: int) -> Callable[[], Post]:
+    """Each thread posts through one shared requests session."""
+    session = requests.Session()
+    session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=threads))
+
+    def post(url: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
+        return session.post(url, json=body, headers=headers, stream=True, timeout=300)
+
+    return lambda: post
+
+
+def stdlib_poster() -> Callable[[], Post]:
+    """Each thread posts on its own http.client connection; the response is handed out as
+    `events` reads a requests one (its `raw.read1`)."""
+
+    def connect() -> Post:
+        held: list[http.client.HTTPConnection] = []
+
+        def post(url: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
+            where = urlsplit(url)
+            if not held:
+                held.append(http.client.HTTPConnection(where.hostname or "", where.port))
+            data = json.dumps(body).encode()
+            sent = {**headers, "Content-Type": "application/json"}
+            held[0].request("POST", where.path, data, sent)
+            response = held[0].getresponse()
+
+            def read1(size: int, **_: Any) -> bytes:
+                # read() at the end frees the connection for the next request
+                return response.read1(size) or response.read()
+
+            return SimpleNamespace(raw=SimpleNamespace(read1=read1))
+
+        return post
+
+    return connect
 
 
 if __name__ == "__main__":
