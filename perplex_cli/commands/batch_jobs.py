@@ -38,7 +38,7 @@ class Finished:
     job: Job
     outcome: Outcome | None
     error: PerplexError | None
-    started: bool = True  # False: taken from the queue after a stop, and never sent
+    started: bool = True  # False: taken from the queue during a stop or a hold, never sent
 
 
 @dataclass
