@@ -22,7 +22,6 @@ import queue
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -66,7 +65,7 @@ def main() -> None:
     for _ in range(args.j):
         todo.put(None)
     done: queue.SimpleQueue[tuple[int, str] | None] = queue.SimpleQueue()
-    post = requests_poster(args.j) if args.client == "requests" else stdlib_poster()
+    post = requests_poster(args.j) if args.client == "requests" else StdlibPost
 
     def work() -> None:
         send = post()
@@ -110,31 +109,28 @@ def requests_poster(threads: int) -> Callable[[], Post]:
     return lambda: post
 
 
-def stdlib_poster() -> Callable[[], Post]:
-    """Each thread posts on its own http.client connection; the response is handed out as
-    `events` reads a requests one (its `raw.read1`)."""
+class StdlibPost:
+    """One thread's poster on its own http.client connection; the response is handed out
+    as `events` reads a requests one (its `raw.read1`)."""
 
-    def connect() -> Post:
-        held: list[http.client.HTTPConnection] = []
+    def __init__(self) -> None:
+        self.conn: http.client.HTTPConnection | None = None
+        self.raw = self  # `events` reads `response.raw.read1`: this object is both
+        self.response: http.client.HTTPResponse | None = None
 
-        def post(url: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
-            where = urlsplit(url)
-            if not held:
-                held.append(http.client.HTTPConnection(where.hostname or "", where.port))
-            data = json.dumps(body).encode()
-            sent = {**headers, "Content-Type": "application/json"}
-            held[0].request("POST", where.path, data, sent)
-            response = held[0].getresponse()
+    def __call__(self, url: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
+        where = urlsplit(url)
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(where.hostname or "", where.port)
+        sent = {**headers, "Content-Type": "application/json"}
+        self.conn.request("POST", where.path, json.dumps(body).encode(), sent)
+        self.response = self.conn.getresponse()
+        return self
 
-            def read1(size: int, **_: Any) -> bytes:
-                # read() at the end frees the connection for the next request
-                return response.read1(size) or response.read()
-
-            return SimpleNamespace(raw=SimpleNamespace(read1=read1))
-
-        return post
-
-    return connect
+    def read1(self, size: int, **_: Any) -> bytes:
+        assert self.response is not None
+        # read() at the end frees the connection for the next request
+        return self.response.read1(size) or self.response.read()
 
 
 if __name__ == "__main__":

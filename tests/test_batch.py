@@ -52,6 +52,13 @@ def paced(low: float, high: float, every: int | None = None, retry_after: str = 
     return chat
 
 
+def wait_for_requests(api, count: int, limit: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the server has received `count` chat requests, or `limit` seconds."""
+    deadline = time.monotonic() + limit
+    while len(api.chat_requests()) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def wait_for_lines(path: Path, count: int, limit: float = 20.0) -> None:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
@@ -176,9 +183,7 @@ def test_second_ctrl_c_cancels_running_requests(api, spawn, tmp_path):
     api.chat = lambda request, n: Answer(echo_answer(request, n).body, delay=5.0)
     out = tmp_path / "out.ndjson"
     proc = spawn("batch", "-j", "2", "--output", str(out), str(write_prompts(tmp_path, 5)))
-    deadline = time.monotonic() + 10
-    while len(api.chat_requests()) < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for_requests(api, 2)
     proc.send_signal(signal.SIGINT)
     time.sleep(0.3)
     begun = time.monotonic()

@@ -7,7 +7,7 @@ import signal
 import time
 
 from apiserver import Answer, echo_answer
-from test_batch import lines_of, write_prompts
+from test_batch import lines_of, wait_for_requests, write_prompts
 from userfiles import write_config
 
 
@@ -57,9 +57,7 @@ def test_ctrl_c_starts_none_of_the_queued_requests(env, api, spawn, tmp_path):
     api.chat = lambda request, n: Answer(echo_answer(request, n).body, delay=0.3)
     out = tmp_path / "out.ndjson"
     proc = spawn("batch", "-j", "3", "--output", str(out), str(write_prompts(tmp_path, 30)))
-    deadline = time.monotonic() + 10
-    while len(api.chat_requests()) < 4 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for_requests(api, 4)
     proc.send_signal(signal.SIGINT)
     stopped = time.monotonic()
     _, err = proc.communicate(timeout=10)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from apiserver import Answer, echo_answer
 from hostile import measured
+from test_batch import wait_for_requests
 from userfiles import write_config
 
 PROMPT_CHARS = 16 * 1024
@@ -120,9 +121,7 @@ def test_a_signal_stops_the_running_requests_and_resume_finishes(
     prompts.write_text("".join(f"prompt {i}\n" for i in range(40)))
     out = tmp_path / "out.ndjson"
     proc = spawn("batch", "-j", "2", "--output", str(out), str(prompts))
-    deadline = time.monotonic() + 20
-    while len(api.chat_requests()) < 8 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for_requests(api, 8, limit=20)
     time.sleep(0.2)  # the 6 quick answers written, 2 requests waiting for theirs
     begun = time.monotonic()
     proc.send_signal(getattr(signal, name))
